@@ -1,0 +1,86 @@
+# SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+# cowtrace build: BPF objects -> bpftool skeletons -> userspace, system libbpf.
+
+OUTPUT   ?= .output
+CLANG    ?= clang
+BPFTOOL  ?= bpftool
+CC       ?= cc
+PKG_CONFIG ?= pkg-config
+ARCH     := $(shell uname -m | sed 's/x86_64/x86/;s/aarch64/arm64/')
+VERSION  := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
+
+LIBBPF_CFLAGS := $(shell $(PKG_CONFIG) --cflags libbpf 2>/dev/null)
+LIBBPF_LIBS   := $(shell $(PKG_CONFIG) --libs libbpf 2>/dev/null || echo -lbpf) -lelf -lz
+
+INCLUDES := -I$(OUTPUT) -Iinclude -Isrc
+CFLAGS   ?= -g -O2
+CFLAGS   += -Wall -Wextra -Werror -std=gnu11 -D_GNU_SOURCE -DCOWTRACE_VERSION='"$(VERSION)"'
+BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror \
+	      -Ivmlinux -Iinclude $(LIBBPF_CFLAGS)
+
+# Pure userspace: aggregation, histograms, outputs (no libbpf) -- unit tested.
+CORE_SRCS := src/agg.c src/hist.c src/output_text.c src/output_json.c src/plan.c
+# Talks to the kernel.
+TOOL_SRCS := src/main.c src/probes.c src/tracefs.c src/util.c
+
+CORE_OBJS := $(patsubst src/%.c,$(OUTPUT)/%.o,$(CORE_SRCS))
+TOOL_OBJS := $(patsubst src/%.c,$(OUTPUT)/%.o,$(TOOL_SRCS))
+
+ifeq ($(V),1)
+Q =
+msg =
+else
+Q = @
+msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
+endif
+
+.PHONY: all clean test unit-test vm-test load-test vmlinux
+.DELETE_ON_ERROR:
+.SECONDARY:
+
+all: $(OUTPUT)/cowtrace
+
+$(OUTPUT):
+	$(Q)mkdir -p $@
+
+$(OUTPUT)/%.bpf.o: bpf/%.bpf.c bpf/*.bpf.h include/cowtrace.h vmlinux/vmlinux.h | $(OUTPUT)
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@.tmp
+	$(Q)$(BPFTOOL) gen object $@ $@.tmp && rm -f $@.tmp
+
+$(OUTPUT)/%.skel.h: $(OUTPUT)/%.bpf.o
+	$(call msg,GEN-SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< > $@
+
+$(OUTPUT)/probes.o $(OUTPUT)/main.o: $(OUTPUT)/cowtrace.skel.h
+
+$(OUTPUT)/%.o: src/%.c include/cowtrace.h src/*.h | $(OUTPUT)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) $(INCLUDES) $(LIBBPF_CFLAGS) -c $< -o $@
+
+$(OUTPUT)/cowtrace: $(TOOL_OBJS) $(CORE_OBJS)
+	$(call msg,BINARY,$@)
+	$(Q)$(CC) $(CFLAGS) $^ $(LIBBPF_LIBS) -lm -o $@
+
+# ---- tests ----
+$(OUTPUT)/test_core: tests/unit/test_core.c $(CORE_OBJS)
+	$(call msg,TEST,$@)
+	$(Q)$(CC) $(CFLAGS) $(INCLUDES) $^ -lm -o $@
+
+unit-test: $(OUTPUT)/test_core
+	$(Q)$(OUTPUT)/test_core tests/golden
+
+load-test: $(OUTPUT)/cowtrace
+	$(Q)tests/load-test.sh $(OUTPUT)/cowtrace
+
+vm-test: $(OUTPUT)/cowtrace
+	$(Q)COWTRACE=$(OUTPUT)/cowtrace tests/vm/run.sh
+
+test: $(OUTPUT)/cowtrace $(OUTPUT)/test_core
+	$(Q)tests/run-all.sh
+
+vmlinux:
+	$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > vmlinux/vmlinux.h
+
+clean:
+	rm -rf $(OUTPUT)

@@ -1,0 +1,336 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include "agg.h"
+
+int agg_init(struct ct_agg *a, uint32_t page_size)
+{
+	memset(a, 0, sizeof(*a));
+	a->page_size = page_size ? page_size : 4096;
+	a->index_cap = 1024;
+	a->index = malloc(a->index_cap * sizeof(*a->index));
+	if (!a->index)
+		return -ENOMEM;
+	memset(a->index, 0xff, a->index_cap * sizeof(*a->index));
+	return 0;
+}
+
+void agg_free(struct ct_agg *a)
+{
+	for (uint32_t i = 0; i < a->nprocs; i++)
+		free(a->procs[i].h);
+	free(a->procs);
+	free(a->index);
+	free(a->forks);
+	memset(a, 0, sizeof(*a));
+}
+
+static uint32_t hash_pid(uint32_t pid)
+{
+	return pid * 2654435761u;
+}
+
+static int32_t *slot_for(const struct ct_agg *a, uint32_t pid)
+{
+	uint32_t mask = a->index_cap - 1;
+
+	for (uint32_t i = hash_pid(pid) & mask;; i = (i + 1) & mask) {
+		int32_t *s = &a->index[i];
+
+		if (*s < 0 || a->procs[*s].pid == pid)
+			return s;
+	}
+}
+
+struct ct_proc *agg_find(const struct ct_agg *a, uint32_t pid)
+{
+	int32_t *s = slot_for(a, pid);
+
+	return *s < 0 ? NULL : &a->procs[*s];
+}
+
+static int index_grow(struct ct_agg *a)
+{
+	uint32_t old_cap = a->index_cap;
+	int32_t *old = a->index;
+
+	a->index_cap *= 2;
+	a->index = malloc(a->index_cap * sizeof(*a->index));
+	if (!a->index) {
+		a->index = old;
+		a->index_cap = old_cap;
+		return -ENOMEM;
+	}
+	memset(a->index, 0xff, a->index_cap * sizeof(*a->index));
+	for (uint32_t i = 0; i < old_cap; i++)
+		if (old[i] >= 0)
+			*slot_for(a, a->procs[old[i]].pid) = old[i];
+	free(old);
+	return 0;
+}
+
+/* Remove pid from the live index (backward-shift deletion keeps probes valid). */
+static void index_remove(struct ct_agg *a, uint32_t pid)
+{
+	uint32_t mask = a->index_cap - 1;
+	int32_t *s = slot_for(a, pid);
+	uint32_t i, j;
+
+	if (*s < 0)
+		return;
+	i = (uint32_t)(s - a->index);
+	a->index[i] = -1;
+	a->index_used--;
+	for (j = (i + 1) & mask; a->index[j] >= 0; j = (j + 1) & mask) {
+		uint32_t home = hash_pid(a->procs[a->index[j]].pid) & mask;
+
+		/* Move j back to i if i lies cyclically in [home, j). */
+		if ((j > i && (home <= i || home > j)) || (j < i && home <= i && home > j)) {
+			a->index[i] = a->index[j];
+			a->index[j] = -1;
+			i = j;
+		}
+	}
+}
+
+static struct ct_proc *proc_new(struct ct_agg *a, uint32_t pid, uint32_t ppid,
+				const char *comm, uint64_t ts)
+{
+	struct ct_proc *p;
+
+	if ((a->index_used + 1) * 4 > a->index_cap * 3 && index_grow(a))
+		return NULL;
+	if (a->nprocs == a->cap) {
+		uint32_t cap = a->cap ? a->cap * 2 : 256;
+		struct ct_proc *n = realloc(a->procs, cap * sizeof(*n));
+
+		if (!n)
+			return NULL;
+		a->procs = n;
+		a->cap = cap;
+	}
+	p = &a->procs[a->nprocs];
+	memset(p, 0, sizeof(*p));
+	p->pid = pid;
+	p->ppid = ppid;
+	if (comm)
+		memcpy(p->comm, comm, CT_COMM_LEN);
+	p->comm[CT_COMM_LEN - 1] = 0;
+	p->birth_fork = -1;
+	p->last_fork = -1;
+	p->first_ns = p->last_ns = ts;
+	*slot_for(a, pid) = (int32_t)a->nprocs;
+	a->index_used++;
+	a->nprocs++;
+	return p;
+}
+
+/* The live entry for the event's process, created on first sight. */
+static struct ct_proc *proc_get(struct ct_agg *a, const struct ct_event *e)
+{
+	struct ct_proc *p = agg_find(a, e->pid);
+
+	if (!p)
+		return proc_new(a, e->pid, e->ppid, e->comm, e->ts_ns);
+	memcpy(p->comm, e->comm, CT_COMM_LEN); /* follows exec */
+	p->comm[CT_COMM_LEN - 1] = 0;
+	if (e->ppid)
+		p->ppid = e->ppid;
+	if (e->ts_ns > p->last_ns)
+		p->last_ns = e->ts_ns;
+	return p;
+}
+
+static struct ct_proc_hists *proc_hists(struct ct_proc *p)
+{
+	if (!p->h)
+		p->h = calloc(1, sizeof(*p->h));
+	return p->h;
+}
+
+static enum ct_lat wp_lat_class(unsigned kind)
+{
+	switch (kind) {
+	case CT_WP_REUSE: return LAT_REUSE;
+	case CT_WP_SHARED_REUSE: return LAT_SHARED_REUSE;
+	case CT_WP_UNSHARE: return LAT_UNSHARE;
+	default: return LAT_COPY;
+	}
+}
+
+static bool is_copy(unsigned kind)
+{
+	return kind == CT_WP_COPY_ANON || kind == CT_WP_COPY_ZERO ||
+	       kind == CT_WP_COPY_FILE || kind == CT_WP_COPY_KSM;
+}
+
+/* Charge a copy to the fork it follows: the child's birth, else the parent's last fork. */
+static void copy_after_fork(struct ct_agg *a, struct ct_proc *p, uint64_t ts)
+{
+	struct ct_fork *f = NULL;
+	struct ct_proc_hists *h;
+
+	if (p->last_fork >= 0 && (p->birth_fork < 0 ||
+				  a->forks[p->last_fork].ts_ns >= a->forks[p->birth_fork].ts_ns)) {
+		f = &a->forks[p->last_fork];
+		f->parent_copies++;
+	} else if (p->birth_fork >= 0) {
+		f = &a->forks[p->birth_fork];
+		f->child_copies++;
+	}
+	if (f && ts >= f->ts_ns && (h = proc_hists(p)))
+		hist_add(&h->fork_to_copy, ts - f->ts_ns);
+}
+
+static int add_fork(struct ct_agg *a, const struct ct_event *e)
+{
+	struct ct_proc *parent = NULL, *child;
+	struct ct_fork *f;
+	uint32_t fi;
+
+	if (a->nforks == a->fork_cap) {
+		uint32_t cap = a->fork_cap ? a->fork_cap * 2 : 256;
+		struct ct_fork *n = realloc(a->forks, cap * sizeof(*n));
+
+		if (!n)
+			return -1;
+		a->forks = n;
+		a->fork_cap = cap;
+	}
+	fi = a->nforks++;
+	f = &a->forks[fi];
+	memset(f, 0, sizeof(*f));
+	f->parent = e->pid;
+	f->child = e->aux;
+	f->ts_ns = e->ts_ns;
+	f->pinned_cow = e->value;
+	if (e->kind & CT_FORK_PARENT_TRACED) {
+		parent = proc_get(a, e);
+		if (!parent)
+			return -1;
+		parent->forks++;
+		parent->last_fork = (int32_t)fi;
+	}
+	if (e->kind & CT_FORK_CHILD_TRACED) {
+		/* A pid seen before belongs to an earlier process: start afresh. */
+		if (agg_find(a, e->aux))
+			index_remove(a, e->aux);
+		child = proc_new(a, e->aux, e->pid, e->comm, e->ts_ns);
+		if (!child)
+			return -1;
+		child->birth_fork = (int32_t)fi;
+	}
+	return 0;
+}
+
+int agg_add(struct ct_agg *a, const struct ct_event *e)
+{
+	struct ct_proc *p;
+	struct ct_proc_hists *h;
+
+	if (e->type == 0 || e->type >= CT_EV_TYPE_MAX)
+		goto bad;
+	a->events++;
+	if (!a->first_ns || e->ts_ns < a->first_ns)
+		a->first_ns = e->ts_ns;
+	if (e->ts_ns > a->last_ns)
+		a->last_ns = e->ts_ns;
+
+	switch (e->type) {
+	case CT_EV_FORK:
+		return add_fork(a, e);
+	case CT_EV_EXIT:
+		p = agg_find(a, e->pid);
+		if (p) {
+			p->exited = true;
+			p->last_ns = e->ts_ns;
+			index_remove(a, e->pid); /* pid may be reused from now on */
+		}
+		return 0;
+	default:
+		break;
+	}
+
+	p = proc_get(a, e);
+	if (!p)
+		return -1;
+	switch (e->type) {
+	case CT_EV_WP:
+		if (e->kind >= CT_WP_KIND_MAX)
+			goto bad_counted;
+		p->wp[e->kind]++;
+		if (e->value && (h = proc_hists(p)))
+			hist_add(&h->wp_lat[wp_lat_class(e->kind)], e->value);
+		if (is_copy(e->kind))
+			copy_after_fork(a, p, e->ts_ns);
+		break;
+	case CT_EV_THP:
+		if (e->kind >= CT_THP_KIND_MAX)
+			goto bad_counted;
+		p->thp[e->kind]++;
+		if (e->value && (h = proc_hists(p)))
+			hist_add(&h->wp_lat[LAT_THP], e->value);
+		break;
+	case CT_EV_UFFD:
+		if (e->kind >= CT_UFFD_KIND_MAX)
+			goto bad_counted;
+		p->uffd[e->kind]++;
+		if ((h = proc_hists(p)))
+			hist_add(&h->uffd_blocked[e->kind], e->value);
+		break;
+	case CT_EV_PINNED:
+		p->pinned_cow += e->value;
+		break;
+	case CT_EV_MARKER:
+		p->marker_install += e->value;
+		break;
+	}
+	return 0;
+bad_counted:
+	a->events--;
+bad:
+	a->bad_events++;
+	return -1;
+}
+
+uint64_t proc_copies(const struct ct_proc *p)
+{
+	return p->wp[CT_WP_COPY_ANON] + p->wp[CT_WP_COPY_ZERO] +
+	       p->wp[CT_WP_COPY_FILE] + p->wp[CT_WP_COPY_KSM];
+}
+
+uint64_t proc_copied_bytes(const struct ct_proc *p, uint32_t page_size)
+{
+	return (proc_copies(p) + p->wp[CT_WP_UNSHARE] + p->pinned_cow) * (uint64_t)page_size;
+}
+
+static const struct ct_agg *sort_agg;
+
+static int cmp_proc(const void *x, const void *y)
+{
+	const struct ct_proc *p = &sort_agg->procs[*(const uint32_t *)x];
+	const struct ct_proc *q = &sort_agg->procs[*(const uint32_t *)y];
+	uint64_t cp = proc_copies(p) + p->pinned_cow, cq = proc_copies(q) + q->pinned_cow;
+
+	if (cp != cq)
+		return cp > cq ? -1 : 1;
+	if (p->wp[CT_WP_REUSE] != q->wp[CT_WP_REUSE])
+		return p->wp[CT_WP_REUSE] > q->wp[CT_WP_REUSE] ? -1 : 1;
+	if (p->pid != q->pid)
+		return p->pid < q->pid ? -1 : 1;
+	return p->first_ns < q->first_ns ? -1 : p->first_ns > q->first_ns;
+}
+
+uint32_t *agg_sorted(const struct ct_agg *a)
+{
+	uint32_t *idx = malloc((a->nprocs ? a->nprocs : 1) * sizeof(*idx));
+
+	if (!idx)
+		return NULL;
+	for (uint32_t i = 0; i < a->nprocs; i++)
+		idx[i] = i;
+	sort_agg = a;
+	qsort(idx, a->nprocs, sizeof(*idx), cmp_proc);
+	return idx;
+}

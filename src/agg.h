@@ -1,0 +1,73 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * Aggregation core: turns the event stream into per-process and per-fork
+ * statistics.  Pure userspace: no libbpf, no printing; tests drive it.
+ */
+#ifndef COWTRACE_AGG_H
+#define COWTRACE_AGG_H
+#include <stdbool.h>
+#include <stdint.h>
+#include "cowtrace.h"
+#include "hist.h"
+
+enum ct_lat { LAT_REUSE, LAT_COPY, LAT_SHARED_REUSE, LAT_UNSHARE, LAT_THP, LAT_MAX };
+
+struct ct_proc_hists {
+	struct ct_hist wp_lat[LAT_MAX];          /* ns, by outcome */
+	struct ct_hist uffd_blocked[CT_UFFD_KIND_MAX]; /* ns */
+	struct ct_hist fork_to_copy;             /* ns from the fork to each copy */
+};
+
+struct ct_proc {
+	uint32_t pid, ppid;
+	char comm[CT_COMM_LEN];
+	bool exited;
+	uint64_t first_ns, last_ns;
+	uint64_t wp[CT_WP_KIND_MAX];
+	uint64_t thp[CT_THP_KIND_MAX];
+	uint64_t uffd[CT_UFFD_KIND_MAX];
+	uint64_t pinned_cow;
+	uint64_t marker_install;
+	uint64_t forks;          /* children created */
+	int32_t birth_fork;      /* index into forks[] of the fork that made it, -1 */
+	int32_t last_fork;       /* its most recent fork as a parent, -1 */
+	struct ct_proc_hists *h; /* allocated at the first timed sample */
+};
+
+struct ct_fork {
+	uint32_t parent, child;
+	uint64_t ts_ns;
+	uint64_t pinned_cow;     /* pages copied at once by the fork */
+	uint64_t parent_copies;  /* pages the parent copied afterwards (until its next fork) */
+	uint64_t child_copies;   /* pages the child copied */
+};
+
+struct ct_agg {
+	struct ct_proc *procs;   /* every process seen, in order of first sight */
+	uint32_t nprocs, cap;
+	int32_t *index;          /* open addressing: pid -> live procs[] index */
+	uint32_t index_cap;      /* power of two */
+	uint32_t index_used;
+	struct ct_fork *forks;
+	uint32_t nforks, fork_cap;
+	uint64_t events;         /* events consumed */
+	uint64_t bad_events;     /* events with an unknown type or kind */
+	uint64_t first_ns, last_ns;
+	uint32_t page_size;
+};
+
+int agg_init(struct ct_agg *a, uint32_t page_size);
+void agg_free(struct ct_agg *a);
+/* Consume one event.  Returns 0, or -1 if the event was malformed (counted). */
+int agg_add(struct ct_agg *a, const struct ct_event *e);
+/* The live entry for pid, or NULL. */
+struct ct_proc *agg_find(const struct ct_agg *a, uint32_t pid);
+
+/* Derived per-process numbers. */
+uint64_t proc_copies(const struct ct_proc *p);   /* all copy kinds, not unshare */
+uint64_t proc_copied_bytes(const struct ct_proc *p, uint32_t page_size);
+
+/* Indices of procs sorted by copies (desc), then pid; caller frees. */
+uint32_t *agg_sorted(const struct ct_agg *a);
+
+#endif

@@ -1,0 +1,29 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/* Report writers: they read an aggregation and a plan, never libbpf. */
+#ifndef COWTRACE_OUTPUT_H
+#define COWTRACE_OUTPUT_H
+#include <stdbool.h>
+#include <stdio.h>
+#include "agg.h"
+#include "plan.h"
+
+struct ct_report {
+	const struct ct_agg *agg;
+	const struct ct_plan *plan;
+	uint64_t lost_events;    /* ring buffer reservations that failed */
+	uint64_t unclassified;   /* faults that could not be tracked (map full) */
+	double duration_s;
+	bool final;
+	int cmd_status;          /* exit status of `-- CMD`, -1 if none */
+	unsigned hist_top;       /* processes whose histograms are printed (text) */
+	const char *version;
+};
+
+void output_plan_text(FILE *f, const struct ct_plan *plan);
+void output_text(FILE *f, const struct ct_report *r);
+void output_json(FILE *f, const struct ct_report *r);
+
+/* Value of a per-process statistic (counters only). */
+uint64_t proc_stat(const struct ct_proc *p, enum ct_stat s, uint32_t page_size);
+
+#endif

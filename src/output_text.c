@@ -1,0 +1,171 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <stdlib.h>
+#include "output.h"
+
+uint64_t proc_stat(const struct ct_proc *p, enum ct_stat s, uint32_t page_size)
+{
+	switch (s) {
+	case ST_REUSE: return p->wp[CT_WP_REUSE];
+	case ST_COPY: return proc_copies(p);
+	case ST_COPY_ANON: return p->wp[CT_WP_COPY_ANON];
+	case ST_COPY_ZERO: return p->wp[CT_WP_COPY_ZERO];
+	case ST_COPY_FILE: return p->wp[CT_WP_COPY_FILE];
+	case ST_COPY_KSM: return p->wp[CT_WP_COPY_KSM];
+	case ST_UNSHARE: return p->wp[CT_WP_UNSHARE];
+	case ST_SHARED_REUSE: return p->wp[CT_WP_SHARED_REUSE];
+	case ST_THP_REUSE: return p->thp[CT_THP_REUSE];
+	case ST_THP_SPLIT: return p->thp[CT_THP_SPLIT];
+	case ST_PINNED_COW: return p->pinned_cow;
+	case ST_UFFD_MISSING: return p->uffd[CT_UFFD_MISSING];
+	case ST_UFFD_WP: return p->uffd[CT_UFFD_WP];
+	case ST_UFFD_MINOR: return p->uffd[CT_UFFD_MINOR];
+	case ST_MARKER_INSTALL: return p->marker_install;
+	case ST_COPIED_BYTES: return proc_copied_bytes(p, page_size);
+	default: return 0;
+	}
+}
+
+void output_plan_text(FILE *f, const struct ct_plan *plan)
+{
+	fprintf(f, "%-15s %-28s %-11s %-12s %s\n", "STATISTIC", "HOOK", "MODE", "QUALITY", "REASON");
+	for (int s = 0; s < ST_MAX; s++) {
+		const struct ct_probe *p = &plan->st[s];
+
+		fprintf(f, "%-15s %-28s %-11s %-12s %s\n", ct_stat_name(s), p->hook,
+			ct_mode_name(p->mode), ct_quality_name(p->quality), p->reason);
+	}
+}
+
+/* The per-process table: header label and statistic of each column. */
+static const struct {
+	const char *label;
+	enum ct_stat stat;
+	int width;
+} cols[] = {
+	{ "REUSE", ST_REUSE, 8 }, { "COPY", ST_COPY, 8 }, { "ANON", ST_COPY_ANON, 8 },
+	{ "ZERO", ST_COPY_ZERO, 7 }, { "FILE", ST_COPY_FILE, 7 }, { "KSM", ST_COPY_KSM, 5 },
+	{ "UNSHR", ST_UNSHARE, 6 }, { "SHRD", ST_SHARED_REUSE, 6 },
+	{ "THP_R", ST_THP_REUSE, 6 }, { "THP_S", ST_THP_SPLIT, 6 },
+	{ "PINNED", ST_PINNED_COW, 7 }, { "UF_MISS", ST_UFFD_MISSING, 8 },
+	{ "UF_WP", ST_UFFD_WP, 7 }, { "UF_MIN", ST_UFFD_MINOR, 7 },
+	{ "MARKER", ST_MARKER_INSTALL, 7 }, { "COPIED", ST_COPIED_BYTES, 9 },
+};
+
+static void fmt_bytes(char *buf, size_t n, uint64_t b)
+{
+	static const char *const unit[] = { "B", "K", "M", "G", "T" };
+	unsigned u = 0;
+	double v = (double)b;
+
+	while (v >= 1024 && u < 4) {
+		v /= 1024;
+		u++;
+	}
+	if (u == 0)
+		snprintf(buf, n, "%lluB", (unsigned long long)b);
+	else
+		snprintf(buf, n, "%.1f%s", v, unit[u]);
+}
+
+static void print_cell(FILE *f, const struct ct_report *r, const struct ct_proc *p, unsigned c)
+{
+	char buf[32];
+
+	if (!plan_available(r->plan, cols[c].stat)) {
+		fprintf(f, " %*s", cols[c].width, "n/a");
+		return;
+	}
+	if (cols[c].stat == ST_COPIED_BYTES) {
+		fmt_bytes(buf, sizeof(buf), proc_stat(p, ST_COPIED_BYTES, r->agg->page_size));
+		fprintf(f, " %*s", cols[c].width, buf);
+		return;
+	}
+	fprintf(f, " %*llu", cols[c].width,
+		(unsigned long long)proc_stat(p, cols[c].stat, r->agg->page_size));
+}
+
+static void print_hists(FILE *f, const struct ct_report *r, const struct ct_proc *p)
+{
+	static const char *const lat_name[LAT_MAX] = { "reuse", "copy", "shared_reuse",
+						       "unshare", "thp" };
+	static const char *const uffd_name[CT_UFFD_KIND_MAX] = { "missing", "wp", "minor" };
+	const struct ct_proc_hists *h = p->h;
+
+	if (!h)
+		return;
+	for (int i = 0; i < LAT_MAX && plan_available(r->plan, ST_WP_LATENCY); i++) {
+		if (!h->wp_lat[i].count)
+			continue;
+		fprintf(f, "\npid %u (%s) write-fault latency, %s:\n", p->pid, p->comm, lat_name[i]);
+		hist_print(f, &h->wp_lat[i], "nsecs", 1);
+	}
+	for (int i = 0; i < CT_UFFD_KIND_MAX; i++) {
+		if (!h->uffd_blocked[i].count)
+			continue;
+		fprintf(f, "\npid %u (%s) userfaultfd %s, blocked:\n", p->pid, p->comm, uffd_name[i]);
+		hist_print(f, &h->uffd_blocked[i], "usecs", 1000);
+	}
+	if (h->fork_to_copy.count) {
+		fprintf(f, "\npid %u (%s) time from fork to copy:\n", p->pid, p->comm);
+		hist_print(f, &h->fork_to_copy, "usecs", 1000);
+	}
+}
+
+void output_text(FILE *f, const struct ct_report *r)
+{
+	const struct ct_agg *a = r->agg;
+	uint32_t *order = agg_sorted(a);
+	unsigned shown = 0;
+
+	fprintf(f, "cowtrace %s: kernel %s, mode %s, %.2f s%s\n", r->version ? r->version : "",
+		r->plan->kernel, ct_mode_name(r->plan->mode), r->duration_s,
+		r->final ? "" : " (interval)");
+	fprintf(f, "lost_events %llu", (unsigned long long)r->lost_events);
+	if (r->unclassified)
+		fprintf(f, ", unclassified_faults %llu", (unsigned long long)r->unclassified);
+	if (r->cmd_status >= 0)
+		fprintf(f, ", command exit status %d", r->cmd_status);
+	fprintf(f, "\n\n");
+	output_plan_text(f, r->plan);
+
+	fprintf(f, "\n%-7s %-7s %-16s", "PID", "PPID", "COMM");
+	for (unsigned c = 0; c < sizeof(cols) / sizeof(cols[0]); c++)
+		fprintf(f, " %*s", cols[c].width, cols[c].label);
+	fprintf(f, "\n");
+	for (uint32_t i = 0; order && i < a->nprocs; i++) {
+		const struct ct_proc *p = &a->procs[order[i]];
+
+		fprintf(f, "%-7u %-7u %-16s", p->pid, p->ppid, p->comm);
+		for (unsigned c = 0; c < sizeof(cols) / sizeof(cols[0]); c++)
+			print_cell(f, r, p, c);
+		fprintf(f, "%s\n", p->exited ? " (exited)" : "");
+	}
+	if (!a->nprocs)
+		fprintf(f, "(no events)\n");
+
+	if (a->nforks) {
+		fprintf(f, "\nFORKS\n%-7s %-7s %8s %14s %13s %10s\n", "PARENT", "CHILD", "PINNED",
+			"PARENT_COPIES", "CHILD_COPIES", "COPIED");
+		for (uint32_t i = 0; i < a->nforks; i++) {
+			const struct ct_fork *fk = &a->forks[i];
+			char b[32];
+
+			fmt_bytes(b, sizeof(b), (fk->pinned_cow + fk->parent_copies + fk->child_copies) *
+						(uint64_t)a->page_size);
+			fprintf(f, "%-7u %-7u %8llu %14llu %13llu %10s\n", fk->parent, fk->child,
+				(unsigned long long)fk->pinned_cow,
+				(unsigned long long)fk->parent_copies,
+				(unsigned long long)fk->child_copies, b);
+		}
+	}
+	for (uint32_t i = 0; order && i < a->nprocs && shown < r->hist_top; i++) {
+		const struct ct_proc *p = &a->procs[order[i]];
+
+		if (p->h) {
+			print_hists(f, r, p);
+			shown++;
+		}
+	}
+	free(order);
+	fflush(f);
+}

@@ -1,0 +1,546 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * The degradation ladder.  For every hook, decide from BTF and kallsyms
+ * (never a version number) whether fentry, a kprobe, or nothing can reach
+ * it; then load.  If the kernel refuses the whole rung (fentry EPERM on
+ * locked-down kernels, kprobes not built in), go down one rung:
+ *   fentry -> kprobe -> tracepoint.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include <bpf/btf.h>
+#include <bpf/libbpf.h>
+#include "cowtrace.h"
+#include "cowtrace.skel.h"
+#include "probes.h"
+#include "tracefs.h"
+#include "util.h"
+
+enum hook_id { H_WP, H_ANON, H_CPR, H_THP, H_UFFD, H_MAX };
+
+static const struct {
+	const char *cands[2]; /* kernel function names, preferred first */
+} hook_desc[H_MAX] = {
+	[H_WP] = { { "do_wp_page" } },
+	[H_ANON] = { { "folio_add_new_anon_rmap", "page_add_new_anon_rmap" } },
+	[H_CPR] = { { "copy_page_range" } },
+	[H_THP] = { { "do_huge_pmd_wp_page" } },
+	[H_UFFD] = { { "handle_userfault" } },
+};
+
+struct hook_choice {
+	enum ct_mode mode;   /* MODE_NONE: unavailable */
+	char sym[96];        /* exact kernel symbol to attach to */
+	char why[96];        /* reason when not fentry */
+};
+
+struct kfacts {
+	struct btf *btf;
+	struct ksym_info ks[H_MAX][2];
+	bool kallsyms_ok;
+	bool has_unshare;    /* FAULT_FLAG_UNSHARE in enum fault_flag */
+	bool has_uffd_minor; /* struct uffdio_continue */
+	bool has_tp_fault;   /* tp_btf page_fault_user */
+	int thp_nargs;       /* do_huge_pmd_wp_page parameters */
+};
+
+static bool verbose;
+
+static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list args)
+{
+	if (!verbose && level != LIBBPF_WARN)
+		return 0;
+	if (!verbose)
+		return 0;
+	return vfprintf(stderr, fmt, args);
+}
+
+static bool btf_has(const struct btf *btf, const char *name, int kind)
+{
+	return btf && btf__find_by_name_kind(btf, name, kind) >= 0;
+}
+
+static bool btf_enum_has(const struct btf *btf, const char *enum_name, const char *value)
+{
+	int id = btf ? btf__find_by_name_kind(btf, enum_name, BTF_KIND_ENUM) : -1;
+	const struct btf_type *t;
+
+	if (id < 0)
+		return false;
+	t = btf__type_by_id(btf, id);
+	for (int i = 0; i < btf_vlen(t); i++)
+		if (!strcmp(btf__name_by_offset(btf, btf_enum(t)[i].name_off), value))
+			return true;
+	return false;
+}
+
+static int btf_func_nargs(const struct btf *btf, const char *name)
+{
+	int id = btf ? btf__find_by_name_kind(btf, name, BTF_KIND_FUNC) : -1;
+	const struct btf_type *t;
+
+	if (id < 0)
+		return -1;
+	t = btf__type_by_id(btf, btf__type_by_id(btf, id)->type);
+	return btf_vlen(t);
+}
+
+static void gather_facts(struct kfacts *k)
+{
+	const char *names[H_MAX * 2];
+	struct ksym_info ks[H_MAX * 2];
+	int n = 0;
+
+	memset(k, 0, sizeof(*k));
+	k->btf = btf__load_vmlinux_btf();
+	if (libbpf_get_error(k->btf))
+		k->btf = NULL;
+	for (int h = 0; h < H_MAX; h++)
+		for (int c = 0; c < 2; c++)
+			names[n++] = hook_desc[h].cands[c] ? hook_desc[h].cands[c] : "\x01none";
+	k->kallsyms_ok = kallsyms_lookup(names, n, ks) == 0;
+	for (int h = 0; h < H_MAX; h++)
+		for (int c = 0; c < 2; c++)
+			k->ks[h][c] = ks[h * 2 + c];
+	k->has_unshare = btf_enum_has(k->btf, "fault_flag", "FAULT_FLAG_UNSHARE");
+	k->has_uffd_minor = btf_has(k->btf, "uffdio_continue", BTF_KIND_STRUCT);
+	k->has_tp_fault = btf_has(k->btf, "btf_trace_page_fault_user", BTF_KIND_TYPEDEF);
+	k->thp_nargs = btf_func_nargs(k->btf, "do_huge_pmd_wp_page");
+}
+
+/* Decide one hook for rung `rung` (fentry or kprobe). */
+static void choose(const struct kfacts *k, int h, enum ct_mode rung, struct hook_choice *c)
+{
+	memset(c, 0, sizeof(*c));
+	for (int i = 0; i < 2 && hook_desc[h].cands[i]; i++) {
+		const char *name = hook_desc[h].cands[i];
+		const struct ksym_info *ks = &k->ks[h][i];
+
+		if (rung == MODE_FENTRY && ks->exact && btf_has(k->btf, name, BTF_KIND_FUNC)) {
+			c->mode = MODE_FENTRY;
+			snprintf(c->sym, sizeof(c->sym), "%s", name);
+			return;
+		}
+		if (ks->exact || ks->clone[0]) {
+			c->mode = MODE_KPROBE;
+			snprintf(c->sym, sizeof(c->sym), "%s", ks->exact ? name : ks->clone);
+			if (rung == MODE_FENTRY)
+				snprintf(c->why, sizeof(c->why), "%s: %s", name,
+					 ks->exact ? "no BTF" : "only a clone");
+			return;
+		}
+	}
+	snprintf(c->why, sizeof(c->why), "%s not in kallsyms (inlined)", hook_desc[h].cands[0]);
+}
+
+struct progs {
+	struct bpf_program *fe, *fx, *kp, *krp;
+};
+
+static void hook_progs(struct cowtrace_bpf *sk, const struct kfacts *k, int h, struct progs *p)
+{
+	memset(p, 0, sizeof(*p));
+	switch (h) {
+	case H_WP: *p = (struct progs){ sk->progs.fe_wp, sk->progs.fx_wp, sk->progs.kp_wp, sk->progs.krp_wp }; break;
+	case H_ANON: *p = (struct progs){ sk->progs.fe_new_anon, NULL, sk->progs.kp_new_anon, NULL }; break;
+	case H_CPR: *p = (struct progs){ sk->progs.fe_cpr, sk->progs.fx_cpr, sk->progs.kp_cpr, sk->progs.krp_cpr }; break;
+	case H_THP:
+		*p = (struct progs){ sk->progs.fe_thp, k->thp_nargs == 2 ? sk->progs.fx_thp2 : sk->progs.fx_thp1,
+				     sk->progs.kp_thp, sk->progs.krp_thp };
+		break;
+	case H_UFFD: *p = (struct progs){ sk->progs.fe_uffd, sk->progs.fx_uffd, sk->progs.kp_uffd, sk->progs.krp_uffd }; break;
+	}
+}
+
+static void fill_plan_exact(struct ct_plan *pl, const struct kfacts *k, const struct hook_choice *c,
+			    enum ct_mode rung)
+{
+	const struct hook_choice *wp = &c[H_WP], *an = &c[H_ANON], *cpr = &c[H_CPR];
+	bool wp_ok = wp->mode && an->mode;
+	enum ct_mode wm = wp->mode > an->mode ? wp->mode : an->mode; /* kprobe if either is */
+	char why[256] = "", hook[128];
+	static const enum ct_stat wp_stats[] = { ST_REUSE, ST_COPY, ST_COPY_ANON, ST_COPY_ZERO,
+						 ST_COPY_FILE, ST_COPY_KSM, ST_SHARED_REUSE };
+
+	pl->mode = rung;
+	if (!wp_ok)
+		snprintf(why, sizeof(why), "%s", wp->mode ? an->why : wp->why);
+	else if (wp->why[0] || an->why[0])
+		snprintf(why, sizeof(why), "%s%s", wp->why, an->why);
+	snprintf(hook, sizeof(hook), "do_wp_page+%.100s", an->sym[0] ? an->sym : "-");
+	for (unsigned i = 0; i < sizeof(wp_stats) / sizeof(wp_stats[0]); i++)
+		plan_set(pl, wp_stats[i], hook, wm, wp_ok ? Q_EXACT : Q_UNAVAILABLE, why);
+	if (wp_ok && !k->has_unshare)
+		plan_set(pl, ST_UNSHARE, hook, wm, Q_UNAVAILABLE, "kernel has no FAULT_FLAG_UNSHARE");
+	else
+		plan_set(pl, ST_UNSHARE, hook, wm, wp_ok ? Q_EXACT : Q_UNAVAILABLE, why);
+	plan_set(pl, ST_WP_LATENCY, "do_wp_page", wp->mode, wp_ok ? Q_EXACT : Q_UNAVAILABLE, why);
+
+	for (int s = ST_THP_REUSE; s <= ST_THP_SPLIT; s++)
+		plan_set(pl, s, "do_huge_pmd_wp_page", c[H_THP].mode,
+			 c[H_THP].mode ? Q_EXACT : Q_UNAVAILABLE, c[H_THP].why);
+
+	snprintf(hook, sizeof(hook), "copy_page_range+%.100s", an->sym[0] ? an->sym : "-");
+	plan_set(pl, ST_PINNED_COW, hook, cpr->mode > an->mode ? cpr->mode : an->mode,
+		 cpr->mode && an->mode ? Q_EXACT : Q_UNAVAILABLE, cpr->mode ? an->why : cpr->why);
+
+	for (int s = ST_UFFD_MISSING; s <= ST_UFFD_MINOR; s++)
+		plan_set(pl, s, "handle_userfault", c[H_UFFD].mode,
+			 c[H_UFFD].mode ? Q_EXACT : Q_UNAVAILABLE, c[H_UFFD].why);
+	if (c[H_UFFD].mode && !k->has_uffd_minor)
+		plan_set(pl, ST_UFFD_MINOR, "handle_userfault", c[H_UFFD].mode, Q_UNAVAILABLE,
+			 "kernel has no userfaultfd minor faults");
+	plan_set(pl, ST_UFFD_BLOCKED, "handle_userfault", c[H_UFFD].mode,
+		 c[H_UFFD].mode ? Q_EXACT : Q_UNAVAILABLE, c[H_UFFD].why);
+}
+
+static void fill_plan_tp(struct ct_plan *pl)
+{
+	const char *h = "page_fault_user+mm_page_alloc";
+	const char *nohook = "needs fentry or kprobes";
+
+	pl->mode = MODE_TRACEPOINT;
+	for (int s = 0; s < ST_MAX; s++)
+		plan_set(pl, s, "-", MODE_NONE, Q_UNAVAILABLE, nohook);
+	plan_set(pl, ST_REUSE, h, MODE_TRACEPOINT, Q_DERIVED,
+		 "write fault on present pte, no page allocated; includes shared-mapping writes");
+	plan_set(pl, ST_COPY, h, MODE_TRACEPOINT, Q_DERIVED,
+		 "write fault on present pte, then a movable user page allocated");
+	plan_set(pl, ST_COPY_ZERO, h, MODE_TRACEPOINT, Q_DERIVED, "the allocation was __GFP_ZERO");
+	plan_set(pl, ST_COPY_ANON, "-", MODE_NONE, Q_UNAVAILABLE, "anon/file/KSM copies look alike here");
+	plan_set(pl, ST_COPY_FILE, "-", MODE_NONE, Q_UNAVAILABLE, "anon/file/KSM copies look alike here");
+	plan_set(pl, ST_COPY_KSM, "-", MODE_NONE, Q_UNAVAILABLE, "anon/file/KSM copies look alike here");
+	plan_set(pl, ST_PINNED_COW, "sys_enter+mm_page_alloc+sched_process_fork", MODE_TRACEPOINT,
+		 Q_DERIVED, "movable user pages allocated by a parent inside fork");
+	plan_set(pl, ST_FORK_TO_COPY, "sched_process_fork", MODE_TRACEPOINT, Q_DERIVED,
+		 "from derived copies");
+	plan_set(pl, ST_COPIED_BYTES, "-", MODE_TRACEPOINT, Q_DERIVED,
+		 "(copy + pinned_cow) x page size; unshare unavailable");
+}
+
+static void fill_plan_common(struct ct_plan *pl)
+{
+	struct utsname u;
+
+	if (uname(&u) == 0)
+		snprintf(pl->kernel, sizeof(pl->kernel), "%s", u.release);
+	plan_set(pl, ST_MARKER_INSTALL, "zap_pte_range", MODE_NONE, Q_UNAVAILABLE,
+		 "zap_pte_range inlined; no exact per-install hook on this kernel");
+	if (pl->mode != MODE_TRACEPOINT) {
+		const struct ct_probe *cp = &pl->st[ST_COPY], *pc = &pl->st[ST_PINNED_COW];
+		const struct ct_probe *un = &pl->st[ST_UNSHARE];
+		enum ct_quality q = cp->quality;
+
+		if (q == Q_EXACT && pc->quality != Q_EXACT)
+			q = Q_DERIVED;
+		plan_set(pl, ST_COPIED_BYTES, cp->hook, cp->mode, q,
+			 q == Q_EXACT ? "(copy + unshare + pinned_cow) x page size"
+				      : "(copy + unshare) x page size; pinned_cow unavailable");
+		(void)un;
+		plan_set(pl, ST_FORK_TO_COPY, "sched_process_fork", cp->mode, cp->quality, cp->reason);
+	}
+}
+
+static void set_config(struct cowtrace_bpf *sk, const struct ct_opts *o, bool tp,
+		       const struct gfp_bits *g)
+{
+	struct ct_config *c = (struct ct_config *)&sk->rodata->cfg;
+
+	c->filter_tgid = o->pid;
+	c->filter_follow = o->follow;
+	c->filter_cgroup = o->cgroup_fd >= 0;
+	c->tp_mode = tp;
+	if (g) {
+		c->gfp_user_movable = g->user_movable;
+		c->gfp_zero = g->zero;
+	}
+	c->nr_fork[0] = SYS_clone;
+#ifdef SYS_clone3
+	c->nr_fork[1] = SYS_clone3;
+#else
+	c->nr_fork[1] = -1;
+#endif
+#ifdef SYS_fork
+	c->nr_fork[2] = SYS_fork;
+	c->nr_fork[3] = SYS_vfork;
+#else
+	c->nr_fork[2] = c->nr_fork[3] = -1;
+#endif
+}
+
+static int add_link(struct ct_session *s, struct bpf_link *l, const char *what, char *err, size_t n)
+{
+	if (!l) {
+		snprintf(err, n, "attach %s: %s", what, strerror(errno));
+		return -1;
+	}
+	s->links[s->nlinks++] = l;
+	return 0;
+}
+
+static void teardown(struct ct_session *s)
+{
+	while (s->nlinks > 0)
+		bpf_link__destroy(s->links[--s->nlinks]);
+	cowtrace_bpf__destroy(s->skel);
+	s->skel = NULL;
+}
+
+static int post_load(struct ct_session *s, const struct ct_opts *o, char *err, size_t n)
+{
+	if (o->cgroup_fd >= 0) {
+		__u32 key = 0;
+		int fd = o->cgroup_fd;
+
+		if (bpf_map__update_elem(s->skel->maps.cgroup_filter, &key, sizeof(key), &fd,
+					 sizeof(fd), BPF_ANY)) {
+			snprintf(err, n, "cgroup filter: %s", strerror(errno));
+			return -1;
+		}
+	}
+	if (o->follow) {
+		__u32 self = getpid();
+		__u8 v = CT_TRACED_CHILDREN;
+
+		if (bpf_map__update_elem(s->skel->maps.traced, &self, sizeof(self), &v, sizeof(v),
+					 BPF_ANY)) {
+			snprintf(err, n, "follow map: %s", strerror(errno));
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static int try_exact(struct ct_session *s, const struct ct_opts *o, const struct kfacts *k,
+		     enum ct_mode rung, char *err, size_t n)
+{
+	struct hook_choice c[H_MAX];
+	struct cowtrace_bpf *sk;
+	struct bpf_program *prog;
+	int any = 0;
+
+	sk = cowtrace_bpf__open();
+	if (!sk) {
+		snprintf(err, n, "open BPF object: %s", strerror(errno));
+		return -1;
+	}
+	s->skel = sk;
+	set_config(sk, o, false, NULL);
+	bpf_map__set_max_entries(sk->maps.events, o->ringbuf_bytes);
+	bpf_object__for_each_program(prog, sk->obj)
+		bpf_program__set_autoload(prog, false);
+	bpf_program__set_autoload(sk->progs.sched_fork, true);
+	bpf_program__set_autoload(sk->progs.sched_exit, true);
+	for (int h = 0; h < H_MAX; h++) {
+		struct progs p;
+
+		choose(k, h, rung, &c[h]);
+		hook_progs(sk, k, h, &p);
+		if (c[h].mode == MODE_FENTRY) {
+			bpf_program__set_autoload(p.fe, true);
+			bpf_program__set_attach_target(p.fe, 0, c[h].sym);
+			if (p.fx) {
+				bpf_program__set_autoload(p.fx, true);
+				bpf_program__set_attach_target(p.fx, 0, c[h].sym);
+			}
+		} else if (c[h].mode == MODE_KPROBE) {
+			bpf_program__set_autoload(p.kp, true);
+			if (p.krp)
+				bpf_program__set_autoload(p.krp, true);
+		}
+		any |= c[h].mode != MODE_NONE;
+	}
+	if (!any) {
+		snprintf(err, n, "no hook function found in kallsyms");
+		return -1;
+	}
+	if (cowtrace_bpf__load(sk)) {
+		snprintf(err, n, "load %s programs: %s", ct_mode_name(rung), strerror(errno));
+		return -1;
+	}
+	if (post_load(s, o, err, n))
+		return -1;
+	if (!o->load_only) {
+		if (add_link(s, bpf_program__attach(sk->progs.sched_fork), "sched_process_fork", err, n) ||
+		    add_link(s, bpf_program__attach(sk->progs.sched_exit), "sched_process_exit", err, n))
+			return -1;
+		for (int h = 0; h < H_MAX; h++) {
+			struct progs p;
+
+			hook_progs(sk, k, h, &p);
+			if (c[h].mode == MODE_FENTRY) {
+				if (add_link(s, bpf_program__attach(p.fe), c[h].sym, err, n) ||
+				    (p.fx && add_link(s, bpf_program__attach(p.fx), c[h].sym, err, n)))
+					return -1;
+			} else if (c[h].mode == MODE_KPROBE) {
+				if (add_link(s, bpf_program__attach_kprobe(p.kp, false, c[h].sym), c[h].sym, err, n) ||
+				    (p.krp && add_link(s, bpf_program__attach_kprobe(p.krp, true, c[h].sym),
+						       c[h].sym, err, n)))
+					return -1;
+			}
+		}
+	}
+	fill_plan_exact(&s->plan, k, c, rung);
+	return 0;
+}
+
+static int try_tracepoint(struct ct_session *s, const struct ct_opts *o, const struct kfacts *k,
+			  char *err, size_t n)
+{
+	struct bpf_program *tp[] = { NULL, NULL, NULL, NULL, NULL, NULL };
+	struct cowtrace_bpf *sk;
+	struct bpf_program *prog;
+	struct gfp_bits g;
+
+	if (!k->has_tp_fault) {
+		snprintf(err, n, "no exceptions:page_fault_user tracepoint in BTF");
+		return -1;
+	}
+	if (tracefs_gfp_bits(&g, err, n))
+		return -1;
+	sk = cowtrace_bpf__open();
+	if (!sk) {
+		snprintf(err, n, "open BPF object: %s", strerror(errno));
+		return -1;
+	}
+	s->skel = sk;
+	set_config(sk, o, true, &g);
+	bpf_map__set_max_entries(sk->maps.events, o->ringbuf_bytes);
+	tp[0] = sk->progs.sched_fork;
+	tp[1] = sk->progs.sched_exit;
+	tp[2] = sk->progs.tp_fault;
+	tp[3] = sk->progs.tp_alloc;
+	tp[4] = sk->progs.tp_sys_enter;
+	tp[5] = sk->progs.tp_sys_exit;
+	bpf_object__for_each_program(prog, sk->obj)
+		bpf_program__set_autoload(prog, false);
+	for (unsigned i = 0; i < sizeof(tp) / sizeof(tp[0]); i++)
+		bpf_program__set_autoload(tp[i], true);
+	if (cowtrace_bpf__load(sk)) {
+		snprintf(err, n, "load tracepoint programs: %s", strerror(errno));
+		return -1;
+	}
+	if (post_load(s, o, err, n))
+		return -1;
+	for (unsigned i = 0; !o->load_only && i < sizeof(tp) / sizeof(tp[0]); i++)
+		if (add_link(s, bpf_program__attach(tp[i]), bpf_program__name(tp[i]), err, n))
+			return -1;
+	fill_plan_tp(&s->plan);
+	return 0;
+}
+
+int probes_start(struct ct_session *s, const struct ct_opts *o, char *err, size_t errlen)
+{
+	static const enum ct_mode ladder[] = { MODE_FENTRY, MODE_KPROBE, MODE_TRACEPOINT };
+	struct kfacts k;
+	char why[256];
+	int ret = -1;
+
+	memset(s, 0, sizeof(*s));
+	verbose = o->verbose;
+	libbpf_set_print(libbpf_print);
+	gather_facts(&k);
+	if (!k.btf) {
+		snprintf(err, errlen, "this kernel has no BTF (/sys/kernel/btf/vmlinux): "
+			 "cowtrace needs CONFIG_DEBUG_INFO_BTF");
+		return -1;
+	}
+	for (unsigned i = 0; i < sizeof(ladder) / sizeof(ladder[0]); i++) {
+		enum ct_mode rung = ladder[i];
+
+		if (o->mode != MODE_NONE && o->mode != rung)
+			continue;
+		why[0] = 0;
+		if (rung == MODE_TRACEPOINT)
+			ret = try_tracepoint(s, o, &k, why, sizeof(why));
+		else
+			ret = try_exact(s, o, &k, rung, why, sizeof(why));
+		if (ret == 0)
+			break;
+		teardown(s);
+		snprintf(s->attempts + strlen(s->attempts), sizeof(s->attempts) - strlen(s->attempts),
+			 "%s%s", s->attempts[0] ? "; " : "", why);
+		if (o->verbose)
+			fprintf(stderr, "cowtrace: %s rung failed: %s\n", ct_mode_name(rung), why);
+	}
+	if (ret == 0)
+		fill_plan_common(&s->plan);
+	else
+		snprintf(err, errlen, "%s", s->attempts);
+	btf__free(k.btf);
+	return ret;
+}
+
+void probes_detach(struct ct_session *s)
+{
+	while (s->nlinks > 0)
+		bpf_link__destroy(s->links[--s->nlinks]);
+}
+
+void probes_stop(struct ct_session *s)
+{
+	teardown(s);
+}
+
+int probes_events_fd(const struct ct_session *s)
+{
+	return bpf_map__fd(s->skel->maps.events);
+}
+
+uint64_t probes_stat(const struct ct_session *s, int idx)
+{
+	int ncpu = libbpf_num_possible_cpus();
+	__u64 vals[ncpu > 0 ? ncpu : 1];
+	__u32 key = idx;
+	uint64_t sum = 0;
+
+	if (ncpu <= 0 || bpf_map__lookup_elem(s->skel->maps.stats, &key, sizeof(key), vals,
+					      sizeof(vals), 0))
+		return 0;
+	for (int i = 0; i < ncpu; i++)
+		sum += vals[i];
+	return sum;
+}
+
+/* Mirrors struct tp_pending in bpf/cowtrace_tp.bpf.h. */
+struct tp_pending {
+	__u64 ts;
+	__u32 tgid;
+	__u32 ppid;
+	__u8 alloc;
+	__u8 zero;
+	__u8 __pad[6];
+	char comm[CT_COMM_LEN];
+};
+
+int probes_flush_pending(struct ct_session *s, int (*cb)(void *ctx, const void *ev), void *ctx)
+{
+	int fd = bpf_map__fd(s->skel->maps.tp_pending);
+	__u64 key, next, *prev = NULL;
+	struct tp_pending p;
+	int n = 0;
+
+	if (s->plan.mode != MODE_TRACEPOINT)
+		return 0;
+	while (bpf_map_get_next_key(fd, prev, &next) == 0) {
+		key = next;
+		prev = &key;
+		if (bpf_map_lookup_elem(fd, &key, &p))
+			continue;
+		struct ct_event e = {
+			.ts_ns = p.ts, .pid = p.tgid, .tid = (__u32)key, .ppid = p.ppid,
+			.type = CT_EV_WP,
+			.kind = !p.alloc ? CT_WP_REUSE : p.zero ? CT_WP_COPY_ZERO : CT_WP_COPY_ANON,
+		};
+		memcpy(e.comm, p.comm, sizeof(e.comm));
+		cb(ctx, &e);
+		n++;
+	}
+	return n;
+}

@@ -1,0 +1,25 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+#ifndef COWTRACE_UTIL_H
+#define COWTRACE_UTIL_H
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* What /proc/kallsyms has for a function name. */
+struct ksym_info {
+	bool exact;          /* "name" itself is a text symbol */
+	char clone[96];      /* else a whole-function clone: name.isra.N / name.constprop.N */
+};
+
+/* Look up several names in one pass; returns 0 or -errno (kallsyms unreadable). */
+int kallsyms_lookup(const char *const *names, int n, struct ksym_info *out);
+
+/* Parse a positive decimal integer in [min, max]; returns 0 or -1. */
+int parse_uint(const char *s, unsigned long long min, unsigned long long max,
+	       unsigned long long *out);
+/* Parse seconds: a positive decimal (e.g. "0.5", "10"); returns 0 or -1. */
+int parse_seconds(const char *s, double *out);
+
+uint64_t now_ns(void); /* CLOCK_MONOTONIC, same clock as bpf_ktime_get_ns */
+
+#endif
