@@ -34,7 +34,7 @@ Q = @
 msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
 endif
 
-.PHONY: all clean test unit-test vm-test load-test vmlinux
+.PHONY: all clean test unit-test vm-test load-test vmlinux deps test-deps
 .DELETE_ON_ERROR:
 .SECONDARY:
 
@@ -78,6 +78,16 @@ vm-test: $(OUTPUT)/cowtrace
 
 test: $(OUTPUT)/cowtrace $(OUTPUT)/test_core
 	$(Q)tests/run-all.sh
+
+# Debian packages: build (deps) and the test suite (test-deps).  Run as root.
+DEB_BUILD := make gcc clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev pkg-config
+DEB_TEST  := qemu-system-x86 busybox-static cpio python3 valgrind
+deps:
+	apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $(DEB_BUILD) >/dev/null
+
+test-deps: deps
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $(DEB_TEST) >/dev/null
 
 vmlinux:
 	$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > vmlinux/vmlinux.h

@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Build the VM test workloads (tests/workloads/*.c) as static binaries.
+#
+#   tests/vm/build-workloads.sh OUTDIR        (CC overrides the compiler, default cc)
+#
+# Each workload is one C file; headers in tests/workloads/ are included, not linked.
+set -euo pipefail
+[ $# -eq 1 ] || { echo "usage: $0 OUTDIR" >&2; exit 2; }
+out=$1
+src=$(cd "$(dirname "$0")/../workloads" && pwd)
+cc=${CC:-cc}
+mkdir -p "$out"
+for f in "$src"/*.c; do
+  name=$(basename "$f" .c)
+  "$cc" -O2 -static -Wall -Wextra -Werror -o "$out/$name" "$f" -lpthread
+done
+echo "build-workloads: built into $out" >&2

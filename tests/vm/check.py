@@ -1,0 +1,379 @@
+#!/usr/bin/python3
+"""Check cowtrace's reports in VM serial logs against the workloads' ground truth.
+
+    tests/vm/check.py LABEL=SERIAL_LOG [LABEL=SERIAL_LOG ...]
+
+The log holds framed blocks printed by guest.sh (@@BEGIN NAME, @@INFO, @@JSON,
+@@TRUTH, @@ERR, @@END NAME rc=N).  For each scenario the LAST @@JSON object
+(the final report) is compared with the TRUTH line.  Prints one line per check:
+
+    ok <kernel> <scenario> <what>
+    FAIL <kernel> <scenario> <what>: expected X got Y
+    skip <kernel> <scenario> <what>: reason
+
+and finally "N passed, N failed, N skipped"; exit status 1 if anything failed.
+
+A statistic whose probe quality is "unavailable" must be null in every
+process; that is a pass ("reports unavailable") only for marker_install and a
+FAIL for every other statistic a scenario needs.
+"""
+import json
+import sys
+
+STATS = ["reuse", "copy", "copy_anon", "copy_zero", "copy_file", "copy_ksm", "unshare",
+         "shared_reuse", "thp_reuse", "thp_split", "pinned_cow", "uffd_missing", "uffd_wp",
+         "uffd_minor", "marker_install", "copied_bytes"]
+COPY_KINDS = ["copy_anon", "copy_zero", "copy_file", "copy_ksm"]
+# Scenarios the guest runs, so that a missing one is reported (guest.sh names).
+EXPECTED = ["cowfork", "cowfork_k0", "zerocopy", "filecopy", "pinfork", "uffd_missing",
+            "uffd_wp", "uffd_minor", "marker", "thpfork", "filter_cmd", "filter_pid"]
+
+UNAVAILABLE = object()
+
+
+class Results:
+    def __init__(self):
+        self.passed = self.failed = self.skipped = 0
+
+    def ok(self, k, s, what):
+        self.passed += 1
+        print(f"ok {k} {s} {what}")
+
+    def fail(self, k, s, what, expected, got):
+        self.failed += 1
+        print(f"FAIL {k} {s} {what}: expected {expected} got {got}")
+
+    def skip(self, k, s, what, reason):
+        self.skipped += 1
+        print(f"skip {k} {s} {what}: {reason}")
+
+
+class Block:
+    def __init__(self, name):
+        self.name = name
+        self.json = []        # parsed objects, in order
+        self.bad_json = []    # lines that did not parse
+        self.truth = None     # dict, or None
+        self.skip = None      # reason, if the workload skipped
+        self.info = {}
+        self.err = []
+        self.rc = None        # None: no @@END seen
+
+
+def kv(text):
+    d = {}
+    for tok in text.split():
+        if "=" in tok:
+            key, val = tok.split("=", 1)
+            d[key] = val
+    return d
+
+
+def parse_log(path):
+    blocks, order, boot, cur = {}, [], None, None
+    done = False
+    try:
+        raw = open(path, "rb").read().decode("utf-8", "replace")
+    except OSError as e:
+        return None, [], False, str(e)
+    for line in raw.splitlines():
+        line = line.rstrip("\r")
+        i = line.find("@@")
+        if i < 0:
+            continue
+        line = line[i:]  # tolerate console noise before the marker
+        tag, _, rest = line.partition(" ")
+        if tag == "@@BOOT":
+            boot = rest
+        elif tag == "@@DONE":
+            done = True
+        elif tag == "@@BEGIN":
+            cur = Block(rest.strip())
+            blocks[cur.name] = cur
+            order.append(cur.name)
+        elif cur is None:
+            continue
+        elif tag == "@@JSON":
+            try:
+                cur.json.append(json.loads(rest))
+            except ValueError:
+                cur.bad_json.append(rest)
+        elif tag == "@@TRUTH":
+            if rest.startswith("TRUTH "):
+                cur.truth = kv(rest[6:])
+            elif rest.startswith("SKIP"):
+                cur.skip = rest[4:].strip() or "skipped"
+        elif tag == "@@INFO":
+            cur.info.update(kv(rest))
+        elif tag == "@@ERR":
+            cur.err.append(rest)
+        elif tag == "@@END":
+            name, _, tail = rest.partition(" ")
+            if name == cur.name:
+                cur.rc = int(kv(tail).get("rc", "-1"))
+                cur = None
+    return boot, [blocks[n] for n in order], done, None
+
+
+class Report:
+    """The final cowtrace report of one scenario."""
+
+    def __init__(self, obj):
+        self.obj = obj
+        self.probes = obj.get("probes") or {}
+        self.procs = obj.get("processes") or []
+        self.forks = obj.get("forks") or []
+
+    def quality(self, stat):
+        p = self.probes.get(stat)
+        return p.get("quality") if isinstance(p, dict) else None
+
+    def entries(self, pid):
+        return [p for p in self.procs if p.get("pid") == pid]
+
+    def pids(self):
+        return {p.get("pid") for p in self.procs}
+
+    def total(self, stat):
+        return sum(p.get(stat) or 0 for p in self.procs)
+
+    def fork(self, parent, child):
+        for f in self.forks:
+            if f.get("parent") == parent and f.get("child") == child:
+                return f
+        return None
+
+
+def intval(d, key):
+    try:
+        return int(d[key])
+    except (KeyError, ValueError, TypeError):
+        return None
+
+
+class Checker:
+    def __init__(self, res, kernel, block, report):
+        self.r, self.k, self.b, self.rep = res, kernel, block, report
+        self.s = block.name
+
+    def ok(self, what):
+        self.r.ok(self.k, self.s, what)
+
+    def fail(self, what, exp, got):
+        self.r.fail(self.k, self.s, what, exp, got)
+
+    def skip(self, what, reason):
+        self.r.skip(self.k, self.s, what, reason)
+
+    def eq(self, what, expected, got):
+        if got == expected:
+            self.ok(what)
+        else:
+            self.fail(what, expected, got)
+        return got == expected
+
+    def proc(self, pid, role):
+        """The process entry of pid, or None (a FAIL is reported)."""
+        e = self.rep.entries(pid)
+        if not e:
+            self.fail(f"{role} pid {pid} reported", "present", "absent")
+            return None
+        if len(e) > 1:
+            self.fail(f"{role} pid {pid} reported once", 1, len(e))
+        return e[0]
+
+    def stat(self, pid, role, stat, expected):
+        """Check one statistic of one process."""
+        q = self.rep.quality(stat)
+        p = self.proc(pid, role)
+        if p is None:
+            return
+        got = p.get(stat, "missing")
+        what = f"{role} {stat}"
+        if q == "unavailable":
+            if stat == "marker_install":
+                self.eq(f"{what} reports unavailable", None, got)
+            else:
+                self.fail(what, f"{expected} (probe available)", "unavailable")
+            return
+        self.eq(what, expected, got)
+
+    def total(self, stat, expected, what=None):
+        what = what or f"total {stat}"
+        if self.rep.quality(stat) == "unavailable":
+            self.fail(what, f"{expected} (probe available)", "unavailable")
+            return
+        self.eq(what, expected, self.rep.total(stat))
+
+    def fork_field(self, parent, child, field, expected):
+        f = self.rep.fork(parent, child)
+        if f is None:
+            self.fail(f"fork {parent}->{child} recorded", "present", "absent")
+            return
+        self.eq(f"fork {parent}->{child} {field}", expected, f.get(field, "missing"))
+
+    def absent(self, pid, role):
+        """pid and its children must not be reported."""
+        if pid is None:
+            self.skip(f"{role} absent", "pid unknown")
+            return
+        bad = sorted({p.get("pid") for p in self.rep.procs if p.get("pid") == pid or p.get("ppid") == pid})
+        self.eq(f"{role} pid {pid} and its children absent", [], bad)
+
+
+def check_common(c, report):
+    b = c.b
+    c.eq("cowtrace exit status", 0, b.rc)
+    if b.bad_json:
+        c.fail("stdout is NDJSON", "only JSON lines", repr(b.bad_json[0][:80]))
+    obj = report.obj
+    c.eq("last line is the final report", True, obj.get("final"))
+    c.eq("lost_events", 0, obj.get("lost_events"))
+    missing = sorted(s for s in STATS if s not in report.probes)
+    c.eq("probes lists every statistic", [], missing)
+    # Schema and invariants over every process.
+    problems = []
+    for p in report.procs:
+        for s in STATS:
+            v = p.get(s, "missing")
+            q = report.quality(s)
+            if q == "unavailable":
+                if v is not None:
+                    problems.append(f"{p.get('pid')}:{s}={v} (unavailable)")
+            elif not isinstance(v, int) or isinstance(v, bool):
+                problems.append(f"{p.get('pid')}:{s}={v}")
+        if all(isinstance(p.get(s), int) for s in COPY_KINDS + ["copy"]):
+            if p["copy"] != sum(p[s] for s in COPY_KINDS):
+                problems.append(f"{p.get('pid')}:copy={p['copy']}!=sum of kinds")
+    c.eq("process entries well-formed (ints/nulls, copy == sum of kinds)", [], problems[:5])
+
+
+def check_cowfork(c, t, *, filtered=False, only_parent=False):
+    parent, child, k, n = (intval(t, x) for x in ("parent", "child", "k", "n"))
+    c.stat(parent, "parent", "reuse", n)
+    if only_parent:
+        return
+    c.stat(child, "child", "copy", k)
+    c.stat(child, "child", "copy_anon", k)
+    c.stat(child, "child", "reuse", 0)
+    c.fork_field(parent, child, "child_copies", k)
+    d = intval(t, "pgreuse_delta")
+    if filtered:
+        c.skip("total reuse == pgreuse_delta", "background noise runs")
+    elif d is None or d < 0:
+        c.skip("total reuse == pgreuse_delta", "no pgreuse in /proc/vmstat")
+    else:
+        c.total("reuse", d, "total reuse == pgreuse_delta")
+
+
+def check_scenario(c, t):
+    s, kind = c.s, t.get("scenario")
+    if kind == "cowfork" and s == "filter_cmd":
+        check_cowfork(c, t, filtered=True)
+        c.absent(intval(c.b.info, "busy"), "busy")
+    elif kind == "cowfork" and s == "filter_pid":
+        target = intval(c.b.info, "target")
+        c.eq("target is the measured process", intval(t, "parent"), target)
+        check_cowfork(c, t, filtered=True, only_parent=True)
+        c.eq("only the target pid reported", [target], sorted(c.rep.pids()))
+        c.absent(intval(c.b.info, "busy"), "busy")
+    elif kind == "cowfork":
+        check_cowfork(c, t)
+    elif kind == "zerocopy":
+        pid, n = intval(t, "pid"), intval(t, "n")
+        c.stat(pid, "process", "copy_zero", n)
+        c.stat(pid, "process", "copy", n)
+    elif kind == "filecopy":
+        pid, n = intval(t, "pid"), intval(t, "n")
+        c.stat(pid, "process", "copy_file", n)
+        c.stat(pid, "process", "copy", n)
+    elif kind == "pinfork":
+        parent, child, pages = intval(t, "parent"), intval(t, "child"), intval(t, "pages")
+        c.stat(parent, "parent", "pinned_cow", pages)
+        c.fork_field(parent, child, "pinned_cow", pages)
+    elif kind == "uffd":
+        pid, n, faults = intval(t, "pid"), intval(t, "n"), intval(t, "faults")
+        c.eq("ground truth: handler faults == n", n, faults)
+        c.stat(pid, "process", "uffd_" + t.get("kind", "?"), faults)
+    elif kind == "marker":
+        pid, n, markers = intval(t, "pid"), intval(t, "n"), intval(t, "markers")
+        c.eq("ground truth: pagemap markers == n", n, markers)
+        c.stat(pid, "process", "marker_install", markers)
+    elif kind == "thpfork":
+        if t.get("thp") != "1":
+            c.skip("thp", "no THP could be had in the workload")
+            return
+        parent, child, d = intval(t, "parent"), intval(t, "child"), intval(t, "split_pmd_delta")
+        c.stat(child, "child", "thp_split", 1)
+        c.stat(child, "child", "copy_anon", 1)
+        # The child's split is the only one (split_pmd_delta == 1), so the
+        # parent's huge pmd survives; after the child exits its write is a
+        # reuse of the whole THP.
+        if d == 1:
+            c.stat(parent, "parent", "thp_reuse", 1)
+            c.stat(parent, "parent", "thp_split", 0)
+        else:
+            c.proc(parent, "parent")
+        if d is None or d < 0:
+            c.skip("total thp_split == split_pmd_delta", "no thp_split_pmd in /proc/vmstat")
+        else:
+            c.total("thp_split", d, "total thp_split == split_pmd_delta")
+    else:
+        c.fail("known scenario", "a scenario= in TRUTH", kind)
+
+
+def check_kernel(res, label, path):
+    boot, blocks, done, err = parse_log(path)
+    if err:
+        res.fail(label, "-", "serial log readable", path, err)
+        return
+    if boot is None:
+        res.fail(label, "-", "guest booted", "@@BOOT line", "none (see " + path + ")")
+        return
+    res.ok(label, "-", f"guest booted ({boot})")
+    if not done:
+        res.fail(label, "-", "guest finished", "@@DONE", "none (VM died or timed out, see " + path + ")")
+    seen = {b.name for b in blocks}
+    for name in EXPECTED:
+        if name not in seen and done:
+            res.skip(label, name, "scenario", "not selected (ct_scenarios=)")
+    for b in blocks:
+        if b.rc is None:
+            res.fail(label, b.name, "scenario completed", "@@END", "none (VM died or timed out)")
+            continue
+        if b.skip is not None:
+            res.skip(label, b.name, "scenario", b.skip)
+            continue
+        if b.truth is None:
+            res.fail(label, b.name, "ground truth", "a TRUTH line", "none (workload failed)")
+            for e in b.err[-5:]:
+                print(f"  {label} {b.name} stderr: {e}")
+            continue
+        if not b.json:
+            got = ("unparsable: " + b.bad_json[-1][:100]) if b.bad_json else "none"
+            res.fail(label, b.name, "final report", "a @@JSON line", got)
+            for e in b.err[-5:]:
+                print(f"  {label} {b.name} stderr: {e}")
+            continue
+        report = Report(b.json[-1])
+        c = Checker(res, label, b, report)
+        check_common(c, report)
+        check_scenario(c, b.truth)
+
+
+def main(argv):
+    if len(argv) < 2:
+        print(__doc__.strip().splitlines()[2].strip(), file=sys.stderr)
+        return 2
+    res = Results()
+    for arg in argv[1:]:
+        label, sep, path = arg.partition("=")
+        if not sep:
+            label, path = arg, arg
+        check_kernel(res, label, path)
+    print(f"{res.passed} passed, {res.failed} failed, {res.skipped} skipped")
+    return 1 if res.failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))

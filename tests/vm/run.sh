@@ -1,0 +1,88 @@
+#!/usr/bin/env bash
+# End-to-end test of cowtrace in VMs (QEMU, TCG is fine).
+#
+#   tests/vm/run.sh [LABEL ...]          labels from fetch-kernels.sh (default: all)
+#
+# Environment:
+#   COWTRACE=PATH        the cowtrace binary (default: .output/cowtrace at the repo top)
+#   SCENARIOS="a b"      run only these scenarios (names as in guest.sh)
+#   VM_TIMEOUT=SECONDS   per VM boot (default 600)
+#   VM_SCRATCH=DIR       scratch directory (default: a new mktemp -d; kept, path printed)
+#   QEMU=...             qemu binary (default qemu-system-x86_64)
+#   VM_KVM=1             use KVM instead of TCG (off by default: -cpu max under
+#                        nested KVM can abort in qemu)
+#
+# Builds the workloads and an initramfs (busybox, cowtrace and the shared
+# libraries ldd lists, workloads, init.sh, guest.sh), boots each kernel with the
+# serial console in SCRATCH/serial-LABEL.log, and checks the framed results with
+# check.py.  Exit status 1 if any check failed.
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(cd "$here/../.." && pwd)
+COWTRACE=${COWTRACE:-$top/.output/cowtrace}
+VM_TIMEOUT=${VM_TIMEOUT:-600}
+QEMU=${QEMU:-qemu-system-x86_64}
+log() { echo "run.sh: $*" >&2; }
+
+[ -x "$COWTRACE" ] || { log "no cowtrace binary at $COWTRACE (build it, or set COWTRACE=)"; exit 2; }
+COWTRACE=$(readlink -f "$COWTRACE")
+busybox=$(command -v busybox || true)
+[ -n "$busybox" ] || { log "busybox (busybox-static) not installed"; exit 2; }
+if ldd "$busybox" >/dev/null 2>&1; then log "$busybox is not static: install busybox-static"; exit 2; fi
+
+scratch=${VM_SCRATCH:-$(mktemp -d "${TMPDIR:-/tmp}/cowtrace-vm.XXXXXX")}
+mkdir -p "$scratch"
+log "scratch directory: $scratch"
+
+# ---- kernels ----
+mapfile -t kernels < <("$here/fetch-kernels.sh" "$@")
+[ ${#kernels[@]} -gt 0 ] || { log "no kernels"; exit 2; }
+
+# ---- initramfs ----
+root=$scratch/root
+rm -rf "$root"
+mkdir -p "$root"/{bin,sbin,usr/bin,usr/sbin,proc,sys,dev,tmp,w,etc,root}
+"$here/build-workloads.sh" "$root/w"
+cp "$busybox" "$root/bin/busybox"
+"$root/bin/busybox" --list-full | while read -r applet; do
+  [ -e "$root/$applet" ] || ln -s /bin/busybox "$root/$applet"
+done
+cp "$COWTRACE" "$root/bin/cowtrace"
+# Shared libraries and the dynamic loader, at the same paths.
+if ldd "$COWTRACE" >/dev/null 2>&1; then
+  ldd "$COWTRACE" | awk '/=> \//{print $3} /^[[:space:]]*\//{print $1}' | sort -u | while read -r lib; do
+    mkdir -p "$root$(dirname "$lib")"
+    cp -L "$lib" "$root$lib"
+  done
+fi
+install -m 0755 "$here/init.sh" "$root/init"
+install -m 0755 "$here/guest.sh" "$root/guest.sh"
+[ -e "$root/dev/console" ] || mknod -m 600 "$root/dev/console" c 5 1 2>/dev/null || true
+initrd=$scratch/initramfs.cpio.gz
+(cd "$root" && find . -print0 | cpio --null -o -H newc --quiet --owner=0:0) | gzip -1 >"$initrd"
+log "initramfs: $initrd ($(du -h "$initrd" | cut -f1))"
+
+accel=(-accel tcg)
+if [ -n "${VM_KVM:-}" ]; then accel=(-enable-kvm); fi
+append="console=ttyS0 panic=-1 quiet"
+if [ -n "${SCENARIOS:-}" ]; then append="$append ct_scenarios=$(echo "$SCENARIOS" | xargs | tr ' ' ,)"; fi
+
+# ---- boot ----
+logs=()
+for k in "${kernels[@]}"; do
+  read -r label vmlinuz release <<<"$k"
+  serial=$scratch/serial-$label.log
+  log "booting $label ($release), serial console: $serial"
+  start=$(date +%s)
+  set +e
+  timeout "$VM_TIMEOUT" "$QEMU" "${accel[@]}" -kernel "$vmlinuz" -initrd "$initrd" -append "$append" \
+    -nographic -no-reboot -m 1G -smp 2 -cpu max >"$serial" 2>&1 </dev/null
+  rc=$?
+  set -e
+  log "$label: qemu exit $rc after $(( $(date +%s) - start )) s"
+  [ $rc -eq 124 ] && echo "@@TIMEOUT after ${VM_TIMEOUT}s" >>"$serial"
+  logs+=("$label=$serial")
+done
+
+exec /usr/bin/python3 "$here/check.py" "${logs[@]}"
