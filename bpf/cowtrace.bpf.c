@@ -423,6 +423,7 @@ static __always_inline int handle_uffd_exit(void)
 
 
 #include "cowtrace_tp.bpf.h"
+#include "cowtrace_marker.bpf.h"
 
 /* ---- process lifecycle (tp_btf, every mode) ---- */
 

@@ -89,6 +89,10 @@ struct ct_config {
 	__u64 gfp_user_movable; /* tracepoint mode: GFP_HIGHUSER_MOVABLE, from tracefs */
 	__u64 gfp_zero;       /* tracepoint mode: __GFP_ZERO, from tracefs */
 	__s32 nr_fork[4];     /* tracepoint mode: clone, clone3, fork, vfork (-1: none) */
+	/* uffd-wp markers: page-table walk around unmap_page_range (x86-64). */
+	__u64 page_offset_base_addr; /* &page_offset_base from kallsyms, 0: use page_offset */
+	__u64 page_offset;           /* direct-map base when not randomized */
+	__u64 pgdir_shift_addr;      /* &pgdir_shift from kallsyms, 0: 4-level */
 };
 
 #ifndef __VMLINUX_H__

@@ -22,7 +22,7 @@
 #include "tracefs.h"
 #include "util.h"
 
-enum hook_id { H_WP, H_ANON, H_CPR, H_THP, H_UFFD, H_MAX };
+enum hook_id { H_WP, H_ANON, H_CPR, H_THP, H_UFFD, H_ZAP, H_MAX };
 
 static const struct {
 	const char *cands[2]; /* kernel function names, preferred first */
@@ -32,6 +32,7 @@ static const struct {
 	[H_CPR] = { { "copy_page_range" } },
 	[H_THP] = { { "do_huge_pmd_wp_page" } },
 	[H_UFFD] = { { "handle_userfault" } },
+	[H_ZAP] = { { "unmap_page_range" } },
 };
 
 struct hook_choice {
@@ -48,6 +49,10 @@ struct kfacts {
 	bool has_uffd_minor; /* struct uffdio_continue */
 	bool has_tp_fault;   /* tp_btf page_fault_user */
 	int thp_nargs;       /* do_huge_pmd_wp_page parameters */
+	/* uffd-wp markers: PTE markers exist, bpf_loop, and the direct-map base */
+	bool has_markers;
+	char marker_why[96];
+	uint64_t page_offset_base_addr, pgdir_shift_addr;
 };
 
 static bool verbose;
@@ -91,7 +96,34 @@ static int btf_func_nargs(const struct btf *btf, const char *name)
 	return btf_vlen(t);
 }
 
-static void gather_facts(struct kfacts *k)
+/* load_only: what matters is whether the programs load, not the walk's inputs. */
+static void gather_marker_facts(struct kfacts *k, bool load_only)
+{
+#if defined(__x86_64__)
+	static const char *const vars[] = { "page_offset_base", "pgdir_shift" };
+	uint64_t addr[2];
+
+	if (!btf_has(k->btf, "pte_marker", BTF_KIND_TYPEDEF)) {
+		snprintf(k->marker_why, sizeof(k->marker_why), "kernel has no PTE markers");
+		return;
+	}
+	if (libbpf_probe_bpf_helper(BPF_PROG_TYPE_KPROBE, BPF_FUNC_loop, NULL) != 1) {
+		snprintf(k->marker_why, sizeof(k->marker_why), "kernel has no bpf_loop for the page-table walk");
+		return;
+	}
+	if ((kallsyms_addrs(vars, 2, addr) || !addr[0]) && !load_only) {
+		snprintf(k->marker_why, sizeof(k->marker_why), "no page_offset_base in kallsyms");
+		return;
+	}
+	k->page_offset_base_addr = addr[0];
+	k->pgdir_shift_addr = addr[1];
+	k->has_markers = true;
+#else
+	snprintf(k->marker_why, sizeof(k->marker_why), "page-table walk is x86-64 only");
+#endif
+}
+
+static void gather_facts(struct kfacts *k, bool load_only)
 {
 	const char *names[H_MAX * 2];
 	struct ksym_info ks[H_MAX * 2];
@@ -112,12 +144,17 @@ static void gather_facts(struct kfacts *k)
 	k->has_uffd_minor = btf_has(k->btf, "uffdio_continue", BTF_KIND_STRUCT);
 	k->has_tp_fault = btf_has(k->btf, "btf_trace_page_fault_user", BTF_KIND_TYPEDEF);
 	k->thp_nargs = btf_func_nargs(k->btf, "do_huge_pmd_wp_page");
+	gather_marker_facts(k, load_only);
 }
 
 /* Decide one hook for rung `rung` (fentry or kprobe). */
 static void choose(const struct kfacts *k, int h, enum ct_mode rung, struct hook_choice *c)
 {
 	memset(c, 0, sizeof(*c));
+	if (h == H_ZAP && !k->has_markers) {
+		snprintf(c->why, sizeof(c->why), "%s", k->marker_why);
+		return;
+	}
 	for (int i = 0; i < 2 && hook_desc[h].cands[i]; i++) {
 		const char *name = hook_desc[h].cands[i];
 		const struct ksym_info *ks = &k->ks[h][i];
@@ -155,6 +192,7 @@ static void hook_progs(struct cowtrace_bpf *sk, const struct kfacts *k, int h, s
 				     sk->progs.kp_thp, sk->progs.krp_thp };
 		break;
 	case H_UFFD: *p = (struct progs){ sk->progs.fe_uffd, sk->progs.fx_uffd, sk->progs.kp_uffd, sk->progs.krp_uffd }; break;
+	case H_ZAP: *p = (struct progs){ sk->progs.fe_zap, sk->progs.fx_zap, sk->progs.kp_zap, sk->progs.krp_zap }; break;
 	}
 }
 
@@ -198,6 +236,11 @@ static void fill_plan_exact(struct ct_plan *pl, const struct kfacts *k, const st
 			 "kernel has no userfaultfd minor faults");
 	plan_set(pl, ST_UFFD_BLOCKED, "handle_userfault", c[H_UFFD].mode,
 		 c[H_UFFD].mode ? Q_EXACT : Q_UNAVAILABLE, c[H_UFFD].why);
+	if (c[H_ZAP].mode)
+		plan_set(pl, ST_MARKER_INSTALL, "unmap_page_range", c[H_ZAP].mode, Q_EXACT,
+			 "zap_pte_range inlined: marker ptes counted in the zapped range before and after");
+	else
+		plan_set(pl, ST_MARKER_INSTALL, "unmap_page_range", MODE_NONE, Q_UNAVAILABLE, c[H_ZAP].why);
 }
 
 static void fill_plan_tp(struct ct_plan *pl)
@@ -208,6 +251,8 @@ static void fill_plan_tp(struct ct_plan *pl)
 	pl->mode = MODE_TRACEPOINT;
 	for (int s = 0; s < ST_MAX; s++)
 		plan_set(pl, s, "-", MODE_NONE, Q_UNAVAILABLE, nohook);
+	plan_set(pl, ST_MARKER_INSTALL, "zap_pte_range", MODE_NONE, Q_UNAVAILABLE,
+		 "zap_pte_range inlined; needs a kprobe or fentry on unmap_page_range");
 	plan_set(pl, ST_REUSE, h, MODE_TRACEPOINT, Q_DERIVED,
 		 "write fault on present pte, no page allocated; includes shared-mapping writes");
 	plan_set(pl, ST_COPY, h, MODE_TRACEPOINT, Q_DERIVED,
@@ -230,8 +275,6 @@ static void fill_plan_common(struct ct_plan *pl)
 
 	if (uname(&u) == 0)
 		snprintf(pl->kernel, sizeof(pl->kernel), "%s", u.release);
-	plan_set(pl, ST_MARKER_INSTALL, "zap_pte_range", MODE_NONE, Q_UNAVAILABLE,
-		 "zap_pte_range inlined; no exact per-install hook on this kernel");
 	if (pl->mode != MODE_TRACEPOINT) {
 		const struct ct_probe *cp = &pl->st[ST_COPY], *pc = &pl->st[ST_PINNED_COW];
 		const struct ct_probe *un = &pl->st[ST_UNSHARE];
@@ -247,11 +290,13 @@ static void fill_plan_common(struct ct_plan *pl)
 	}
 }
 
-static void set_config(struct cowtrace_bpf *sk, const struct ct_opts *o, bool tp,
-		       const struct gfp_bits *g)
+static void set_config(struct cowtrace_bpf *sk, const struct ct_opts *o, const struct kfacts *k,
+		       bool tp, const struct gfp_bits *g)
 {
 	struct ct_config *c = (struct ct_config *)&sk->rodata->cfg;
 
+	c->page_offset_base_addr = k->page_offset_base_addr;
+	c->pgdir_shift_addr = k->pgdir_shift_addr;
 	c->filter_tgid = o->pid;
 	c->filter_follow = o->follow;
 	c->filter_cgroup = o->cgroup_fd >= 0;
@@ -331,7 +376,7 @@ static int try_exact(struct ct_session *s, const struct ct_opts *o, const struct
 		return -1;
 	}
 	s->skel = sk;
-	set_config(sk, o, false, NULL);
+	set_config(sk, o, k, false, NULL);
 	bpf_map__set_max_entries(sk->maps.events, o->ringbuf_bytes);
 	bpf_object__for_each_program(prog, sk->obj)
 		bpf_program__set_autoload(prog, false);
@@ -410,7 +455,7 @@ static int try_tracepoint(struct ct_session *s, const struct ct_opts *o, const s
 		return -1;
 	}
 	s->skel = sk;
-	set_config(sk, o, true, &g);
+	set_config(sk, o, k, true, &g);
 	bpf_map__set_max_entries(sk->maps.events, o->ringbuf_bytes);
 	tp[0] = sk->progs.sched_fork;
 	tp[1] = sk->progs.sched_exit;
@@ -445,7 +490,7 @@ int probes_start(struct ct_session *s, const struct ct_opts *o, char *err, size_
 	memset(s, 0, sizeof(*s));
 	verbose = o->verbose;
 	libbpf_set_print(libbpf_print);
-	gather_facts(&k);
+	gather_facts(&k, o->load_only);
 	if (!k.btf) {
 		snprintf(err, errlen, "this kernel has no BTF (/sys/kernel/btf/vmlinux): "
 			 "cowtrace needs CONFIG_DEBUG_INFO_BTF");

@@ -38,6 +38,28 @@ int kallsyms_lookup(const char *const *names, int n, struct ksym_info *out)
 	return 0;
 }
 
+int kallsyms_addrs(const char *const *names, int n, uint64_t *out)
+{
+	FILE *f = fopen("/proc/kallsyms", "r");
+	char line[512];
+
+	memset(out, 0, sizeof(*out) * n);
+	if (!f)
+		return -errno;
+	while (fgets(line, sizeof(line), f)) {
+		char type, sym[256];
+		unsigned long long addr;
+
+		if (sscanf(line, "%llx %c %255s", &addr, &type, sym) != 3)
+			continue;
+		for (int i = 0; i < n; i++)
+			if (!out[i] && !strcmp(sym, names[i]))
+				out[i] = addr;
+	}
+	fclose(f);
+	return 0;
+}
+
 int parse_uint(const char *s, unsigned long long min, unsigned long long max,
 	       unsigned long long *out)
 {

@@ -14,6 +14,9 @@ struct ksym_info {
 /* Look up several names in one pass; returns 0 or -errno (kallsyms unreadable). */
 int kallsyms_lookup(const char *const *names, int n, struct ksym_info *out);
 
+/* Addresses of kernel data symbols (any type); 0 where absent.  0 or -errno. */
+int kallsyms_addrs(const char *const *names, int n, uint64_t *out);
+
 /* Parse a positive decimal integer in [min, max]; returns 0 or -1. */
 int parse_uint(const char *s, unsigned long long min, unsigned long long max,
 	       unsigned long long *out);

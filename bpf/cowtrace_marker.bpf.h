@@ -1,0 +1,186 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * uffd-wp marker installs.
+ *
+ * zap_pte_range() (which installs the markers) is inlined everywhere, and
+ * zap_install_uffd_wp_if_needed() is at best a partial .isra clone.  So hook
+ * the out-of-line caller, unmap_page_range(), for file/shmem VMAs registered
+ * for uffd-wp, and count marker ptes in the zapped range before and after:
+ * the difference is the markers this zap installed.  A zap keeps markers
+ * that were already there; a zap that drops them (munmap and exit pass
+ * ZAP_FLAG_DROP_MARKER) installs none and is not walked.
+ *
+ * In such a VMA a pte that is neither none nor present is a marker (shmem
+ * and file pages leave no swap entries in ptes); transient migration
+ * entries are the exception.  x86-64 page tables, 4 or 5 levels.
+ */
+#ifndef COWTRACE_MARKER_BPF_H
+#define COWTRACE_MARKER_BPF_H
+
+#define X86_PRESENT  0x1ULL
+#define X86_PSE      0x80ULL
+#define X86_PFN_MASK 0x000ffffffffff000ULL
+#define ZAP_FLAG_DROP_MARKER 0x1
+
+struct zap_details___markers {
+	unsigned int zap_flags;
+} __attribute__((preserve_access_index));
+
+struct marker_state {
+	__u64 mm;
+	__u64 start;
+	__u64 end;
+	__u64 before;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 4096);
+	__type(key, __u64);
+	__type(value, struct marker_state);
+} inflight_marker SEC(".maps");
+
+struct walk_ctx {
+	__u64 pgd;        /* mm->pgd (direct map) */
+	__u64 base;       /* page_offset_base */
+	__u64 addr, end;
+	__u64 pte_table;  /* direct-map address of the current pte page, 0: none */
+	__u64 pte_span_end;
+	__u64 count;
+	__u32 l5;
+};
+
+static __always_inline __u64 read_u64(__u64 kaddr)
+{
+	__u64 v = 0;
+
+	bpf_probe_read_kernel(&v, sizeof(v), (void *)kaddr);
+	return v;
+}
+
+/* Direct-map address of the pte page covering addr, or 0 (none, huge, not present). */
+static __always_inline __u64 pte_page_for(struct walk_ctx *c, __u64 addr)
+{
+	__u64 e = read_u64(c->pgd + ((addr >> (c->l5 ? 48 : 39)) & 511) * 8);
+
+	if (!(e & X86_PRESENT))
+		return 0;
+	if (c->l5) { /* p4d level */
+		e = read_u64(c->base + (e & X86_PFN_MASK) + ((addr >> 39) & 511) * 8);
+		if (!(e & X86_PRESENT))
+			return 0;
+	}
+	e = read_u64(c->base + (e & X86_PFN_MASK) + ((addr >> 30) & 511) * 8); /* pud */
+	if (!(e & X86_PRESENT) || (e & X86_PSE))
+		return 0;
+	e = read_u64(c->base + (e & X86_PFN_MASK) + ((addr >> 21) & 511) * 8); /* pmd */
+	if (!(e & X86_PRESENT) || (e & X86_PSE))
+		return 0;
+	return c->base + (e & X86_PFN_MASK);
+}
+
+static long walk_step(__u32 i, void *ctx)
+{
+	struct walk_ctx *c = ctx;
+	__u64 pte;
+
+	if (c->addr >= c->end)
+		return 1;
+	if (c->addr >= c->pte_span_end) {
+		c->pte_table = pte_page_for(c, c->addr);
+		c->pte_span_end = (c->addr | ((1ULL << 21) - 1)) + 1;
+		if (!c->pte_table) {
+			c->addr = c->pte_span_end;
+			return 0;
+		}
+	}
+	pte = read_u64(c->pte_table + ((c->addr >> 12) & 511) * 8);
+	if (pte && !(pte & X86_PRESENT))
+		c->count++;
+	c->addr += 4096;
+	return 0;
+}
+
+static __always_inline __u64 count_markers(__u64 mm, __u64 start, __u64 end)
+{
+	struct walk_ctx c = {};
+	__u64 pages = (end - start) >> 12;
+
+	c.pgd = (__u64)BPF_CORE_READ((struct mm_struct *)mm, pgd);
+	c.base = cfg.page_offset_base_addr ? read_u64(cfg.page_offset_base_addr) : cfg.page_offset;
+	c.l5 = cfg.pgdir_shift_addr && (read_u64(cfg.pgdir_shift_addr) & 0xff) == 48;
+	c.addr = start;
+	c.end = end;
+	/* one step per page, plus one per 2 MiB span skipped */
+	bpf_loop(pages + (pages >> 9) + 2 < (1 << 23) ? pages + (pages >> 9) + 2 : (1 << 23),
+		 walk_step, &c, 0);
+	return c.count;
+}
+
+static __always_inline int handle_zap_enter(struct vm_area_struct *vma, unsigned long addr,
+					    unsigned long end, void *details)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	struct marker_state st = {};
+	unsigned long vm_flags;
+
+	if (!want())
+		return 0;
+	vm_flags = BPF_CORE_READ(vma, vm_flags);
+	if (!(vm_flags & VM_UFFD_WP) || !BPF_CORE_READ(vma, vm_ops))
+		return 0; /* not uffd-wp, or anonymous: zapping drops everything */
+	/* munmap/exit pass ZAP_FLAG_DROP_MARKER: markers go, none are installed. */
+	if (details && BPF_CORE_READ((struct zap_details___markers *)details, zap_flags) & ZAP_FLAG_DROP_MARKER)
+		return 0;
+	st.mm = (__u64)BPF_CORE_READ(vma, vm_mm);
+	st.start = addr & ~4095ULL;
+	st.end = end;
+	st.before = count_markers(st.mm, st.start, st.end);
+	if (bpf_map_update_elem(&inflight_marker, &id, &st, BPF_ANY))
+		stat_inc(CT_STAT_INFLIGHT_FULL);
+	return 0;
+}
+
+static __always_inline int handle_zap_exit(void)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	struct marker_state *st = bpf_map_lookup_elem(&inflight_marker, &id);
+	__u64 after;
+
+	if (!st)
+		return 0;
+	after = count_markers(st->mm, st->start, st->end);
+	if (after > st->before)
+		emit(CT_EV_MARKER, 0, after - st->before, 0, bpf_ktime_get_ns());
+	bpf_map_delete_elem(&inflight_marker, &id);
+	return 0;
+}
+
+SEC("fentry/unmap_page_range")
+int BPF_PROG(fe_zap, void *tlb, struct vm_area_struct *vma, unsigned long addr,
+	     unsigned long end, void *details)
+{
+	return handle_zap_enter(vma, addr, end, details);
+}
+
+SEC("fexit/unmap_page_range")
+int BPF_PROG(fx_zap, void *tlb, struct vm_area_struct *vma, unsigned long addr,
+	     unsigned long end, void *details)
+{
+	return handle_zap_exit();
+}
+
+SEC("kprobe")
+int BPF_KPROBE(kp_zap, void *tlb, struct vm_area_struct *vma, unsigned long addr,
+	       unsigned long end, void *details)
+{
+	return handle_zap_enter(vma, addr, end, details);
+}
+
+SEC("kretprobe")
+int BPF_KRETPROBE(krp_zap)
+{
+	return handle_zap_exit();
+}
+
+#endif /* COWTRACE_MARKER_BPF_H */
