@@ -15,6 +15,9 @@ mkdir -p "$CACHE"
 TARGETS=(
   "6.1|bookworm bookworm-security bookworm-updates|linux-image-amd64"
   "6.12|bookworm bookworm-security bookworm-updates|linux-image-6.12-amd64"
+  "5.10|bullseye bullseye-security bullseye-updates|linux-image-amd64"
+  "6.18|trixie-backports|linux-image-amd64"
+  "7.x|sid|linux-image-amd64"
 )
 
 log() { echo "fetch-kernels: $*" >&2; }
