@@ -214,8 +214,12 @@ static int add_fork(struct ct_agg *a, const struct ct_event *e)
 	}
 	if (e->kind & CT_FORK_CHILD_TRACED) {
 		/* A pid seen before belongs to an earlier process: start afresh. */
-		if (agg_find(a, e->aux))
+		struct ct_proc *old = agg_find(a, e->aux);
+
+		if (old) {
+			old->exited = true; /* its exit event was lost */
 			index_remove(a, e->aux);
+		}
 		child = proc_new(a, e->aux, e->pid, e->comm, e->ts_ns);
 		if (!child)
 			return -1;
@@ -229,7 +233,10 @@ int agg_add(struct ct_agg *a, const struct ct_event *e)
 	struct ct_proc *p;
 	struct ct_proc_hists *h;
 
-	if (e->type == 0 || e->type >= CT_EV_TYPE_MAX)
+	if (e->type == 0 || e->type >= CT_EV_TYPE_MAX ||
+	    (e->type == CT_EV_WP && e->kind >= CT_WP_KIND_MAX) ||
+	    (e->type == CT_EV_THP && e->kind >= CT_THP_KIND_MAX) ||
+	    (e->type == CT_EV_UFFD && e->kind >= CT_UFFD_KIND_MAX))
 		goto bad;
 	a->events++;
 	if (!a->first_ns || e->ts_ns < a->first_ns)
@@ -257,8 +264,6 @@ int agg_add(struct ct_agg *a, const struct ct_event *e)
 		return -1;
 	switch (e->type) {
 	case CT_EV_WP:
-		if (e->kind >= CT_WP_KIND_MAX)
-			goto bad_counted;
 		p->wp[e->kind]++;
 		if (e->value && (h = proc_hists(p)))
 			hist_add(&h->wp_lat[wp_lat_class(e->kind)], e->value);
@@ -266,15 +271,11 @@ int agg_add(struct ct_agg *a, const struct ct_event *e)
 			copy_after_fork(a, p, e->ts_ns);
 		break;
 	case CT_EV_THP:
-		if (e->kind >= CT_THP_KIND_MAX)
-			goto bad_counted;
 		p->thp[e->kind]++;
 		if (e->value && (h = proc_hists(p)))
 			hist_add(&h->wp_lat[LAT_THP], e->value);
 		break;
 	case CT_EV_UFFD:
-		if (e->kind >= CT_UFFD_KIND_MAX)
-			goto bad_counted;
 		p->uffd[e->kind]++;
 		if ((h = proc_hists(p)))
 			hist_add(&h->uffd_blocked[e->kind], e->value);
@@ -287,8 +288,6 @@ int agg_add(struct ct_agg *a, const struct ct_event *e)
 		break;
 	}
 	return 0;
-bad_counted:
-	a->events--;
 bad:
 	a->bad_events++;
 	return -1;

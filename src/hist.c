@@ -11,7 +11,9 @@ unsigned hist_slot(uint64_t v)
 
 uint64_t hist_upper(unsigned i)
 {
-	return i == 0 ? 0 : (i >= 64 ? UINT64_MAX : (1ULL << i) - 1);
+	if (i >= HIST_SLOTS - 1)
+		return UINT64_MAX; /* the last slot is open-ended */
+	return i == 0 ? 0 : (1ULL << i) - 1;
 }
 
 void hist_add(struct ct_hist *h, uint64_t v)
@@ -42,7 +44,7 @@ void hist_print(FILE *f, const struct ct_hist *h, const char *unit, unsigned div
 	for (unsigned i = 0; i < HIST_SLOTS; i++) {
 		if (!h->slot[i])
 			continue;
-		s.slot[hist_slot(hist_upper(i) / divisor)] += h->slot[i];
+		s.slot[hist_slot((i ? 1ULL << (i - 1) : 0) / divisor)] += h->slot[i];
 	}
 	for (int i = 0; i < HIST_SLOTS; i++) {
 		if (!s.slot[i])

@@ -27,11 +27,11 @@ uint64_t proc_stat(const struct ct_proc *p, enum ct_stat s, uint32_t page_size)
 
 void output_plan_text(FILE *f, const struct ct_plan *plan)
 {
-	fprintf(f, "%-15s %-28s %-11s %-12s %s\n", "STATISTIC", "HOOK", "MODE", "QUALITY", "REASON");
+	fprintf(f, "%-15s %-42s %-11s %-12s %s\n", "STATISTIC", "HOOK", "MODE", "QUALITY", "REASON");
 	for (int s = 0; s < ST_MAX; s++) {
 		const struct ct_probe *p = &plan->st[s];
 
-		fprintf(f, "%-15s %-28s %-11s %-12s %s\n", ct_stat_name(s), p->hook,
+		fprintf(f, "%-15s %-42s %-11s %-12s %s\n", ct_stat_name(s), p->hook,
 			ct_mode_name(p->mode), ct_quality_name(p->quality), p->reason);
 	}
 }
@@ -99,13 +99,13 @@ static void print_hists(FILE *f, const struct ct_report *r, const struct ct_proc
 		fprintf(f, "\npid %u (%s) write-fault latency, %s:\n", p->pid, p->comm, lat_name[i]);
 		hist_print(f, &h->wp_lat[i], "nsecs", 1);
 	}
-	for (int i = 0; i < CT_UFFD_KIND_MAX; i++) {
+	for (int i = 0; i < CT_UFFD_KIND_MAX && plan_available(r->plan, ST_UFFD_BLOCKED); i++) {
 		if (!h->uffd_blocked[i].count)
 			continue;
 		fprintf(f, "\npid %u (%s) userfaultfd %s, blocked:\n", p->pid, p->comm, uffd_name[i]);
 		hist_print(f, &h->uffd_blocked[i], "usecs", 1000);
 	}
-	if (h->fork_to_copy.count) {
+	if (h->fork_to_copy.count && plan_available(r->plan, ST_FORK_TO_COPY)) {
 		fprintf(f, "\npid %u (%s) time from fork to copy:\n", p->pid, p->comm);
 		hist_print(f, &h->fork_to_copy, "usecs", 1000);
 	}
@@ -135,7 +135,13 @@ void output_text(FILE *f, const struct ct_report *r)
 	for (uint32_t i = 0; order && i < a->nprocs; i++) {
 		const struct ct_proc *p = &a->procs[order[i]];
 
-		fprintf(f, "%-7u %-7u %-16s", p->pid, p->ppid, p->comm);
+		char comm[CT_COMM_LEN];
+
+		/* comm is the task's choice: keep the table one line per process */
+		for (int c = 0; c < CT_COMM_LEN; c++)
+			comm[c] = p->comm[c] && (p->comm[c] < 0x20 || p->comm[c] == 0x7f) ? '?' : p->comm[c];
+		comm[CT_COMM_LEN - 1] = 0;
+		fprintf(f, "%-7u %-7u %-16s", p->pid, p->ppid, comm);
 		for (unsigned c = 0; c < sizeof(cols) / sizeof(cols[0]); c++)
 			print_cell(f, r, p, c);
 		fprintf(f, "%s\n", p->exited ? " (exited)" : "");
@@ -152,8 +158,11 @@ void output_text(FILE *f, const struct ct_report *r)
 
 			fmt_bytes(b, sizeof(b), (fk->pinned_cow + fk->parent_copies + fk->child_copies) *
 						(uint64_t)a->page_size);
-			fprintf(f, "%-7u %-7u %8llu %14llu %13llu %10s\n", fk->parent, fk->child,
-				(unsigned long long)fk->pinned_cow,
+			char pin[24] = "n/a";
+
+			if (plan_available(r->plan, ST_PINNED_COW))
+				snprintf(pin, sizeof(pin), "%llu", (unsigned long long)fk->pinned_cow);
+			fprintf(f, "%-7u %-7u %8s %14llu %13llu %10s\n", fk->parent, fk->child, pin,
 				(unsigned long long)fk->parent_copies,
 				(unsigned long long)fk->child_copies, b);
 		}

@@ -66,8 +66,8 @@ int parse_uint(const char *s, unsigned long long min, unsigned long long max,
 	char *end;
 	unsigned long long v;
 
-	if (!s || !*s || *s == '-' || *s == '+')
-		return -1;
+	if (!s || *s < '0' || *s > '9')
+		return -1; /* strtoull would skip spaces and accept a sign */
 	errno = 0;
 	v = strtoull(s, &end, 10);
 	if (errno || *end || v < min || v > max)
