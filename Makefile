@@ -81,7 +81,7 @@ test: $(OUTPUT)/cowtrace $(OUTPUT)/test_core
 
 # Debian packages: build (deps) and the test suite (test-deps).  Run as root.
 DEB_BUILD := make gcc clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev pkg-config
-DEB_TEST  := qemu-system-x86 busybox-static cpio python3 valgrind
+DEB_TEST  := qemu-system-x86 busybox-static cpio python3 valgrind prometheus prometheus-node-exporter
 deps:
 	apt-get update -qq
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $(DEB_BUILD) >/dev/null

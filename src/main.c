@@ -22,6 +22,7 @@
 #include <bpf/libbpf.h>
 #include "agg.h"
 #include "output.h"
+#include "output_prom.h"
 #include "probes.h"
 #include "util.h"
 
@@ -41,7 +42,11 @@ static struct env {
 	bool probes_cmd;
 	unsigned hist_top;
 	char **cmd;
+	const char *prom;
+	enum prom_label prom_by;
+	unsigned prom_top;
 } env = {
+	.prom_top = 20,
 	.o = { .cgroup_fd = -1, .ringbuf_bytes = 4 << 20 },
 	.hist_top = 5,
 };
@@ -60,9 +65,10 @@ static const char doc[] =
 "    cowtrace -c /sys/fs/cgroup/system.slice/redis.service\n"
 "    cowtrace -- redis-cli bgsave  # run a command, trace it and its descendants\n"
 "    cowtrace -o json -i 10        # one NDJSON summary every 10 s\n"
-"    cowtrace probes               # which hook feeds each statistic on this kernel\n";
+"    cowtrace probes               # which hook feeds each statistic on this kernel\n"
+"    cowtrace -i 15 --prom /var/lib/prometheus/node-exporter/cowtrace.prom\n";
 
-enum { OPT_MODE = 1000, OPT_LOAD_ONLY, OPT_HIST_TOP, OPT_RINGBUF };
+enum { OPT_MODE = 1000, OPT_LOAD_ONLY, OPT_HIST_TOP, OPT_RINGBUF, OPT_PROM, OPT_PROM_LABELS, OPT_PROM_TOP };
 
 static const struct argp_option opts[] = {
 	{ "pid", 'p', "PID", 0, "Trace this process only (all its threads)", 0 },
@@ -73,6 +79,9 @@ static const struct argp_option opts[] = {
 	{ "mode", OPT_MODE, "MODE", 0, "Force a rung: fentry, kprobe or tracepoint", 0 },
 	{ "hist-top", OPT_HIST_TOP, "N", 0, "Histograms for the top N processes (text, default 5)", 0 },
 	{ "ringbuf-size", OPT_RINGBUF, "BYTES", 0, "BPF ring buffer size (power of 2, default 4 MiB)", 0 },
+	{ "prom", OPT_PROM, "FILE", 0, "Write a Prometheus textfile, atomically, every interval (default 15 s) and at exit", 0 },
+	{ "prom-labels", OPT_PROM_LABELS, "comm|pid", 0, "Label Prometheus series by comm (default) or pid", 0 },
+	{ "prom-top", OPT_PROM_TOP, "N", 0, "At most N label values get series, the rest is \"other\" (default 20)", 0 },
 	{ "load-only", OPT_LOAD_ONLY, NULL, OPTION_HIDDEN, "Load (verify) the programs, attach nothing", 0 },
 	{ "verbose", 'v', NULL, 0, "Show libbpf's messages and the ladder's attempts", 0 },
 	{},
@@ -136,6 +145,22 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 			usage_error(state, "invalid --ringbuf-size '%s': expected a power of 2 >= 4096", arg);
 		env.o.ringbuf_bytes = v;
 		break;
+	case OPT_PROM:
+		env.prom = arg;
+		break;
+	case OPT_PROM_LABELS:
+		if (!strcmp(arg, "comm"))
+			env.prom_by = PROM_BY_COMM;
+		else if (!strcmp(arg, "pid"))
+			env.prom_by = PROM_BY_PID;
+		else
+			usage_error(state, "invalid --prom-labels '%s': expected comm or pid", arg);
+		break;
+	case OPT_PROM_TOP:
+		if (parse_uint(arg, 1, 100000, &v))
+			usage_error(state, "invalid --prom-top '%s': expected a positive count", arg);
+		env.prom_top = v;
+		break;
 	case OPT_LOAD_ONLY:
 		env.o.load_only = true;
 		break;
@@ -181,8 +206,18 @@ static int pending_cb(void *ctx, const void *ev)
 	return agg_add(ctx, ev);
 }
 
+static struct prom_state prom;
+
+static void write_prom(const struct ct_report *r)
+{
+	char err[512];
+
+	if (env.prom && prom_write_file(env.prom, r, &prom, err, sizeof(err)))
+		fprintf(stderr, "cowtrace: %s\n", err);
+}
+
 static void report(FILE *out, struct ct_session *s, struct ct_agg *agg, double dur, bool final,
-		   int cmd_status)
+		   int cmd_status, bool to_stdout)
 {
 	struct ct_report r = {
 		.agg = agg, .plan = &s->plan, .duration_s = dur, .final = final,
@@ -191,6 +226,9 @@ static void report(FILE *out, struct ct_session *s, struct ct_agg *agg, double d
 		.unclassified = probes_stat(s, CT_STAT_INFLIGHT_FULL),
 	};
 
+	write_prom(&r);
+	if (!to_stdout)
+		return;
 	if (env.fmt == OUT_JSON)
 		output_json(out, &r);
 	else
@@ -222,7 +260,7 @@ int main(int argc, char **argv)
 	char err[512];
 	pid_t child = -1;
 	int cmd_status = -1, ret = 1;
-	uint64_t start, next_report;
+	uint64_t start, next_report, step;
 
 	if (argp_parse(&argp, argc, argv, ARGP_IN_ORDER, NULL, NULL))
 		return 2;
@@ -236,6 +274,16 @@ int main(int argc, char **argv)
 	}
 	if (env.cgroup)
 		env.o.cgroup_fd = open_cgroup(env.cgroup);
+	if (env.prom) {
+		if (prom_prepare(env.prom, err, sizeof(err))) {
+			fprintf(stderr, "cowtrace: %s\n", err);
+			return 2;
+		}
+		if (prom_init(&prom, env.prom_by, env.prom_top)) {
+			fprintf(stderr, "cowtrace: out of memory\n");
+			return 1;
+		}
+	}
 	if (geteuid() != 0) {
 		fprintf(stderr, "cowtrace: must run as root (BPF tracing needs CAP_BPF and CAP_PERFMON)\n");
 		return 1;
@@ -278,7 +326,9 @@ int main(int argc, char **argv)
 	if (env.o.verbose)
 		fprintf(stderr, "cowtrace: tracing in %s mode\n", ct_mode_name(sess.plan.mode));
 	start = now_ns();
-	next_report = env.interval > 0 ? start + (uint64_t)(env.interval * 1e9) : UINT64_MAX;
+	/* Reports on stdout every -i; the textfile every -i, or every 15 s. */
+	step = env.interval > 0 ? (uint64_t)(env.interval * 1e9) : env.prom ? 15000000000ull : 0;
+	next_report = step ? start + step : UINT64_MAX;
 	while (!exiting) {
 		uint64_t now;
 		int err_poll = ring_buffer__poll(rb, 100);
@@ -304,15 +354,15 @@ int main(int argc, char **argv)
 		if (env.duration > 0 && now - start >= (uint64_t)(env.duration * 1e9))
 			break;
 		if (now >= next_report) {
-			report(stdout, &sess, &agg, (now - start) / 1e9, false, -1);
-			next_report += (uint64_t)(env.interval * 1e9);
+			report(stdout, &sess, &agg, (now - start) / 1e9, false, -1, env.interval > 0);
+			next_report += step;
 		}
 	}
 	/* Stop new events, take everything already in the buffer, then report. */
 	probes_detach(&sess);
 	ring_buffer__consume(rb);
 	probes_flush_pending(&sess, pending_cb, &agg);
-	report(stdout, &sess, &agg, (now_ns() - start) / 1e9, true, cmd_status);
+	report(stdout, &sess, &agg, (now_ns() - start) / 1e9, true, cmd_status, true);
 	ret = 0;
 	if (child > 0 && cmd_status < 0) {
 		/* Interrupted: leave the command running as a normal tool would. */
@@ -321,6 +371,7 @@ cleanup:
 	ring_buffer__free(rb);
 	probes_stop(&sess);
 	agg_free(&agg);
+	prom_free(&prom);
 	if (env.o.cgroup_fd >= 0)
 		close(env.o.cgroup_fd);
 	return ret;

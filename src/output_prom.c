@@ -1,0 +1,350 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include "output_prom.h"
+
+int prom_init(struct prom_state *st, enum prom_label by, unsigned top)
+{
+	memset(st, 0, sizeof(*st));
+	st->by = by;
+	st->top = top;
+	st->chosen = calloc(top ? top : 1, sizeof(*st->chosen));
+	return st->chosen ? 0 : -ENOMEM;
+}
+
+void prom_free(struct prom_state *st)
+{
+	free(st->chosen);
+	memset(st, 0, sizeof(*st));
+}
+
+static void label_of(const struct prom_state *st, const struct ct_proc *p, char *buf, size_t n)
+{
+	if (st->by == PROM_BY_PID)
+		snprintf(buf, n, "%u", p->pid);
+	else
+		snprintf(buf, n, "%s", p->comm);
+}
+
+/* Per label value sums, over every process ever seen (exited ones included). */
+struct group {
+	char label[CT_COMM_LEN + 8];
+	uint64_t v[ST_MAX];
+	uint64_t activity;
+	struct ct_hist lat[LAT_MAX];
+	struct ct_hist uffd[CT_UFFD_KIND_MAX];
+	bool any_hist;
+};
+
+static int find_group(struct group *g, unsigned n, const char *label)
+{
+	for (unsigned i = 0; i < n; i++)
+		if (!strcmp(g[i].label, label))
+			return (int)i;
+	return -1;
+}
+
+static void add_proc(struct group *g, const struct ct_proc *p, uint32_t page_size)
+{
+	for (int s = 0; s < ST_COPIED_BYTES + 1; s++)
+		g->v[s] += proc_stat(p, s, page_size);
+	g->activity += proc_copies(p) + p->wp[CT_WP_REUSE] + p->pinned_cow +
+		       p->uffd[0] + p->uffd[1] + p->uffd[2];
+	if (p->h) {
+		for (int i = 0; i < LAT_MAX; i++)
+			hist_merge(&g->lat[i], &p->h->wp_lat[i]);
+		for (int i = 0; i < CT_UFFD_KIND_MAX; i++)
+			hist_merge(&g->uffd[i], &p->h->uffd_blocked[i]);
+		g->any_hist = true;
+	}
+}
+
+static int cmp_activity(const void *a, const void *b)
+{
+	const struct group *x = a, *y = b;
+
+	if (x->activity != y->activity)
+		return x->activity > y->activity ? -1 : 1;
+	return strcmp(x->label, y->label);
+}
+
+/* Label values escaped per the exposition format: \\, \" and \n. */
+static void put_label(FILE *f, const char *v)
+{
+	for (; *v; v++) {
+		if (*v == '\\' || *v == '"')
+			fprintf(f, "\\%c", *v);
+		else if (*v == '\n')
+			fputs("\\n", f);
+		else
+			fputc(*v, f);
+	}
+}
+
+static void header(FILE *f, const char *name, const char *type, const char *help)
+{
+	fprintf(f, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+}
+
+struct counter {
+	const char *name, *help, *extra_label, *extra_value;
+	enum ct_stat stat;
+};
+
+static const struct counter counters[] = {
+	{ "cowtrace_write_faults_total", "Write faults on present ptes handled by do_wp_page, by outcome.", "outcome", "reuse", ST_REUSE },
+	{ NULL, NULL, "outcome", "copy", ST_COPY },
+	{ NULL, NULL, "outcome", "unshare", ST_UNSHARE },
+	{ NULL, NULL, "outcome", "shared_reuse", ST_SHARED_REUSE },
+	{ "cowtrace_cow_copies_total", "Pages copied by write faults, by kind of the old page.", "kind", "anon", ST_COPY_ANON },
+	{ NULL, NULL, "kind", "zero", ST_COPY_ZERO },
+	{ NULL, NULL, "kind", "file", ST_COPY_FILE },
+	{ NULL, NULL, "kind", "ksm", ST_COPY_KSM },
+	{ "cowtrace_thp_write_faults_total", "Write faults on huge pmds, by outcome.", "outcome", "reuse", ST_THP_REUSE },
+	{ NULL, NULL, "outcome", "split", ST_THP_SPLIT },
+	{ "cowtrace_pinned_cow_pages_total", "Pages fork copied at once because they may be pinned.", NULL, NULL, ST_PINNED_COW },
+	{ "cowtrace_userfaultfd_faults_total", "Faults handed to userfaultfd, by kind.", "kind", "missing", ST_UFFD_MISSING },
+	{ NULL, NULL, "kind", "wp", ST_UFFD_WP },
+	{ NULL, NULL, "kind", "minor", ST_UFFD_MINOR },
+	{ "cowtrace_uffd_wp_markers_installed_total", "uffd-wp PTE markers installed when protected file/shmem ptes were zapped.", NULL, NULL, ST_MARKER_INSTALL },
+	{ "cowtrace_copied_bytes_total", "Bytes copied by COW, unshare and pinned-COW copies.", NULL, NULL, ST_COPIED_BYTES },
+};
+
+static const char *label_name(const struct prom_state *st)
+{
+	return st->by == PROM_BY_PID ? "pid" : "comm";
+}
+
+static void hist_series(FILE *f, const char *name, const struct prom_state *st, const char *label,
+			const char *k, const char *kv, const struct ct_hist *h)
+{
+	uint64_t cum = 0;
+	unsigned slot = 0;
+
+	/* le = 2^(2j) - 1 ns: the log2 slots merged in pairs, exact upper bounds. */
+	for (unsigned j = 5; j <= 17; j++) {
+		for (; slot <= 2 * j && slot < HIST_SLOTS; slot++)
+			cum += h->slot[slot];
+		fprintf(f, "%s_bucket{%s=\"", name, label_name(st));
+		put_label(f, label);
+		fprintf(f, "\",%s=\"%s\",le=\"%.9g\"} %llu\n", k, kv, (double)hist_upper(2 * j) / 1e9,
+			(unsigned long long)cum);
+	}
+	fprintf(f, "%s_bucket{%s=\"", name, label_name(st));
+	put_label(f, label);
+	fprintf(f, "\",%s=\"%s\",le=\"+Inf\"} %llu\n", k, kv, (unsigned long long)h->count);
+	fprintf(f, "%s_sum{%s=\"", name, label_name(st));
+	put_label(f, label);
+	fprintf(f, "\",%s=\"%s\"} %.9f\n", k, kv, h->sum / 1e9);
+	fprintf(f, "%s_count{%s=\"", name, label_name(st));
+	put_label(f, label);
+	fprintf(f, "\",%s=\"%s\"} %llu\n", k, kv, (unsigned long long)h->count);
+}
+
+void output_prom(FILE *f, const struct ct_report *r, struct prom_state *st)
+{
+	const struct ct_agg *a = r->agg;
+	struct group *g = calloc(a->nprocs + 1, sizeof(*g));
+	struct group *out;
+	unsigned ng = 0, nout = 0;
+	char label[CT_COMM_LEN + 8];
+
+	if (!g)
+		return;
+	/* 1. sum processes by label value */
+	for (uint32_t i = 0; i < a->nprocs; i++) {
+		int gi;
+
+		label_of(st, &a->procs[i], label, sizeof(label));
+		gi = find_group(g, ng, label);
+		if (gi < 0) {
+			gi = (int)ng++;
+			snprintf(g[gi].label, sizeof(g[gi].label), "%s", label);
+		}
+		add_proc(&g[gi], &a->procs[i], a->page_size);
+	}
+	/* 2. new values join the chosen set by activity while there is room */
+	qsort(g, ng, sizeof(*g), cmp_activity);
+	for (unsigned i = 0; i < ng && st->nchosen < st->top; i++) {
+		bool known = false;
+
+		for (unsigned c = 0; c < st->nchosen && !known; c++)
+			known = !strcmp(st->chosen[c], g[i].label);
+		if (!known && strcmp(g[i].label, "other"))
+			snprintf(st->chosen[st->nchosen++], sizeof(st->chosen[0]), "%s", g[i].label);
+	}
+	/* 3. chosen values keep their series; the rest fold into "other" */
+	out = calloc(st->nchosen + 1, sizeof(*out));
+	if (!out) {
+		free(g);
+		return;
+	}
+	for (unsigned c = 0; c < st->nchosen; c++)
+		snprintf(out[nout++].label, sizeof(out[0].label), "%s", st->chosen[c]);
+	snprintf(out[nout].label, sizeof(out[0].label), "other");
+	for (unsigned i = 0; i < ng; i++) {
+		int o = find_group(out, nout, g[i].label);
+		struct group *dst = &out[o < 0 ? (int)nout : o];
+
+		for (int s = 0; s < ST_MAX; s++)
+			dst->v[s] += g[i].v[s];
+		for (int k = 0; k < LAT_MAX; k++)
+			hist_merge(&dst->lat[k], &g[i].lat[k]);
+		for (int k = 0; k < CT_UFFD_KIND_MAX; k++)
+			hist_merge(&dst->uffd[k], &g[i].uffd[k]);
+	}
+	nout++; /* "other" is always written: it makes the totals complete */
+
+	/* 4. write.  Unavailable statistics have no series at all (not zeros). */
+	for (unsigned c = 0; c < sizeof(counters) / sizeof(counters[0]); c++) {
+		const struct counter *k = &counters[c];
+		const char *name = k->name;
+
+		for (int back = (int)c; !name; back--)
+			name = counters[back - 1].name;
+		if (k->name) {
+			/* HELP/TYPE once per family, if any member is available */
+			bool any = false;
+
+			for (unsigned m = c; m < sizeof(counters) / sizeof(counters[0]) &&
+					     (m == c || !counters[m].name); m++)
+				any |= plan_available(r->plan, counters[m].stat);
+			if (any)
+				header(f, name, "counter", k->help);
+		}
+		if (!plan_available(r->plan, k->stat))
+			continue;
+		for (unsigned o = 0; o < nout; o++) {
+			fprintf(f, "%s{%s=\"", name, label_name(st));
+			put_label(f, out[o].label);
+			fputc('"', f);
+			if (k->extra_label)
+				fprintf(f, ",%s=\"%s\"", k->extra_label, k->extra_value);
+			fprintf(f, "} %llu\n", (unsigned long long)out[o].v[k->stat]);
+		}
+	}
+	if (plan_available(r->plan, ST_WP_LATENCY)) {
+		static const char *const lat[LAT_MAX] = { "reuse", "copy", "shared_reuse", "unshare", "thp" };
+		const char *n = "cowtrace_write_fault_latency_seconds";
+
+		header(f, n, "histogram", "Time spent in do_wp_page (do_huge_pmd_wp_page for thp), by outcome.");
+		for (unsigned o = 0; o < nout; o++)
+			for (int k = 0; k < LAT_MAX; k++)
+				hist_series(f, n, st, out[o].label, "outcome", lat[k], &out[o].lat[k]);
+	}
+	if (plan_available(r->plan, ST_UFFD_BLOCKED)) {
+		static const char *const kinds[CT_UFFD_KIND_MAX] = { "missing", "wp", "minor" };
+		const char *n = "cowtrace_userfaultfd_blocked_seconds";
+
+		header(f, n, "histogram", "Time a fault waited in handle_userfault, by kind.");
+		for (unsigned o = 0; o < nout; o++)
+			for (int k = 0; k < CT_UFFD_KIND_MAX; k++)
+				hist_series(f, n, st, out[o].label, "kind", kinds[k], &out[o].uffd[k]);
+	}
+	header(f, "cowtrace_lost_events_total", "counter", "Events lost because the BPF ring buffer was full.");
+	fprintf(f, "cowtrace_lost_events_total %llu\n", (unsigned long long)r->lost_events);
+	header(f, "cowtrace_probe_info", "gauge", "Hook, attach mode and quality of each statistic.");
+	for (int s = 0; s < ST_MAX; s++) {
+		const struct ct_probe *p = &r->plan->st[s];
+
+		fprintf(f, "cowtrace_probe_info{statistic=\"%s\",hook=\"", ct_stat_name(s));
+		put_label(f, p->hook);
+		fprintf(f, "\",mode=\"%s\",quality=\"%s\"} 1\n", ct_mode_name(p->mode),
+			ct_quality_name(p->quality));
+	}
+	header(f, "cowtrace_build_info", "gauge", "cowtrace version, kernel release and attach mode.");
+	fprintf(f, "cowtrace_build_info{version=\"");
+	put_label(f, r->version ? r->version : "");
+	fprintf(f, "\",kernel=\"");
+	put_label(f, r->plan->kernel);
+	fprintf(f, "\",mode=\"%s\"} 1\n", ct_mode_name(r->plan->mode));
+	free(out);
+	free(g);
+}
+
+/* The directory and base name of path, for temp files beside it. */
+static void split_path(const char *path, char *dir, size_t dn, char *base, size_t bn)
+{
+	char a[4096], b[4096];
+
+	snprintf(a, sizeof(a), "%s", path);
+	snprintf(b, sizeof(b), "%s", path);
+	snprintf(dir, dn, "%s", dirname(a));
+	snprintf(base, bn, "%s", basename(b));
+}
+
+int prom_prepare(const char *path, char *err, size_t errlen)
+{
+	char dir[4096], base[1024], prefix[1100];
+	struct stat sb;
+	struct dirent *de;
+	DIR *d;
+
+	split_path(path, dir, sizeof(dir), base, sizeof(base));
+	if (stat(dir, &sb) || !S_ISDIR(sb.st_mode)) {
+		snprintf(err, errlen, "--prom '%s': directory '%s' does not exist", path, dir);
+		return -1;
+	}
+	if (access(dir, W_OK)) {
+		snprintf(err, errlen, "--prom '%s': directory '%s' is not writable: %s", path, dir,
+			 strerror(errno));
+		return -1;
+	}
+	if (!stat(path, &sb) && S_ISDIR(sb.st_mode)) {
+		snprintf(err, errlen, "--prom '%s': is a directory", path);
+		return -1;
+	}
+	/* Temp files a killed run left behind. */
+	snprintf(prefix, sizeof(prefix), ".%s.", base);
+	d = opendir(dir);
+	while (d && (de = readdir(d))) {
+		if (!strncmp(de->d_name, prefix, strlen(prefix)) && strlen(de->d_name) == strlen(prefix) + 6)
+			unlinkat(dirfd(d), de->d_name, 0);
+	}
+	if (d)
+		closedir(d);
+	return 0;
+}
+
+int prom_write_file(const char *path, const struct ct_report *r, struct prom_state *st,
+		    char *err, size_t errlen)
+{
+	char dir[4096], base[1024], tmp[5200];
+	FILE *f;
+	int fd;
+
+	split_path(path, dir, sizeof(dir), base, sizeof(base));
+	snprintf(tmp, sizeof(tmp), "%s/.%s.XXXXXX", dir, base);
+	fd = mkstemp(tmp);
+	if (fd < 0) {
+		snprintf(err, errlen, "--prom: cannot create a temp file in '%s': %s", dir, strerror(errno));
+		return -1;
+	}
+	f = fdopen(fd, "w");
+	if (!f) {
+		close(fd);
+		unlink(tmp);
+		snprintf(err, errlen, "--prom: %s", strerror(errno));
+		return -1;
+	}
+	output_prom(f, r, st);
+	if (fflush(f) || ferror(f) || fsync(fd) || fchmod(fd, 0644)) {
+		snprintf(err, errlen, "--prom: writing '%s': %s", tmp, strerror(errno));
+		fclose(f);
+		unlink(tmp);
+		return -1;
+	}
+	fclose(f);
+	if (rename(tmp, path)) {
+		snprintf(err, errlen, "--prom: rename to '%s': %s", path, strerror(errno));
+		unlink(tmp);
+		return -1;
+	}
+	return 0;
+}
