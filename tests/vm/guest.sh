@@ -43,6 +43,41 @@ run_one() { # NAME [INFO] -- CMD ARGS...
   frame "$name" $? "$info"
 }
 
+# ---- kernel facts and cowtrace's own view of this kernel ----
+#   @@FACTS k=v ...    what the checker may rely on, read here from BTF and
+#                      kallsyms (never from a version number)
+#   @@PROBES LINE      "cowtrace probes" (stdout and stderr), then "rc=N"
+#   @@PROBESV LINE     only if that failed or fell below the fentry rung:
+#                      the errors in "cowtrace -v probes" (libbpf's messages)
+btf_has() { # NAME: 1 if the string NAME is in the kernel's BTF
+  [ -r /sys/kernel/btf/vmlinux ] || { echo -; return; }
+  if [ "$(grep -c "$1" /sys/kernel/btf/vmlinux 2>/dev/null)" -gt 0 ] 2>/dev/null; then echo 1; else echo 0; fi
+}
+ksym_has() { # NAME: 1 if NAME (or a NAME.isra.N-style clone) is a text symbol
+  if grep -qE " [tT] $1(\.[a-z]+\.[0-9]+)?( |\$)" /proc/kallsyms; then echo 1; else echo 0; fi
+}
+echo "@@FACTS btf=$([ -r /sys/kernel/btf/vmlinux ] && echo 1 || echo 0)" \
+  "btf_FAULT_FLAG_UNSHARE=$(btf_has FAULT_FLAG_UNSHARE)" \
+  "btf_uffdio_continue=$(btf_has uffdio_continue)" \
+  "btf_pte_marker=$(btf_has pte_marker)" \
+  "ksym_handle_userfault=$(ksym_has handle_userfault)" \
+  "ksym_do_huge_pmd_wp_page=$(ksym_has do_huge_pmd_wp_page)" \
+  "ksym_copy_page_range=$(ksym_has copy_page_range)" \
+  "ksym_zap_install_uffd_wp_if_needed=$(ksym_has zap_install_uffd_wp_if_needed)" \
+  "kprobes=$([ -e /sys/kernel/tracing/kprobe_events ] || [ -e /sys/kernel/debug/tracing/kprobe_events ] && echo 1 || echo 0)"
+if want probes; then
+  timeout 60 $CT probes >/tmp/probes 2>&1
+  prc=$?
+  sed 's/^/@@PROBES /' /tmp/probes
+  echo "@@PROBES rc=$prc"
+  if [ $prc -ne 0 ] || ! grep -q '^kernel .*, mode fentry' /tmp/probes || grep -q '^ladder:' /tmp/probes; then
+    timeout 60 $CT -v probes >/dev/null 2>/tmp/probesv
+    grep -iE 'libbpf: .*(err|fail|invalid|not found|cannot|unknown|-[0-9]+$)|ladder|relo' /tmp/probesv |
+      head -n 80 | sed 's/^/@@PROBESV /'
+  fi
+  rm -f /tmp/probes /tmp/probesv
+fi
+
 run_one cowfork -- $W/cowfork 64 128
 run_one cowfork_k0 -- $W/cowfork 0 32
 run_one zerocopy -- $W/zerocopy 100

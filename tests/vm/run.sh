@@ -11,6 +11,7 @@
 #   QEMU=...             qemu binary (default qemu-system-x86_64)
 #   VM_KVM=1             use KVM instead of TCG (off by default: -cpu max under
 #                        nested KVM can abort in qemu)
+#   VM_JOBS=N            boot up to N kernels at a time (default 2)
 #
 # Builds the workloads and an initramfs (busybox, cowtrace and the shared
 # libraries ldd lists, workloads, init.sh, guest.sh), boots each kernel with the
@@ -36,8 +37,12 @@ mkdir -p "$scratch"
 log "scratch directory: $scratch"
 
 # ---- kernels ----
-mapfile -t kernels < <("$here/fetch-kernels.sh" "$@")
+# One line per requested kernel: "LABEL VMLINUZ RELEASE", or "LABEL - REASON"
+# when it could not be had (reported as a FAIL of that kernel, not dropped).
+t0=$(date +%s)
+mapfile -t kernels < <("$here/fetch-kernels.sh" "$@" || true)
 [ ${#kernels[@]} -gt 0 ] || { log "no kernels"; exit 2; }
+log "kernels fetched in $(( $(date +%s) - t0 )) s"
 
 # ---- initramfs ----
 root=$scratch/root
@@ -68,11 +73,9 @@ if [ -n "${VM_KVM:-}" ]; then accel=(-enable-kvm); fi
 append="console=ttyS0 panic=-1 quiet"
 if [ -n "${SCENARIOS:-}" ]; then append="$append ct_scenarios=$(echo "$SCENARIOS" | xargs | tr ' ' ,)"; fi
 
-# ---- boot ----
-logs=()
-for k in "${kernels[@]}"; do
-  read -r label vmlinuz release <<<"$k"
-  serial=$scratch/serial-$label.log
+# ---- boot (VM_JOBS at a time) ----
+boot() { # LABEL VMLINUZ RELEASE SERIAL
+  local label=$1 vmlinuz=$2 release=$3 serial=$4 start rc
   log "booting $label ($release), serial console: $serial"
   start=$(date +%s)
   set +e
@@ -80,9 +83,29 @@ for k in "${kernels[@]}"; do
     -nographic -no-reboot -m 1G -smp 2 -cpu max >"$serial" 2>&1 </dev/null
   rc=$?
   set -e
-  log "$label: qemu exit $rc after $(( $(date +%s) - start )) s"
+  local secs=$(( $(date +%s) - start ))
+  log "$label: qemu exit $rc after $secs s"
   [ $rc -eq 124 ] && echo "@@TIMEOUT after ${VM_TIMEOUT}s" >>"$serial"
+  echo "@@HOST release=$release qemu_rc=$rc seconds=$secs" >>"$serial"
+}
+
+jobs_max=${VM_JOBS:-2}
+logs=()
+running=0
+for k in "${kernels[@]}"; do
+  read -r label vmlinuz release <<<"$k"
+  serial=$scratch/serial-$label.log
   logs+=("$label=$serial")
+  if [ "$vmlinuz" = "-" ]; then
+    log "$label: not booted, the kernel could not be fetched: $release"
+    echo "@@FETCHFAIL $release" >"$serial"
+    continue
+  fi
+  if [ "$running" -ge "$jobs_max" ]; then wait -n || true; running=$((running - 1)); fi
+  boot "$label" "$vmlinuz" "$release" "$serial" &
+  running=$((running + 1))
 done
+wait || true
+log "all kernels done in $(( $(date +%s) - t0 )) s"
 
 exec /usr/bin/python3 "$here/check.py" "${logs[@]}"
