@@ -262,6 +262,7 @@ int main(int argc, char **argv)
 	int cmd_status = -1, ret = 1;
 	uint64_t start, next_report, step;
 
+	argp_err_exit_status = 2; /* usage errors exit 2, as in bcc's tools */
 	if (argp_parse(&argp, argc, argv, ARGP_IN_ORDER, NULL, NULL))
 		return 2;
 	if (env.cmd && (env.o.pid || env.cgroup)) {
