@@ -215,14 +215,38 @@ static __always_inline bool vmf_unshare(struct vm_fault *vmf)
 	return flags & bpf_core_enum_value(enum fault_flag, FAULT_FLAG_UNSHARE);
 }
 
+/* 7.x renamed page->compound_head to compound_info (CO-RE flavor). */
+struct page___info {
+	unsigned long compound_info;
+} __attribute__((preserve_access_index));
+
+/*
+ * The head page of a (possibly tail) page.  Bit 0 of compound_head /
+ * compound_info marks a tail page; the rest is the head pointer, or (newer
+ * kernels with optimized vmemmap) a mask that turns the tail's address into
+ * the head's.  A pointer lies just below the page; a mask does not.
+ */
+static __always_inline struct page *page_head(struct page *page)
+{
+	unsigned long info, p = (unsigned long)page;
+
+	if (bpf_core_field_exists(page->compound_head))
+		info = BPF_CORE_READ(page, compound_head);
+	else if (bpf_core_field_exists(((struct page___info *)page)->compound_info))
+		info = BPF_CORE_READ((struct page___info *)page, compound_info);
+	else
+		return page;
+	if (!(info & 1))
+		return page;
+	if (info - 1 <= p && p - (info - 1) < (1UL << 30))
+		return (struct page *)(info - 1);
+	return (struct page *)(p & info);
+}
+
 /* struct page's mapping word of the head page (tail pages do not carry it). */
 static __always_inline __u64 page_mapping_word(struct page *page)
 {
-	unsigned long head = BPF_CORE_READ(page, compound_head);
-
-	if (head & 1)
-		page = (struct page *)(head - 1);
-	return (__u64)BPF_CORE_READ(page, mapping);
+	return (__u64)BPF_CORE_READ(page_head(page), mapping);
 }
 
 /* ---- do_wp_page ---- */

@@ -85,6 +85,28 @@ static bool btf_enum_has(const struct btf *btf, const char *enum_name, const cha
 	return false;
 }
 
+/* fentry cannot take a struct or union passed by value on older kernels. */
+static bool btf_func_struct_arg(const struct btf *btf, const char *name)
+{
+	int id = btf ? btf__find_by_name_kind(btf, name, BTF_KIND_FUNC) : -1;
+	const struct btf_type *proto;
+	const struct btf_param *p;
+
+	if (id < 0)
+		return false;
+	proto = btf__type_by_id(btf, btf__type_by_id(btf, id)->type);
+	p = btf_params(proto);
+	for (int i = 0; i < btf_vlen(proto); i++) {
+		const struct btf_type *t = btf__type_by_id(btf, p[i].type);
+
+		while (t && (btf_is_typedef(t) || btf_is_mod(t)))
+			t = btf__type_by_id(btf, t->type);
+		if (t && (btf_is_struct(t) || btf_is_union(t)))
+			return true;
+	}
+	return false;
+}
+
 static int btf_func_nargs(const struct btf *btf, const char *name)
 {
 	int id = btf ? btf__find_by_name_kind(btf, name, BTF_KIND_FUNC) : -1;
@@ -159,7 +181,8 @@ static void choose(const struct kfacts *k, int h, enum ct_mode rung, struct hook
 		const char *name = hook_desc[h].cands[i];
 		const struct ksym_info *ks = &k->ks[h][i];
 
-		if (rung == MODE_FENTRY && ks->exact && btf_has(k->btf, name, BTF_KIND_FUNC)) {
+		if (rung == MODE_FENTRY && ks->exact && btf_has(k->btf, name, BTF_KIND_FUNC) &&
+		    !btf_func_struct_arg(k->btf, name)) {
 			c->mode = MODE_FENTRY;
 			snprintf(c->sym, sizeof(c->sym), "%s", name);
 			return;
@@ -169,7 +192,9 @@ static void choose(const struct kfacts *k, int h, enum ct_mode rung, struct hook
 			snprintf(c->sym, sizeof(c->sym), "%s", ks->exact ? name : ks->clone);
 			if (rung == MODE_FENTRY)
 				snprintf(c->why, sizeof(c->why), "%s: %s", name,
-					 ks->exact ? "no BTF" : "only a clone");
+					 !ks->exact ? "only a clone" :
+					 btf_has(k->btf, name, BTF_KIND_FUNC) ? "struct argument by value"
+									      : "no BTF");
 			return;
 		}
 	}
