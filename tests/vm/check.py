@@ -15,7 +15,18 @@ and finally "N passed, N failed, N skipped"; exit status 1 if anything failed.
 
 A statistic whose probe quality is "unavailable" must be null in every
 process; that is a pass ("reports unavailable") only for marker_install and a
-FAIL for every other statistic a scenario needs.
+FAIL for every other statistic a scenario needs.  The other way round: where
+the workload itself found the kernel cannot do what it measures (it printed
+SKIP), or the guest's BTF lacks what a statistic needs (@@FACTS), cowtrace
+must report that statistic unavailable (null in every process), not count
+zeros.  What a kernel can do is read from the guest (@@FACTS from BTF and
+kallsyms, the workloads' SKIP lines) and from cowtrace's probe qualities,
+never from a version number.
+
+Other lines in the log: @@FETCHFAIL REASON (run.sh: the kernel could not be
+fetched, a FAIL), @@HOST k=v (run.sh: qemu exit status and boot seconds),
+@@PROBES / @@PROBESV (guest.sh: "cowtrace probes" and, when it fell off the
+fentry rung, libbpf's errors from "cowtrace -v probes"; printed here).
 """
 import json
 import sys
@@ -25,26 +36,39 @@ STATS = ["reuse", "copy", "copy_anon", "copy_zero", "copy_file", "copy_ksm", "un
          "uffd_minor", "marker_install", "copied_bytes"]
 COPY_KINDS = ["copy_anon", "copy_zero", "copy_file", "copy_ksm"]
 # Scenarios the guest runs, so that a missing one is reported (guest.sh names).
-EXPECTED = ["cowfork", "cowfork_k0", "zerocopy", "filecopy", "pinfork", "uffd_missing",
+EXPECTED = ["probes", "cowfork", "cowfork_k0", "zerocopy", "filecopy", "pinfork", "uffd_missing",
             "uffd_wp", "uffd_minor", "marker", "thpfork", "filter_cmd", "filter_pid"]
 
-UNAVAILABLE = object()
+# Scenario -> the statistic it measures, for a workload that printed SKIP
+# because the kernel cannot do it.
+SKIP_STAT = {"uffd_missing": "uffd_missing", "uffd_wp": "uffd_wp", "uffd_minor": "uffd_minor",
+             "marker": "marker_install"}
+# Statistic -> the @@FACTS key (from the guest's BTF) that says the kernel has
+# what the statistic needs.
+FACT_STAT = {"unshare": "btf_FAULT_FLAG_UNSHARE"}
 
 
 class Results:
     def __init__(self):
         self.passed = self.failed = self.skipped = 0
+        self.per = {}  # kernel -> [passed, failed, skipped]
+
+    def _count(self, k, i):
+        self.per.setdefault(k, [0, 0, 0])[i] += 1
 
     def ok(self, k, s, what):
         self.passed += 1
+        self._count(k, 0)
         print(f"ok {k} {s} {what}")
 
     def fail(self, k, s, what, expected, got):
         self.failed += 1
+        self._count(k, 1)
         print(f"FAIL {k} {s} {what}: expected {expected} got {got}")
 
     def skip(self, k, s, what, reason):
         self.skipped += 1
+        self._count(k, 2)
         print(f"skip {k} {s} {what}: {reason}")
 
 
@@ -69,9 +93,23 @@ def kv(text):
     return d
 
 
-def parse_log(path):
+class Log:
+    """Everything outside the scenario blocks."""
+
+    def __init__(self):
+        self.fetchfail = None
+        self.host = {}
+        self.facts = {}
+        self.probes = []    # "cowtrace probes" output lines
+        self.probes_rc = None
+        self.probesv = []   # libbpf errors from "cowtrace -v probes"
+        self.timeout = None
+
+
+def parse_log(path, extra=None):
     blocks, order, boot, cur = {}, [], None, None
     done = False
+    x = extra if extra is not None else Log()
     try:
         raw = open(path, "rb").read().decode("utf-8", "replace")
     except OSError as e:
@@ -85,6 +123,21 @@ def parse_log(path):
         tag, _, rest = line.partition(" ")
         if tag == "@@BOOT":
             boot = rest
+        elif tag == "@@FETCHFAIL":
+            x.fetchfail = rest.strip() or "unknown reason"
+        elif tag == "@@HOST":
+            x.host.update(kv(rest))
+        elif tag == "@@TIMEOUT":
+            x.timeout = rest.strip()
+        elif tag == "@@FACTS":
+            x.facts.update(kv(rest))
+        elif tag == "@@PROBES":
+            if rest.startswith("rc=") and " " not in rest.strip():
+                x.probes_rc = intval(kv(rest), "rc")
+            else:
+                x.probes.append(rest)
+        elif tag == "@@PROBESV":
+            x.probesv.append(rest)
         elif tag == "@@DONE":
             done = True
         elif tag == "@@BEGIN":
@@ -250,7 +303,25 @@ def check_common(c, report):
 
 def check_cowfork(c, t, *, filtered=False, only_parent=False):
     parent, child, k, n = (intval(t, x) for x in ("parent", "child", "k", "n"))
-    c.stat(parent, "parent", "reuse", n)
+    # pre: the measured process's own reuses before it forked, from pgreuse
+    # (a stack page exec left write-protected; 0 where it does not).  With
+    # background noise it is only an upper bound.
+    pre = intval(t, "pre_fork_reuse")
+    if pre is None or pre < 0:
+        c.stat(parent, "parent", "reuse", n)
+    elif filtered:
+        p = c.proc(parent, "parent")
+        if p is not None:
+            got = p.get("reuse")
+            what = f"parent reuse in [n, n + pre_fork_reuse] = [{n}, {n + pre}]"
+            if c.rep.quality("reuse") == "unavailable":
+                c.fail(what, "a count", "unavailable")
+            elif isinstance(got, int) and n <= got <= n + pre:
+                c.ok(what)
+            else:
+                c.fail(what, f"{n}..{n + pre}", got)
+    else:
+        c.stat(parent, "parent", "reuse", n + pre)
     if only_parent:
         return
     c.stat(child, "child", "copy", k)
@@ -258,12 +329,16 @@ def check_cowfork(c, t, *, filtered=False, only_parent=False):
     c.stat(child, "child", "reuse", 0)
     c.fork_field(parent, child, "child_copies", k)
     d = intval(t, "pgreuse_delta")
+    what = "parent + child reuse == pgreuse_delta"
     if filtered:
-        c.skip("total reuse == pgreuse_delta", "background noise runs")
+        c.skip(what, "background noise runs")
     elif d is None or d < 0:
-        c.skip("total reuse == pgreuse_delta", "no pgreuse in /proc/vmstat")
+        c.skip(what, "no pgreuse in /proc/vmstat")
+    elif c.rep.quality("reuse") == "unavailable":
+        c.fail(what, f"{d} (probe available)", "unavailable")
     else:
-        c.total("reuse", d, "total reuse == pgreuse_delta")
+        got = sum((p.get("reuse") or 0) for p in c.rep.procs if p.get("pid") in (parent, child))
+        c.eq(what, d, got)
 
 
 def check_scenario(c, t):
@@ -322,18 +397,96 @@ def check_scenario(c, t):
         c.fail("known scenario", "a scenario= in TRUTH", kind)
 
 
+def parse_probes_text(lines):
+    """{stat: quality} from the table "cowtrace probes" prints."""
+    q, table = {}, False
+    for line in lines:
+        tok = line.split()
+        if tok[:4] == ["STATISTIC", "HOOK", "MODE", "QUALITY"]:
+            table = True
+        elif table and len(tok) >= 4:
+            q[tok[0]] = tok[3]
+    return q
+
+
+def check_skipped(c, report, stat):
+    """The workload found the kernel cannot do what it measures: cowtrace
+    must say the statistic is unavailable, and report null for it."""
+    check_common(c, report)
+    q = report.quality(stat)
+    c.eq(f"{stat} reported unavailable (workload: {c.b.skip})", "unavailable", q)
+    bad = sorted({p.get("pid") for p in report.procs if p.get(stat, "missing") is not None})
+    c.eq(f"{stat} null in every process", [], bad)
+
+
+def check_probes(res, label, x, blocks):
+    """cowtrace probes ran; its qualities agree with the reports' and with the
+    guest's facts."""
+    k, s = label, "probes"
+    if x.probes_rc is None:
+        return  # not selected (ct_scenarios=) or the VM died first
+    for line in x.probes:
+        print(f"  {label} probes: {line}")
+    for line in x.probesv:
+        print(f"  {label} probes -v: {line}")
+    if x.probes_rc == 0:
+        res.ok(k, s, "cowtrace probes exit status")
+    else:
+        res.fail(k, s, "cowtrace probes exit status", 0, x.probes_rc)
+    table = parse_probes_text(x.probes)
+    missing = sorted(st for st in STATS if st not in table)
+    if missing:
+        res.fail(k, s, "probes lists every statistic", [], missing)
+    else:
+        res.ok(k, s, "probes lists every statistic")
+    # The first final report of a scenario: same plan as "cowtrace probes".
+    rep = next((Report(b.json[-1]) for b in blocks if b.json), None)
+    if rep is not None and table:
+        diff = sorted(f"{st}:{table.get(st)}!={rep.quality(st)}" for st in STATS
+                      if st in table and table.get(st) != rep.quality(st))
+        if diff:
+            res.fail(k, s, "qualities agree with the traced runs'", [], diff)
+        else:
+            res.ok(k, s, "qualities agree with the traced runs'")
+    for st, fact in FACT_STAT.items():
+        have = x.facts.get(fact)
+        q = table.get(st) or (rep.quality(st) if rep else None)
+        if have not in ("0", "1"):
+            res.skip(k, s, f"{st} quality vs {fact}", f"fact unknown ({have})")
+        elif q is None:
+            res.fail(k, s, f"{st} quality", "listed", "absent")
+        elif have == "0":
+            if q == "unavailable":
+                res.ok(k, s, f"{st} unavailable ({fact}=0)")
+            else:
+                res.fail(k, s, f"{st} quality ({fact}=0)", "unavailable", q)
+        elif q == "unavailable":
+            res.fail(k, s, f"{st} quality ({fact}=1)", "exact or derived", q)
+        else:
+            res.ok(k, s, f"{st} {q} ({fact}=1)")
+
+
 def check_kernel(res, label, path):
-    boot, blocks, done, err = parse_log(path)
+    x = Log()
+    boot, blocks, done, err = parse_log(path, x)
     if err:
         res.fail(label, "-", "serial log readable", path, err)
-        return
+        return x
+    if x.fetchfail is not None:
+        res.fail(label, "-", "kernel fetched", "a Debian image", x.fetchfail)
+        return x
     if boot is None:
         res.fail(label, "-", "guest booted", "@@BOOT line", "none (see " + path + ")")
-        return
+        return x
     res.ok(label, "-", f"guest booted ({boot})")
+    if x.facts:
+        print(f"  {label} facts: " + " ".join(f"{a}={b}" for a, b in x.facts.items()))
+    check_probes(res, label, x, blocks)
     if not done:
         res.fail(label, "-", "guest finished", "@@DONE", "none (VM died or timed out, see " + path + ")")
     seen = {b.name for b in blocks}
+    if x.probes_rc is not None:
+        seen.add("probes")
     for name in EXPECTED:
         if name not in seen and done:
             res.skip(label, name, "scenario", "not selected (ct_scenarios=)")
@@ -342,7 +495,16 @@ def check_kernel(res, label, path):
             res.fail(label, b.name, "scenario completed", "@@END", "none (VM died or timed out)")
             continue
         if b.skip is not None:
-            res.skip(label, b.name, "scenario", b.skip)
+            stat = SKIP_STAT.get(b.name)
+            if stat is None:
+                res.skip(label, b.name, "scenario", b.skip)
+            elif not b.json:
+                res.fail(label, b.name, f"final report ({stat} unavailable)", "a @@JSON line", "none")
+                for e in b.err[-5:]:
+                    print(f"  {label} {b.name} stderr: {e}")
+            else:
+                rep = Report(b.json[-1])
+                check_skipped(Checker(res, label, b, rep), rep, stat)
             continue
         if b.truth is None:
             res.fail(label, b.name, "ground truth", "a TRUTH line", "none (workload failed)")
@@ -359,6 +521,7 @@ def check_kernel(res, label, path):
         c = Checker(res, label, b, report)
         check_common(c, report)
         check_scenario(c, b.truth)
+    return x
 
 
 def main(argv):
@@ -366,11 +529,21 @@ def main(argv):
         print(__doc__.strip().splitlines()[2].strip(), file=sys.stderr)
         return 2
     res = Results()
+    rows = []
     for arg in argv[1:]:
         label, sep, path = arg.partition("=")
         if not sep:
             label, path = arg, arg
-        check_kernel(res, label, path)
+        x = check_kernel(res, label, path)
+        rows.append((label, x))
+    print()
+    print(f"{'kernel':8} {'release':28} {'boot s':>6} {'passed':>6} {'failed':>6} {'skipped':>7}  mode")
+    for label, x in rows:
+        p, f, sk = res.per.get(label, [0, 0, 0])
+        rel = x.host.get("release", "-") if x.fetchfail is None else "(not fetched)"
+        mode = next((l.split("mode ", 1)[1] for l in x.probes if l.startswith("kernel ")), "-")
+        secs = x.host.get("seconds", "-") + (" TIMEOUT" if x.timeout else "")
+        print(f"{label:8} {rel:28} {secs:>6} {p:>6} {f:>6} {sk:>7}  {mode}")
     print(f"{res.passed} passed, {res.failed} failed, {res.skipped} skipped")
     return 1 if res.failed else 0
 

@@ -72,8 +72,15 @@ if want probes; then
   echo "@@PROBES rc=$prc"
   if [ $prc -ne 0 ] || ! grep -q '^kernel .*, mode fentry' /tmp/probes || grep -q '^ladder:' /tmp/probes; then
     timeout 60 $CT -v probes >/dev/null 2>/tmp/probesv
-    grep -iE 'libbpf: .*(err|fail|invalid|not found|cannot|unknown|-[0-9]+$)|ladder|relo' /tmp/probesv |
-      head -n 80 | sed 's/^/@@PROBESV /'
+    # libbpf's failures, and the end of each verifier log (where the error is)
+    awk '/-- BEGIN PROG LOAD LOG --/ { print; inlog = 1; n = 0; next }
+         /-- END PROG LOAD LOG --/ {
+           if (n > 25) print "... (" n - 25 " verifier lines left out)"
+           for (i = (n > 25 ? n - 25 : 0); i < n; i++) print buf[i]
+           inlog = 0; print; next }
+         inlog { buf[n++] = $0; next }
+         /load failed|failed to|rung failed|no matching targets|[Ee]rror|cannot|unsupported/' /tmp/probesv |
+      head -n 120 | sed 's/^/@@PROBESV /'
   fi
   rm -f /tmp/probes /tmp/probesv
 fi

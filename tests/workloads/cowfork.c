@@ -6,12 +6,17 @@
  * pages by writing them, raw-forks; the child writes 1 byte into each of the
  * first K pages and exits; the parent waits, then writes all N pages and exits.
  *
- *   TRUTH scenario=cowfork parent=PID child=PID k=K n=N pgreuse_delta=D
+ *   TRUTH scenario=cowfork parent=PID child=PID k=K n=N pgreuse_delta=D pre_fork_reuse=P
  *
  * pgreuse_delta is /proc/vmstat pgreuse after the measured process exited minus
- * before it was spawned (system-wide: only meaningful on a quiet system).
- * Expected from the tracer: child copy == copy_anon == K, parent reuse == N,
- * total reuse over all processes == D.
+ * before it was spawned; pre_fork_reuse is pgreuse just before the measured
+ * process forks minus the same "before" (system-wide: only meaningful on a
+ * quiet system; -1 without pgreuse).  P counts the measured process's own
+ * reuses before the fork: 0 where exec leaves the new stack's ptes writable,
+ * 1 or more where it write-protects them and the first write to a stack page
+ * is a reuse (mprotect without the exclusive-anon-page optimisation).
+ * Expected from the tracer: child copy == copy_anon == K, parent reuse ==
+ * N + P, reuse of the parent and the child together == D.
  *
  * Environment (for the filter tests):
  *   COWFORK_DELAY_MS=MS    the measured process sleeps MS ms before anything
@@ -61,6 +66,7 @@ static int measured(int argc, char **argv)
 	pin_to_one_cpu();
 	p = map_anon_pages(n);
 	raw_write_pages(p, ps, n); /* populate: first touch is a write, no wp fault */
+	sh->value[1] = vmstat_read("pgreuse"); /* this process's reuses so far, for pre_fork_reuse */
 	raw_fork_and_touch(p, ps, 0, k, n, &sh->child_pid);
 }
 
@@ -88,7 +94,8 @@ int main(int argc, char **argv)
 	after = vmstat_read("pgreuse");
 	if (!o.sh->child_pid)
 		die("measured process did not report its child");
-	truth("scenario=cowfork parent=%ld child=%ld k=%ld n=%ld pgreuse_delta=%lld", o.sh->measured_pid,
-	      o.sh->child_pid, k, n, before < 0 || after < 0 ? -1LL : after - before);
+	truth("scenario=cowfork parent=%ld child=%ld k=%ld n=%ld pgreuse_delta=%lld pre_fork_reuse=%lld",
+	      o.sh->measured_pid, o.sh->child_pid, k, n, before < 0 || after < 0 ? -1LL : after - before,
+	      before < 0 || o.sh->value[1] < 0 ? -1LL : o.sh->value[1] - before);
 	return 0;
 }
