@@ -4,7 +4,8 @@
  *
  * zap_pte_range() (which installs the markers) is inlined everywhere, and
  * zap_install_uffd_wp_if_needed() is at best a partial .isra clone.  So hook
- * the out-of-line caller, unmap_page_range(), for file/shmem VMAs registered
+ * the out-of-line caller, unmap_page_range() (7.x: __zap_vma_range(), same
+ * arguments; the frontend sets the fentry target), for file/shmem VMAs registered
  * for uffd-wp, and count marker ptes in the zapped range before and after:
  * the difference is the markers this zap installed.  A zap keeps markers
  * that were already there; a zap that drops them (munmap and exit pass

@@ -32,7 +32,7 @@ static const struct {
 	[H_CPR] = { { "copy_page_range" } },
 	[H_THP] = { { "do_huge_pmd_wp_page" } },
 	[H_UFFD] = { { "handle_userfault" } },
-	[H_ZAP] = { { "unmap_page_range" } },
+	[H_ZAP] = { { "unmap_page_range", "__zap_vma_range" } }, /* same arguments */
 };
 
 struct hook_choice {
@@ -262,7 +262,7 @@ static void fill_plan_exact(struct ct_plan *pl, const struct kfacts *k, const st
 	plan_set(pl, ST_UFFD_BLOCKED, "handle_userfault", c[H_UFFD].mode,
 		 c[H_UFFD].mode ? Q_EXACT : Q_UNAVAILABLE, c[H_UFFD].why);
 	if (c[H_ZAP].mode)
-		plan_set(pl, ST_MARKER_INSTALL, "unmap_page_range", c[H_ZAP].mode, Q_EXACT,
+		plan_set(pl, ST_MARKER_INSTALL, c[H_ZAP].sym, c[H_ZAP].mode, Q_EXACT,
 			 "zap_pte_range inlined: marker ptes counted in the zapped range before and after");
 	else
 		plan_set(pl, ST_MARKER_INSTALL, "unmap_page_range", MODE_NONE, Q_UNAVAILABLE, c[H_ZAP].why);
