@@ -6,7 +6,8 @@
  * UFFDIO_REGISTER_MODE_WP (needs UFFD_FEATURE_WP_HUGETLBFS_SHMEM, else SKIP),
  * write-protected with UFFDIO_WRITEPROTECT, then zapped with
  * madvise(MADV_DONTNEED): the kernel keeps the write protection by installing
- * a pte marker in place of each zapped pte.  The markers are counted from
+ * a pte marker in place of each zapped pte.  The range is zapped twice; the
+ * second zap keeps the markers and installs none.  The markers are counted from
  * /proc/self/pagemap: entries with bit 57 (uffd-wp) set and bit 63 (present)
  * clear.
  *
@@ -55,6 +56,9 @@ int main(int argc, char **argv)
 	uffd_writeprotect(uffd, region, len, 1);
 	if (madvise(region, len, MADV_DONTNEED))
 		die("madvise(MADV_DONTNEED)");
+	/* Zapping again keeps the markers and installs none: still N. */
+	if (madvise(region, len, MADV_DONTNEED))
+		die("madvise(MADV_DONTNEED), second");
 
 	pm = calloc(n, sizeof(*pm));
 	if (!pm)
