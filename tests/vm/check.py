@@ -36,7 +36,13 @@ STATS = ["reuse", "copy", "copy_anon", "copy_zero", "copy_file", "copy_ksm", "un
 COPY_KINDS = ["copy_anon", "copy_zero", "copy_file", "copy_ksm"]
 # Scenarios the guest runs, so that a missing one is reported (guest.sh names).
 EXPECTED = ["probes", "cowfork", "cowfork_k0", "zerocopy", "filecopy", "pinfork", "uffd_missing",
-            "uffd_wp", "uffd_minor", "marker", "thpfork", "filter_cmd", "filter_pid"]
+            "uffd_wp", "uffd_minor", "marker", "thpfork",
+            "tp_cowfork", "tp_zerocopy", "tp_pinfork", "ex_cowfork", "ex_zerocopy", "ex_pinfork",
+            "filter_cmd", "filter_pid"]
+
+# Tracepoint mode (tp_X) is checked against the truth and against the same
+# workload traced in exact mode (ex_X): derived numbers within 1% of both.
+TP_TOLERANCE = 0.01
 
 # Scenario -> the statistic it measures, for a workload that printed SKIP
 # because the kernel cannot do it.
@@ -337,9 +343,74 @@ def check_cowfork(c, t, *, filtered=False, only_parent=False):
         c.eq(what, d, got)
 
 
+def key_numbers(kind, t, rep):
+    """The statistics tracepoint mode derives, for one run: {what: value}."""
+    def get(pid, stat):
+        e = rep.entries(intval(t, pid))
+        return e[0].get(stat) if len(e) == 1 else None
+    if kind == "cowfork":
+        return {"child copy": get("child", "copy"), "parent reuse": get("parent", "reuse")}
+    if kind == "zerocopy":
+        return {"copy_zero": get("pid", "copy_zero")}
+    if kind == "pinfork":
+        return {"parent pinned_cow": get("parent", "pinned_cow")}
+    return {}
+
+
+def truth_numbers(kind, t):
+    if kind == "cowfork":
+        pre = max(intval(t, "pre_fork_reuse") or 0, 0)
+        return {"child copy": intval(t, "k"), "parent reuse": intval(t, "n") + pre}
+    if kind == "zerocopy":
+        return {"copy_zero": intval(t, "n")}
+    if kind == "pinfork":
+        return {"parent pinned_cow": intval(t, "pages")}
+    return {}
+
+
+def within(got, want, tol):
+    return isinstance(got, int) and want is not None and abs(got - want) <= want * tol
+
+
+def check_tracepoint(c, t):
+    kind = t.get("scenario")
+    c.eq("mode", "tracepoint", c.rep.obj.get("mode"))
+    got = key_numbers(kind, t, c.rep)
+    for what, want in truth_numbers(kind, t).items():
+        stat = what.split()[-1]
+        q = c.rep.quality(stat)
+        label = f"{what} ({q}) within {TP_TOLERANCE:.0%} of truth {want}"
+        if q != "derived":
+            c.fail(label, "quality derived", q)
+        elif within(got.get(what), want, TP_TOLERANCE):
+            c.ok(f"{label}: {got.get(what)}")
+        else:
+            c.fail(label, want, got.get(what))
+
+
+def check_agreement(res, label, runs):
+    """tp_X against ex_X on the same kernel: one line per derived statistic."""
+    for name, (t, rep) in sorted(runs.items()):
+        if not name.startswith("tp_") or "ex_" + name[3:] not in runs:
+            continue
+        et, erep = runs["ex_" + name[3:]]
+        kind = t.get("scenario")
+        tp, ex = key_numbers(kind, t, rep), key_numbers(kind, et, erep)
+        for what in tp:
+            a, b = tp[what], ex[what]
+            pct = (100.0 * a / b) if isinstance(a, int) and isinstance(b, int) and b else None
+            what_s = f"agreement {what}: tracepoint {a}, exact {b}" + (f" ({pct:.2f}%)" if pct is not None else "")
+            if within(a, b, TP_TOLERANCE):
+                res.ok(label, name[3:], what_s)
+            else:
+                res.fail(label, name[3:], what_s, f"within {TP_TOLERANCE:.0%}", a)
+
+
 def check_scenario(c, t):
     s, kind = c.s, t.get("scenario")
-    if kind == "cowfork" and s == "filter_cmd":
+    if s.startswith("tp_"):
+        check_tracepoint(c, t)
+    elif kind == "cowfork" and s == "filter_cmd":
         check_cowfork(c, t, filtered=True)
         c.absent(intval(c.b.info, "busy"), "busy")
     elif kind == "cowfork" and s == "filter_pid":
@@ -481,6 +552,7 @@ def check_kernel(res, label, path):
     if not done:
         res.fail(label, "-", "guest finished", "@@DONE", "none (VM died or timed out, see " + path + ")")
     seen = {b.name for b in blocks}
+    runs = {}
     if x.probes_rc is not None:
         seen.add("probes")
     for name in EXPECTED:
@@ -517,6 +589,8 @@ def check_kernel(res, label, path):
         c = Checker(res, label, b, report)
         check_common(c, report)
         check_scenario(c, b.truth)
+        runs[b.name] = (b.truth, report)
+    check_agreement(res, label, runs)
     return x
 
 

@@ -32,14 +32,15 @@ frame() { # NAME RC [INFO]
   echo "@@END $1 rc=$2"
 }
 
-run_one() { # NAME [INFO] -- CMD ARGS...
+run_one() { # NAME [INFO] -- CMD ARGS...   (CT_ARGS: extra cowtrace options)
   name=$1; shift
   info=
   if [ "$1" != "--" ]; then info=$1; shift; fi
   shift
   want "$name" || return 0
   clean
-  TRUTH_FILE=/tmp/truth timeout $T $CT -o json -- "$@" >/tmp/out 2>/tmp/err
+  # shellcheck disable=SC2086
+  TRUTH_FILE=/tmp/truth timeout $T $CT -o json ${CT_ARGS:-} -- "$@" >/tmp/out 2>/tmp/err
   frame "$name" $? "$info"
 }
 
@@ -95,6 +96,14 @@ run_one uffd_wp -- $W/uffd wp 32
 run_one uffd_minor -- $W/uffd minor 32
 run_one marker -- $W/marker 32
 run_one thpfork -- $W/thpfork
+
+# ---- tracepoint mode: the same workloads, derived statistics vs exact ----
+CT_ARGS="--mode tracepoint" run_one tp_cowfork -- $W/cowfork 512 1024
+CT_ARGS="--mode tracepoint" run_one tp_zerocopy -- $W/zerocopy 512
+CT_ARGS="--mode tracepoint" run_one tp_pinfork -- $W/pinfork 256
+run_one ex_cowfork -- $W/cowfork 512 1024
+run_one ex_zerocopy -- $W/zerocopy 512
+run_one ex_pinfork -- $W/pinfork 256
 
 # ---- filters: a noise process that is not ours must never be reported ----
 if want filter_cmd || want filter_pid; then
