@@ -57,3 +57,30 @@ void plan_set(struct ct_plan *p, enum ct_stat s, const char *hook, enum ct_mode 
 	pr->quality = q;
 	snprintf(pr->reason, sizeof(pr->reason), "%s", reason ? reason : "");
 }
+
+/* Tracepoint mode: what can be derived from faults and page allocations. */
+void plan_fill_tracepoint(struct ct_plan *pl)
+{
+	const char *h = "page_fault_user+mm_page_alloc";
+	const char *nohook = "needs fentry or kprobes";
+
+	pl->mode = MODE_TRACEPOINT;
+	for (int s = 0; s < ST_MAX; s++)
+		plan_set(pl, s, "-", MODE_NONE, Q_UNAVAILABLE, nohook);
+	plan_set(pl, ST_MARKER_INSTALL, "zap_pte_range", MODE_NONE, Q_UNAVAILABLE,
+		 "zap_pte_range inlined; needs a kprobe or fentry on unmap_page_range");
+	plan_set(pl, ST_REUSE, h, MODE_TRACEPOINT, Q_DERIVED,
+		 "write fault on present pte, no page allocated; includes shared-mapping writes");
+	plan_set(pl, ST_COPY, h, MODE_TRACEPOINT, Q_DERIVED,
+		 "write fault on present pte, then a movable user page allocated");
+	plan_set(pl, ST_COPY_ZERO, h, MODE_TRACEPOINT, Q_DERIVED, "the allocation was __GFP_ZERO");
+	plan_set(pl, ST_COPY_ANON, "-", MODE_NONE, Q_UNAVAILABLE, "anon/file/KSM copies look alike here");
+	plan_set(pl, ST_COPY_FILE, "-", MODE_NONE, Q_UNAVAILABLE, "anon/file/KSM copies look alike here");
+	plan_set(pl, ST_COPY_KSM, "-", MODE_NONE, Q_UNAVAILABLE, "anon/file/KSM copies look alike here");
+	plan_set(pl, ST_PINNED_COW, "sys_enter+mm_page_alloc+sched_process_fork", MODE_TRACEPOINT,
+		 Q_DERIVED, "movable user pages allocated by a parent inside fork");
+	plan_set(pl, ST_FORK_TO_COPY, "sched_process_fork", MODE_TRACEPOINT, Q_DERIVED,
+		 "from derived copies");
+	plan_set(pl, ST_COPIED_BYTES, "-", MODE_TRACEPOINT, Q_DERIVED,
+		 "(copy + pinned_cow) x page size; unshare unavailable");
+}

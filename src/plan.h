@@ -33,6 +33,8 @@ const char *ct_quality_name(enum ct_quality q);
 int ct_stat_from_name(const char *name);
 void plan_set(struct ct_plan *p, enum ct_stat s, const char *hook, enum ct_mode mode,
 	      enum ct_quality q, const char *reason);
+/* The plan of tracepoint mode (kernels without fentry and kprobes). */
+void plan_fill_tracepoint(struct ct_plan *p);
 static inline int plan_available(const struct ct_plan *p, enum ct_stat s)
 {
 	return p->st[s].quality != Q_UNAVAILABLE;

@@ -268,31 +268,6 @@ static void fill_plan_exact(struct ct_plan *pl, const struct kfacts *k, const st
 		plan_set(pl, ST_MARKER_INSTALL, "unmap_page_range", MODE_NONE, Q_UNAVAILABLE, c[H_ZAP].why);
 }
 
-static void fill_plan_tp(struct ct_plan *pl)
-{
-	const char *h = "page_fault_user+mm_page_alloc";
-	const char *nohook = "needs fentry or kprobes";
-
-	pl->mode = MODE_TRACEPOINT;
-	for (int s = 0; s < ST_MAX; s++)
-		plan_set(pl, s, "-", MODE_NONE, Q_UNAVAILABLE, nohook);
-	plan_set(pl, ST_MARKER_INSTALL, "zap_pte_range", MODE_NONE, Q_UNAVAILABLE,
-		 "zap_pte_range inlined; needs a kprobe or fentry on unmap_page_range");
-	plan_set(pl, ST_REUSE, h, MODE_TRACEPOINT, Q_DERIVED,
-		 "write fault on present pte, no page allocated; includes shared-mapping writes");
-	plan_set(pl, ST_COPY, h, MODE_TRACEPOINT, Q_DERIVED,
-		 "write fault on present pte, then a movable user page allocated");
-	plan_set(pl, ST_COPY_ZERO, h, MODE_TRACEPOINT, Q_DERIVED, "the allocation was __GFP_ZERO");
-	plan_set(pl, ST_COPY_ANON, "-", MODE_NONE, Q_UNAVAILABLE, "anon/file/KSM copies look alike here");
-	plan_set(pl, ST_COPY_FILE, "-", MODE_NONE, Q_UNAVAILABLE, "anon/file/KSM copies look alike here");
-	plan_set(pl, ST_COPY_KSM, "-", MODE_NONE, Q_UNAVAILABLE, "anon/file/KSM copies look alike here");
-	plan_set(pl, ST_PINNED_COW, "sys_enter+mm_page_alloc+sched_process_fork", MODE_TRACEPOINT,
-		 Q_DERIVED, "movable user pages allocated by a parent inside fork");
-	plan_set(pl, ST_FORK_TO_COPY, "sched_process_fork", MODE_TRACEPOINT, Q_DERIVED,
-		 "from derived copies");
-	plan_set(pl, ST_COPIED_BYTES, "-", MODE_TRACEPOINT, Q_DERIVED,
-		 "(copy + pinned_cow) x page size; unshare unavailable");
-}
 
 static void fill_plan_common(struct ct_plan *pl)
 {
@@ -501,7 +476,7 @@ static int try_tracepoint(struct ct_session *s, const struct ct_opts *o, const s
 	for (unsigned i = 0; !o->load_only && i < sizeof(tp) / sizeof(tp[0]); i++)
 		if (add_link(s, bpf_program__attach(tp[i]), bpf_program__name(tp[i]), err, n))
 			return -1;
-	fill_plan_tp(&s->plan);
+	plan_fill_tracepoint(&s->plan);
 	return 0;
 }
 

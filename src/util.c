@@ -6,58 +6,75 @@
 #include <time.h>
 #include "util.h"
 
-int kallsyms_lookup(const char *const *names, int n, struct ksym_info *out)
+/* Call cb for every line of /proc/kallsyms; 0 or -errno. */
+static int kallsyms_foreach(void (*cb)(void *ctx, uint64_t addr, char type, const char *sym),
+			    void *ctx)
 {
 	FILE *f = fopen("/proc/kallsyms", "r");
-	char line[512];
+	char line[512], sym[256], type;
+	unsigned long long addr;
 
-	memset(out, 0, sizeof(*out) * n);
 	if (!f)
 		return -errno;
-	while (fgets(line, sizeof(line), f)) {
-		char type, sym[256];
-		unsigned long long addr;
-
-		if (sscanf(line, "%llx %c %255s", &addr, &type, sym) != 3)
-			continue;
-		if (type != 't' && type != 'T')
-			continue;
-		for (int i = 0; i < n; i++) {
-			size_t len = strlen(names[i]);
-
-			if (strncmp(sym, names[i], len))
-				continue;
-			if (sym[len] == 0)
-				out[i].exact = true;
-			else if (!out[i].clone[0] && (!strncmp(sym + len, ".isra.", 6) ||
-						      !strncmp(sym + len, ".constprop.", 11)))
-				snprintf(out[i].clone, sizeof(out[i].clone), "%.95s", sym);
-		}
-	}
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "%llx %c %255s", &addr, &type, sym) == 3)
+			cb(ctx, addr, type, sym);
 	fclose(f);
 	return 0;
 }
 
-int kallsyms_addrs(const char *const *names, int n, uint64_t *out)
+struct lookup_ctx {
+	const char *const *names;
+	int n;
+	struct ksym_info *info;
+	uint64_t *addrs;
+};
+
+static void lookup_func(void *ctx, uint64_t addr, char type, const char *sym)
 {
-	FILE *f = fopen("/proc/kallsyms", "r");
-	char line[512];
+	struct lookup_ctx *c = ctx;
+
+	(void)addr;
+	if (type != 't' && type != 'T')
+		return;
+	for (int i = 0; i < c->n; i++) {
+		size_t len = strlen(c->names[i]);
+		struct ksym_info *k = &c->info[i];
+
+		if (strncmp(sym, c->names[i], len))
+			continue;
+		if (sym[len] == 0)
+			k->exact = true;
+		else if (!k->clone[0] && (!strncmp(sym + len, ".isra.", 6) ||
+					  !strncmp(sym + len, ".constprop.", 11)))
+			snprintf(k->clone, sizeof(k->clone), "%.95s", sym);
+	}
+}
+
+int kallsyms_lookup(const char *const *names, int n, struct ksym_info *out)
+{
+	struct lookup_ctx c = { .names = names, .n = n, .info = out };
 
 	memset(out, 0, sizeof(*out) * n);
-	if (!f)
-		return -errno;
-	while (fgets(line, sizeof(line), f)) {
-		char type, sym[256];
-		unsigned long long addr;
+	return kallsyms_foreach(lookup_func, &c);
+}
 
-		if (sscanf(line, "%llx %c %255s", &addr, &type, sym) != 3)
-			continue;
-		for (int i = 0; i < n; i++)
-			if (!out[i] && !strcmp(sym, names[i]))
-				out[i] = addr;
-	}
-	fclose(f);
-	return 0;
+static void lookup_addr(void *ctx, uint64_t addr, char type, const char *sym)
+{
+	struct lookup_ctx *c = ctx;
+
+	(void)type;
+	for (int i = 0; i < c->n; i++)
+		if (!c->addrs[i] && !strcmp(sym, c->names[i]))
+			c->addrs[i] = addr;
+}
+
+int kallsyms_addrs(const char *const *names, int n, uint64_t *out)
+{
+	struct lookup_ctx c = { .names = names, .n = n, .addrs = out };
+
+	memset(out, 0, sizeof(*out) * n);
+	return kallsyms_foreach(lookup_addr, &c);
 }
 
 int parse_uint(const char *s, unsigned long long min, unsigned long long max,

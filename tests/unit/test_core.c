@@ -1580,29 +1580,9 @@ static void plan_fentry(struct ct_plan *pl)
 /* What probes.c's fill_plan_tp() + fill_plan_common() produce. */
 static void plan_tp(struct ct_plan *pl)
 {
-	const char *h = "page_fault_user+mm_page_alloc";
-
 	memset(pl, 0, sizeof(*pl));
-	pl->mode = MODE_TRACEPOINT;
+	plan_fill_tracepoint(pl); /* the plan cowtrace uses in tracepoint mode */
 	snprintf(pl->kernel, sizeof(pl->kernel), "5.10.0-test");
-	for (int s = 0; s < ST_MAX; s++)
-		plan_set(pl, s, "-", MODE_NONE, Q_UNAVAILABLE, "needs fentry or kprobes");
-	plan_set(pl, ST_REUSE, h, MODE_TRACEPOINT, Q_DERIVED,
-		 "write fault on present pte, no page allocated; includes shared-mapping writes");
-	plan_set(pl, ST_COPY, h, MODE_TRACEPOINT, Q_DERIVED,
-		 "write fault on present pte, then a movable user page allocated");
-	plan_set(pl, ST_COPY_ZERO, h, MODE_TRACEPOINT, Q_DERIVED, "the allocation was __GFP_ZERO");
-	plan_set(pl, ST_COPY_ANON, "-", MODE_NONE, Q_UNAVAILABLE, "anon/file/KSM copies look alike here");
-	plan_set(pl, ST_COPY_FILE, "-", MODE_NONE, Q_UNAVAILABLE, "anon/file/KSM copies look alike here");
-	plan_set(pl, ST_COPY_KSM, "-", MODE_NONE, Q_UNAVAILABLE, "anon/file/KSM copies look alike here");
-	plan_set(pl, ST_PINNED_COW, "sys_enter+mm_page_alloc+sched_process_fork", MODE_TRACEPOINT,
-		 Q_DERIVED, "movable user pages allocated by a parent inside fork");
-	plan_set(pl, ST_FORK_TO_COPY, "sched_process_fork", MODE_TRACEPOINT, Q_DERIVED,
-		 "from derived copies");
-	plan_set(pl, ST_COPIED_BYTES, "-", MODE_TRACEPOINT, Q_DERIVED,
-		 "(copy + pinned_cow) x page size; unshare unavailable");
-	plan_set(pl, ST_MARKER_INSTALL, "zap_pte_range", MODE_NONE, Q_UNAVAILABLE,
-		 "zap_pte_range inlined; no exact per-install hook on this kernel");
 }
 
 static void build_fentry(struct ct_agg *a, struct ct_plan *pl, struct ct_report *r)
