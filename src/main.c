@@ -364,10 +364,7 @@ int main(int argc, char **argv)
 	ring_buffer__consume(rb);
 	probes_flush_pending(&sess, pending_cb, &agg);
 	report(stdout, &sess, &agg, (now_ns() - start) / 1e9, true, cmd_status, true);
-	ret = 0;
-	if (child > 0 && cmd_status < 0) {
-		/* Interrupted: leave the command running as a normal tool would. */
-	}
+	ret = 0; /* interrupted with -- CMD: the command keeps running */
 cleanup:
 	ring_buffer__free(rb);
 	probes_stop(&sess);

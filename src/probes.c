@@ -59,11 +59,8 @@ static bool verbose;
 
 static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list args)
 {
-	if (!verbose && level != LIBBPF_WARN)
-		return 0;
-	if (!verbose)
-		return 0;
-	return vfprintf(stderr, fmt, args);
+	(void)level;
+	return verbose ? vfprintf(stderr, fmt, args) : 0; /* libbpf speaks only with -v */
 }
 
 static bool btf_has(const struct btf *btf, const char *name, int kind)
@@ -277,7 +274,6 @@ static void fill_plan_common(struct ct_plan *pl)
 		snprintf(pl->kernel, sizeof(pl->kernel), "%s", u.release);
 	if (pl->mode != MODE_TRACEPOINT) {
 		const struct ct_probe *cp = &pl->st[ST_COPY], *pc = &pl->st[ST_PINNED_COW];
-		const struct ct_probe *un = &pl->st[ST_UNSHARE];
 		enum ct_quality q = cp->quality;
 
 		if (q == Q_EXACT && pc->quality != Q_EXACT)
@@ -285,7 +281,6 @@ static void fill_plan_common(struct ct_plan *pl)
 		plan_set(pl, ST_COPIED_BYTES, cp->hook, cp->mode, q,
 			 q == Q_EXACT ? "(copy + unshare + pinned_cow) x page size"
 				      : "(copy + unshare) x page size; pinned_cow unavailable");
-		(void)un;
 		plan_set(pl, ST_FORK_TO_COPY, "sched_process_fork", cp->mode, cp->quality, cp->reason);
 	}
 }
