@@ -132,6 +132,21 @@ static inline long parse_long(const char *s, const char *what)
 	return v;
 }
 
+/* The one argument of "PROG COUNT": a count >= 1, else usage and exit 2. */
+static inline long count_arg(int argc, char **argv, const char *name)
+{
+	long v;
+
+	if (argc != 2) {
+		fprintf(stderr, "usage: %s %s\n", argv[0], name);
+		exit(2);
+	}
+	v = parse_long(argv[1], name);
+	if (v < 1)
+		die("need %s >= 1", name);
+	return v;
+}
+
 /* A counter from /proc/vmstat, -1 if absent. */
 static inline long long vmstat_read(const char *name)
 {
@@ -264,7 +279,10 @@ static inline void orch_spawn(struct orch *o, char *const args[])
 	}
 }
 
-/* Wait for the measured process; die unless it exited 0 (77 is passed on). */
+/*
+ * Wait for the measured process; die unless it exited 0 (77 is passed on)
+ * and reported its pid and the pid of the child it forked.
+ */
 static inline void orch_wait(struct orch *o)
 {
 	while (waitpid(o->pid, &o->status, 0) < 0)
@@ -279,6 +297,10 @@ static inline void orch_wait(struct orch *o)
 	if (o->sh->measured_pid != o->pid) {
 		errno = 0;
 		die("measured process did not report its pid");
+	}
+	if (!o->sh->child_pid) {
+		errno = 0;
+		die("measured process did not report its child");
 	}
 }
 

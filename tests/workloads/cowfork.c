@@ -92,8 +92,6 @@ int main(int argc, char **argv)
 	orch_spawn(&o, (char *const[]){argv[1], argv[2], NULL});
 	orch_wait(&o);
 	after = vmstat_read("pgreuse");
-	if (!o.sh->child_pid)
-		die("measured process did not report its child");
 	truth("scenario=cowfork parent=%ld child=%ld k=%ld n=%ld pgreuse_delta=%lld pre_fork_reuse=%lld",
 	      o.sh->measured_pid, o.sh->child_pid, k, n, before < 0 || after < 0 ? -1LL : after - before,
 	      before < 0 || o.sh->value[1] < 0 ? -1LL : o.sh->value[1] - before);

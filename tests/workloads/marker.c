@@ -30,13 +30,7 @@ int main(int argc, char **argv)
 	char *region;
 	int uffd, mfd, pfd;
 
-	if (argc != 2) {
-		fprintf(stderr, "usage: %s N\n", argv[0]);
-		return 2;
-	}
-	n = parse_long(argv[1], "N");
-	if (n < 1)
-		die("need N >= 1");
+	n = count_arg(argc, argv, "N");
 	len = (size_t)n * ps;
 #ifndef UFFD_FEATURE_WP_HUGETLBFS_SHMEM
 	skip("UFFD_FEATURE_WP_HUGETLBFS_SHMEM not in the UAPI headers");

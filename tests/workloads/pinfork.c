@@ -54,18 +54,10 @@ int main(int argc, char **argv)
 
 	if (is_measured(argc, argv))
 		return measured(argc, argv);
-	if (argc != 2) {
-		fprintf(stderr, "usage: %s P\n", argv[0]);
-		return 2;
-	}
-	pages = parse_long(argv[1], "P");
-	if (pages < 1)
-		die("need P >= 1");
+	pages = count_arg(argc, argv, "P");
 	orch_init(&o);
 	orch_spawn(&o, (char *const[]){argv[1], NULL});
 	orch_wait(&o);
-	if (!o.sh->child_pid)
-		die("measured process did not report its child");
 	truth("scenario=pinfork parent=%ld child=%ld pages=%ld", o.sh->measured_pid, o.sh->child_pid, pages);
 	return 0;
 }

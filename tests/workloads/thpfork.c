@@ -80,8 +80,6 @@ int main(int argc, char **argv)
 	orch_spawn(&o, (char *const[]){NULL});
 	orch_wait(&o);
 	after = vmstat_read("thp_split_pmd");
-	if (!o.sh->child_pid)
-		die("measured process did not report its child");
 	truth("scenario=thpfork parent=%ld child=%ld thp=%ld split_pmd_delta=%lld", o.sh->measured_pid,
 	      o.sh->child_pid, o.sh->value[0], before < 0 || after < 0 ? -1LL : after - before);
 	return 0;
