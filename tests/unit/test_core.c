@@ -1662,7 +1662,10 @@ static void golden_compare(const char *name, const char *got, size_t got_len)
 	free(want);
 }
 
-static void golden_text_fentry(void)
+/* Build a stream, render it with one writer, compare with a golden file. */
+static void golden_check(void (*build)(struct ct_agg *, struct ct_plan *, struct ct_report *),
+			 void (*writer)(FILE *, const struct ct_report *), const char *file,
+			 uint64_t events, uint32_t nprocs, uint32_t nforks)
 {
 	struct ct_agg a;
 	struct ct_plan pl;
@@ -1670,70 +1673,36 @@ static void golden_text_fentry(void)
 	size_t n;
 	char *s;
 
-	build_fentry(&a, &pl, &r);
-	CHECK_EQ(a.events, 29);
-	CHECK_EQ(a.nprocs, 5);
-	CHECK_EQ(a.nforks, 2);
-	s = render(output_text, &r, &n);
+	build(&a, &pl, &r);
+	CHECK_EQ(a.events, events);
+	CHECK_EQ(a.nprocs, nprocs);
+	CHECK_EQ(a.nforks, nforks);
+	s = render(writer, &r, &n);
 	CHECK(s != NULL, "render failed");
 	if (s)
-		golden_compare("report.txt", s, n);
+		golden_compare(file, s, n);
 	free(s);
 	agg_free(&a);
+}
+
+static void golden_text_fentry(void)
+{
+	golden_check(build_fentry, output_text, "report.txt", 29, 5, 2);
 }
 
 static void golden_json_fentry(void)
 {
-	struct ct_agg a;
-	struct ct_plan pl;
-	struct ct_report r;
-	size_t n;
-	char *s;
-
-	build_fentry(&a, &pl, &r);
-	s = render(output_json, &r, &n);
-	CHECK(s != NULL, "render failed");
-	if (s)
-		golden_compare("report.json", s, n);
-	free(s);
-	agg_free(&a);
+	golden_check(build_fentry, output_json, "report.json", 29, 5, 2);
 }
 
 static void golden_text_tp(void)
 {
-	struct ct_agg a;
-	struct ct_plan pl;
-	struct ct_report r;
-	size_t n;
-	char *s;
-
-	build_tp(&a, &pl, &r);
-	CHECK_EQ(a.events, 15);
-	CHECK_EQ(a.nprocs, 4);
-	CHECK_EQ(a.nforks, 2);
-	s = render(output_text, &r, &n);
-	CHECK(s != NULL, "render failed");
-	if (s)
-		golden_compare("report_tp.txt", s, n);
-	free(s);
-	agg_free(&a);
+	golden_check(build_tp, output_text, "report_tp.txt", 15, 4, 2);
 }
 
 static void golden_json_tp(void)
 {
-	struct ct_agg a;
-	struct ct_plan pl;
-	struct ct_report r;
-	size_t n;
-	char *s;
-
-	build_tp(&a, &pl, &r);
-	s = render(output_json, &r, &n);
-	CHECK(s != NULL, "render failed");
-	if (s)
-		golden_compare("report_tp.json", s, n);
-	free(s);
-	agg_free(&a);
+	golden_check(build_tp, output_json, "report_tp.json", 15, 4, 2);
 }
 
 /* The numbers of the golden aggregation, checked directly (not via text). */
