@@ -285,8 +285,9 @@ static void fill_plan_common(struct ct_plan *pl)
 	}
 }
 
+/* g: GFP bits for tracepoint mode; NULL for the exact rungs. */
 static void set_config(struct cowtrace_bpf *sk, const struct ct_opts *o, const struct kfacts *k,
-		       bool tp, const struct gfp_bits *g)
+		       const struct gfp_bits *g)
 {
 	struct ct_config *c = (struct ct_config *)&sk->rodata->cfg;
 
@@ -295,7 +296,7 @@ static void set_config(struct cowtrace_bpf *sk, const struct ct_opts *o, const s
 	c->filter_tgid = o->pid;
 	c->filter_follow = o->follow;
 	c->filter_cgroup = o->cgroup_fd >= 0;
-	c->tp_mode = tp;
+	c->tp_mode = g != NULL;
 	if (g) {
 		c->gfp_user_movable = g->user_movable;
 		c->gfp_zero = g->zero;
@@ -357,26 +358,42 @@ static int post_load(struct ct_session *s, const struct ct_opts *o, char *err, s
 	return 0;
 }
 
-static int try_exact(struct ct_session *s, const struct ct_opts *o, const struct kfacts *k,
-		     enum ct_mode rung, char *err, size_t n)
+/*
+ * Open the object for one rung: config in .rodata (tracepoint mode when g is
+ * given), ring buffer size, and nothing autoloaded but the lifecycle
+ * programs every rung uses.
+ */
+static struct cowtrace_bpf *open_skel(struct ct_session *s, const struct ct_opts *o,
+				      const struct kfacts *k, const struct gfp_bits *g,
+				      char *err, size_t n)
 {
-	struct hook_choice c[H_MAX];
-	struct cowtrace_bpf *sk;
 	struct bpf_program *prog;
-	int any = 0;
+	struct cowtrace_bpf *sk = cowtrace_bpf__open();
 
-	sk = cowtrace_bpf__open();
 	if (!sk) {
 		snprintf(err, n, "open BPF object: %s", strerror(errno));
-		return -1;
+		return NULL;
 	}
 	s->skel = sk;
-	set_config(sk, o, k, false, NULL);
+	set_config(sk, o, k, g);
 	bpf_map__set_max_entries(sk->maps.events, o->ringbuf_bytes);
 	bpf_object__for_each_program(prog, sk->obj)
 		bpf_program__set_autoload(prog, false);
 	bpf_program__set_autoload(sk->progs.sched_fork, true);
 	bpf_program__set_autoload(sk->progs.sched_exit, true);
+	return sk;
+}
+
+static int try_exact(struct ct_session *s, const struct ct_opts *o, const struct kfacts *k,
+		     enum ct_mode rung, char *err, size_t n)
+{
+	struct hook_choice c[H_MAX];
+	struct cowtrace_bpf *sk;
+	int any = 0;
+
+	sk = open_skel(s, o, k, NULL, err, n);
+	if (!sk)
+		return -1;
 	for (int h = 0; h < H_MAX; h++) {
 		struct progs p;
 
@@ -435,7 +452,6 @@ static int try_tracepoint(struct ct_session *s, const struct ct_opts *o, const s
 {
 	struct bpf_program *tp[] = { NULL, NULL, NULL, NULL, NULL, NULL };
 	struct cowtrace_bpf *sk;
-	struct bpf_program *prog;
 	struct gfp_bits g;
 
 	if (!k->has_tp_fault) {
@@ -444,22 +460,15 @@ static int try_tracepoint(struct ct_session *s, const struct ct_opts *o, const s
 	}
 	if (tracefs_gfp_bits(&g, err, n))
 		return -1;
-	sk = cowtrace_bpf__open();
-	if (!sk) {
-		snprintf(err, n, "open BPF object: %s", strerror(errno));
+	sk = open_skel(s, o, k, &g, err, n);
+	if (!sk)
 		return -1;
-	}
-	s->skel = sk;
-	set_config(sk, o, k, true, &g);
-	bpf_map__set_max_entries(sk->maps.events, o->ringbuf_bytes);
 	tp[0] = sk->progs.sched_fork;
 	tp[1] = sk->progs.sched_exit;
 	tp[2] = sk->progs.tp_fault;
 	tp[3] = sk->progs.tp_alloc;
 	tp[4] = sk->progs.tp_sys_enter;
 	tp[5] = sk->progs.tp_sys_exit;
-	bpf_object__for_each_program(prog, sk->obj)
-		bpf_program__set_autoload(prog, false);
 	for (unsigned i = 0; i < sizeof(tp) / sizeof(tp[0]); i++)
 		bpf_program__set_autoload(tp[i], true);
 	if (cowtrace_bpf__load(sk)) {
