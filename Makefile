@@ -19,7 +19,8 @@ BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror \
 	      -Ivmlinux -Iinclude $(LIBBPF_CFLAGS)
 
 # Pure userspace: aggregation, histograms, outputs (no libbpf) -- unit tested.
-CORE_SRCS := src/agg.c src/hist.c src/output_text.c src/output_json.c src/output_prom.c src/plan.c
+CORE_SRCS := src/agg.c src/hist.c src/output_text.c src/output_json.c src/output_prom.c src/plan.c \
+	     src/record.c
 # Talks to the kernel.
 TOOL_SRCS := src/main.c src/probes.c src/tracefs.c src/util.c
 

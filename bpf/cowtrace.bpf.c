@@ -168,6 +168,7 @@ static __always_inline void emit(__u16 type, __u16 kind, __u64 value, __u32 aux,
 	e->kind = kind;
 	e->__pad = 0;
 	bpf_get_current_comm(e->comm, sizeof(e->comm));
+	e->cgroup_id = bpf_get_current_cgroup_id();
 	bpf_ringbuf_submit(e, 0);
 }
 

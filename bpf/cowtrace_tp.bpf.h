@@ -16,24 +16,14 @@
 #define X86_PF_PROT  0x1
 #define X86_PF_WRITE 0x2
 
-struct tp_pending {
-	__u64 ts;
-	__u32 tgid;
-	__u32 ppid;
-	__u8 alloc;
-	__u8 zero;
-	__u8 __pad[6];
-	char comm[CT_COMM_LEN];
-};
-
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 16384);
 	__type(key, __u64);
-	__type(value, struct tp_pending);
+	__type(value, struct ct_tp_pending);
 } tp_pending SEC(".maps");
 
-static __always_inline void emit_for(struct tp_pending *p, __u32 tid, __u16 kind)
+static __always_inline void emit_for(struct ct_tp_pending *p, __u32 tid, __u16 kind)
 {
 	struct ct_event *e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
 
@@ -51,13 +41,14 @@ static __always_inline void emit_for(struct tp_pending *p, __u32 tid, __u16 kind
 	e->kind = kind;
 	e->__pad = 0;
 	__builtin_memcpy(e->comm, p->comm, sizeof(e->comm));
+	e->cgroup_id = p->cgroup_id;
 	bpf_ringbuf_submit(e, 0);
 }
 
 /* Classify the thread's pending write fault, if any. */
 static __always_inline void tp_resolve(__u64 id)
 {
-	struct tp_pending *p = bpf_map_lookup_elem(&tp_pending, &id);
+	struct ct_tp_pending *p = bpf_map_lookup_elem(&tp_pending, &id);
 
 	if (!p)
 		return;
@@ -71,7 +62,7 @@ int BPF_PROG(tp_fault, unsigned long address, struct pt_regs *regs, unsigned lon
 {
 	__u64 id = bpf_get_current_pid_tgid();
 	struct task_struct *task;
-	struct tp_pending p = {};
+	struct ct_tp_pending p = {};
 
 	tp_resolve(id);
 	if ((error_code & (X86_PF_PROT | X86_PF_WRITE)) != (X86_PF_PROT | X86_PF_WRITE))
@@ -83,6 +74,7 @@ int BPF_PROG(tp_fault, unsigned long address, struct pt_regs *regs, unsigned lon
 	p.tgid = id >> 32;
 	p.ppid = BPF_CORE_READ(task, real_parent, tgid);
 	bpf_get_current_comm(p.comm, sizeof(p.comm));
+	p.cgroup_id = bpf_get_current_cgroup_id();
 	if (bpf_map_update_elem(&tp_pending, &id, &p, BPF_ANY))
 		stat_inc(CT_STAT_INFLIGHT_FULL);
 	return 0;
@@ -92,7 +84,7 @@ SEC("tp_btf/mm_page_alloc")
 int BPF_PROG(tp_alloc, struct page *page, unsigned int order, gfp_t gfp_flags, int migratetype)
 {
 	__u64 id = bpf_get_current_pid_tgid();
-	struct tp_pending *p;
+	struct ct_tp_pending *p;
 	struct fork_state *fs;
 
 	if (order != 0 || (gfp_flags & cfg.gfp_user_movable) != cfg.gfp_user_movable)

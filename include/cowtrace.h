@@ -63,6 +63,19 @@ struct ct_event {
 	__u16 kind;                /* enum ct_wp_kind / ct_thp_kind / ct_uffd_kind */
 	__u32 __pad;
 	char comm[CT_COMM_LEN];
+	__u64 cgroup_id;           /* cgroup v2 id (= inode of its directory) */
+};
+
+/* Tracepoint mode: a user write fault waiting for its outcome (per thread). */
+struct ct_tp_pending {
+	__u64 ts;
+	__u32 tgid;
+	__u32 ppid;
+	__u8 alloc;                /* a user page was allocated during the fault */
+	__u8 zero;                 /* ... and it was zeroed: the zero page was copied */
+	__u8 __pad[6];
+	char comm[CT_COMM_LEN];
+	__u64 cgroup_id;
 };
 
 /* Counters kept by the BPF side and read by the frontend at every report. */
@@ -96,7 +109,7 @@ struct ct_config {
 };
 
 #ifndef __VMLINUX_H__
-_Static_assert(sizeof(struct ct_event) == 56, "ct_event layout is ABI");
+_Static_assert(sizeof(struct ct_event) == 64, "ct_event layout is ABI");
 #endif
 
 #endif /* COWTRACE_H */

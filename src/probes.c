@@ -557,22 +557,11 @@ uint64_t probes_stat(const struct ct_session *s, int idx)
 	return sum;
 }
 
-/* Mirrors struct tp_pending in bpf/cowtrace_tp.bpf.h. */
-struct tp_pending {
-	__u64 ts;
-	__u32 tgid;
-	__u32 ppid;
-	__u8 alloc;
-	__u8 zero;
-	__u8 __pad[6];
-	char comm[CT_COMM_LEN];
-};
-
 int probes_flush_pending(struct ct_session *s, int (*cb)(void *ctx, const void *ev), void *ctx)
 {
 	int fd = bpf_map__fd(s->skel->maps.tp_pending);
 	__u64 key, next, *prev = NULL;
-	struct tp_pending p;
+	struct ct_tp_pending p;
 	int n = 0;
 
 	if (s->plan.mode != MODE_TRACEPOINT)
@@ -588,6 +577,7 @@ int probes_flush_pending(struct ct_session *s, int (*cb)(void *ctx, const void *
 			.kind = !p.alloc ? CT_WP_REUSE : p.zero ? CT_WP_COPY_ZERO : CT_WP_COPY_ANON,
 		};
 		memcpy(e.comm, p.comm, sizeof(e.comm));
+		e.cgroup_id = p.cgroup_id;
 		cb(ctx, &e);
 		n++;
 	}
