@@ -13,6 +13,7 @@ int agg_init(struct ct_agg *a, uint32_t page_size)
 	if (!a->index)
 		return -ENOMEM;
 	memset(a->index, 0xff, a->index_cap * sizeof(*a->index));
+	a->cache_idx = -1;
 	return 0;
 }
 
@@ -23,6 +24,9 @@ void agg_free(struct ct_agg *a)
 	free(a->procs);
 	free(a->index);
 	free(a->forks);
+	for (uint32_t i = 0; i < a->ncgroups; i++)
+		free(a->cgroups[i].path);
+	free(a->cgroups);
 	memset(a, 0, sizeof(*a));
 }
 
@@ -129,10 +133,24 @@ static struct ct_proc *proc_new(struct ct_agg *a, uint32_t pid, uint32_t ppid,
 /* The live entry for the event's process, created on first sight. */
 static struct ct_proc *proc_get(struct ct_agg *a, const struct ct_event *e)
 {
-	struct ct_proc *p = agg_find(a, e->pid);
+	struct ct_proc *p;
 
-	if (!p)
-		return proc_new(a, e->pid, e->ppid, e->comm, e->ts_ns);
+	/* Events come in runs of one process: skip the hash lookup then. */
+	if (a->cache_idx >= 0 && a->procs[a->cache_idx].pid == e->pid)
+		p = &a->procs[a->cache_idx];
+	else
+		p = agg_find(a, e->pid);
+	if (!p) {
+		p = proc_new(a, e->pid, e->ppid, e->comm, e->ts_ns);
+		if (!p)
+			return NULL;
+		p->cgroup_id = e->cgroup_id;
+		a->cache_idx = (int32_t)(p - a->procs);
+		return p;
+	}
+	a->cache_idx = (int32_t)(p - a->procs);
+	if (e->cgroup_id)
+		p->cgroup_id = e->cgroup_id;
 	memcpy(p->comm, e->comm, CT_COMM_LEN); /* follows exec */
 	p->comm[CT_COMM_LEN - 1] = 0;
 	if (e->ppid)
@@ -179,16 +197,39 @@ static void copy_after_fork(struct ct_agg *a, struct ct_proc *p, uint64_t ts)
 		f = &a->forks[p->birth_fork];
 		f->child_copies++;
 	}
-	if (f && ts >= f->ts_ns && (h = proc_hists(p)))
+	if (!f)
+		return;
+	if (!f->first_copy_ns || ts < f->first_copy_ns)
+		f->first_copy_ns = ts;
+	if (ts > f->last_copy_ns)
+		f->last_copy_ns = ts;
+	if (ts >= f->ts_ns && (h = proc_hists(p)))
 		hist_add(&h->fork_to_copy, ts - f->ts_ns);
+}
+
+static void proc_exited(struct ct_agg *a, struct ct_proc *p, uint64_t ts)
+{
+	uint32_t pid = p->pid;
+
+	p->exited = true;
+	if (ts > p->last_ns)
+		p->last_ns = ts;
+	index_remove(a, pid); /* pid may be reused from now on */
+	a->cache_idx = -1;
+	a->nexited++;
+	if (a->max_exited && a->nexited > a->max_exited)
+		agg_evict(a);
 }
 
 static int add_fork(struct ct_agg *a, const struct ct_event *e)
 {
-	struct ct_proc *parent = NULL, *child;
+	struct ct_proc *parent, *child, *old;
 	struct ct_fork *f;
 	uint32_t fi;
 
+	/* A child pid seen before belonged to an earlier process whose exit was lost. */
+	if ((e->kind & CT_FORK_CHILD_TRACED) && (old = agg_find(a, e->aux)))
+		proc_exited(a, old, e->ts_ns); /* may evict: before fi is taken */
 	if (a->nforks == a->fork_cap) {
 		uint32_t cap = a->fork_cap ? a->fork_cap * 2 : 256;
 		struct ct_fork *n = realloc(a->forks, cap * sizeof(*n));
@@ -213,17 +254,11 @@ static int add_fork(struct ct_agg *a, const struct ct_event *e)
 		parent->last_fork = (int32_t)fi;
 	}
 	if (e->kind & CT_FORK_CHILD_TRACED) {
-		/* A pid seen before belongs to an earlier process: start afresh. */
-		struct ct_proc *old = agg_find(a, e->aux);
-
-		if (old) {
-			old->exited = true; /* its exit event was lost */
-			index_remove(a, e->aux);
-		}
 		child = proc_new(a, e->aux, e->pid, e->comm, e->ts_ns);
 		if (!child)
 			return -1;
 		child->birth_fork = (int32_t)fi;
+		child->cgroup_id = e->cgroup_id; /* the parent's, inherited */
 	}
 	return 0;
 }
@@ -249,11 +284,8 @@ int agg_add(struct ct_agg *a, const struct ct_event *e)
 		return add_fork(a, e);
 	case CT_EV_EXIT:
 		p = agg_find(a, e->pid);
-		if (p) {
-			p->exited = true;
-			p->last_ns = e->ts_ns;
-			index_remove(a, e->pid); /* pid may be reused from now on */
-		}
+		if (p)
+			proc_exited(a, p, e->ts_ns);
 		return 0;
 	default:
 		break;
@@ -332,4 +364,179 @@ uint32_t *agg_sorted(const struct ct_agg *a)
 	sort_agg = a;
 	qsort(idx, a->nprocs, sizeof(*idx), cmp_proc);
 	return idx;
+}
+
+/* ---- eviction ---- */
+
+static void proc_fold(struct ct_proc *dst, const struct ct_proc *p)
+{
+	for (int k = 0; k < CT_WP_KIND_MAX; k++)
+		dst->wp[k] += p->wp[k];
+	for (int k = 0; k < CT_THP_KIND_MAX; k++)
+		dst->thp[k] += p->thp[k];
+	for (int k = 0; k < CT_UFFD_KIND_MAX; k++)
+		dst->uffd[k] += p->uffd[k];
+	dst->pinned_cow += p->pinned_cow;
+	dst->marker_install += p->marker_install;
+	dst->forks += p->forks;
+	dst->folded += p->folded ? p->folded : 1;
+	if (!dst->first_ns || p->first_ns < dst->first_ns)
+		dst->first_ns = p->first_ns;
+	if (p->last_ns > dst->last_ns)
+		dst->last_ns = p->last_ns;
+	if (p->h && !dst->h)
+		dst->h = calloc(1, sizeof(*dst->h)); /* on failure the histograms are lost, counters not */
+	if (p->h && dst->h) {
+		for (int k = 0; k < LAT_MAX; k++)
+			hist_merge(&dst->h->wp_lat[k], &p->h->wp_lat[k]);
+		for (int k = 0; k < CT_UFFD_KIND_MAX; k++)
+			hist_merge(&dst->h->uffd_blocked[k], &p->h->uffd_blocked[k]);
+		hist_merge(&dst->h->fork_to_copy, &p->h->fork_to_copy);
+	}
+}
+
+/* Folds beyond this many (comm, cgroup) pairs go to one "[other]" entry. */
+#define MAX_FOLDS 1024
+static const char fold_other[CT_COMM_LEN] = "[other]";
+
+/* The fold for p: among the compacted procs[0..n) or the not yet visited procs(i..). */
+static int32_t fold_find(const struct ct_agg *a, uint32_t n, uint32_t i, const char *comm, uint64_t cg)
+{
+	for (uint32_t j = 0; j < a->nprocs; j++) {
+		const struct ct_proc *q;
+
+		if (j == n)
+			j = i + 1; /* skip the hole [n, i] */
+		if (j >= a->nprocs)
+			break;
+		q = &a->procs[j];
+		if (!q->pid && q->cgroup_id == cg && !strncmp(q->comm, comm, CT_COMM_LEN))
+			return (int32_t)j;
+	}
+	return -1;
+}
+
+/* Drop fork records no kept process refers to, summing them into forks_folded. */
+static void forks_compact(struct ct_agg *a)
+{
+	int32_t *map = malloc((a->nforks ? a->nforks : 1) * sizeof(*map));
+	uint32_t n = 0;
+
+	if (!map)
+		return;
+	for (uint32_t i = 0; i < a->nforks; i++)
+		map[i] = -1;
+	for (uint32_t i = 0; i < a->nprocs; i++) {
+		if (a->procs[i].birth_fork >= 0)
+			map[a->procs[i].birth_fork] = 0;
+		if (a->procs[i].last_fork >= 0)
+			map[a->procs[i].last_fork] = 0;
+	}
+	for (uint32_t i = 0; i < a->nforks; i++) {
+		struct ct_fork *f = &a->forks[i];
+
+		if (map[i] < 0) {
+			a->forks_folded.child++;
+			a->forks_folded.pinned_cow += f->pinned_cow;
+			a->forks_folded.parent_copies += f->parent_copies;
+			a->forks_folded.child_copies += f->child_copies;
+			continue;
+		}
+		map[i] = (int32_t)n;
+		a->forks[n++] = *f;
+	}
+	for (uint32_t i = 0; i < a->nprocs; i++) {
+		struct ct_proc *p = &a->procs[i];
+
+		if (p->birth_fork >= 0)
+			p->birth_fork = map[p->birth_fork];
+		if (p->last_fork >= 0)
+			p->last_fork = map[p->last_fork];
+	}
+	a->nforks = n;
+	free(map);
+}
+
+void agg_evict(struct ct_agg *a)
+{
+	uint32_t target = a->max_exited / 2, n = 0, nfolds = 0;
+
+	for (uint32_t i = 0; i < a->nprocs; i++)
+		nfolds += !a->procs[i].pid;
+	/*
+	 * One pass in order of first sight (oldest first): kept entries move
+	 * down to procs[0..n), evicted ones are summed into their fold.  A new
+	 * fold takes the place of the first process it takes, so the order of
+	 * everything kept is unchanged.
+	 */
+	for (uint32_t i = 0; i < a->nprocs; i++) {
+		struct ct_proc p = a->procs[i];
+		const char *comm = nfolds < MAX_FOLDS ? p.comm : fold_other;
+		uint64_t cg = nfolds < MAX_FOLDS ? p.cgroup_id : 0;
+		int32_t fi;
+
+		if (!p.pid || !p.exited || a->nexited <= target || (a->keep && a->keep(a->keep_ctx, &p))) {
+			a->procs[n++] = p;
+			continue;
+		}
+		fi = fold_find(a, n, i, comm, cg);
+		if (fi < 0) {
+			struct ct_proc *d = &a->procs[n++];
+
+			memset(d, 0, sizeof(*d));
+			memcpy(d->comm, comm, CT_COMM_LEN);
+			d->cgroup_id = cg;
+			d->exited = true;
+			d->birth_fork = d->last_fork = -1;
+			fi = (int32_t)(d - a->procs);
+			nfolds++;
+		}
+		proc_fold(&a->procs[fi], &p);
+		free(p.h);
+		a->nexited--;
+		a->evicted++;
+	}
+	a->nprocs = n;
+	/* Rebuild the live index: positions moved. */
+	memset(a->index, 0xff, a->index_cap * sizeof(*a->index));
+	a->index_used = 0;
+	for (uint32_t i = 0; i < n; i++)
+		if (a->procs[i].pid && !a->procs[i].exited) {
+			*slot_for(a, a->procs[i].pid) = (int32_t)i;
+			a->index_used++;
+		}
+	a->cache_idx = -1;
+	if (a->nforks > (a->max_exited > 1024 ? a->max_exited : 1024))
+		forks_compact(a);
+}
+
+int agg_set_cgroup_name(struct ct_agg *a, uint64_t id, const char *path)
+{
+	char *dup;
+
+	if (agg_cgroup_name(a, id))
+		return 0;
+	if (a->ncgroups == a->cgroup_cap) {
+		uint32_t cap = a->cgroup_cap ? a->cgroup_cap * 2 : 64;
+		struct ct_cgroup_name *n = realloc(a->cgroups, cap * sizeof(*n));
+
+		if (!n)
+			return -ENOMEM;
+		a->cgroups = n;
+		a->cgroup_cap = cap;
+	}
+	dup = strdup(path);
+	if (!dup)
+		return -ENOMEM;
+	a->cgroups[a->ncgroups].id = id;
+	a->cgroups[a->ncgroups++].path = dup;
+	return 0;
+}
+
+const char *agg_cgroup_name(const struct ct_agg *a, uint64_t id)
+{
+	for (uint32_t i = 0; i < a->ncgroups; i++)
+		if (a->cgroups[i].id == id)
+			return a->cgroups[i].path;
+	return NULL;
 }

@@ -19,9 +19,11 @@ struct ct_proc_hists {
 };
 
 struct ct_proc {
-	uint32_t pid, ppid;
+	uint32_t pid, ppid;      /* pid 0: a fold of evicted exited processes */
 	char comm[CT_COMM_LEN];
 	bool exited;
+	uint32_t folded;         /* processes summed into this entry (pid 0) */
+	uint64_t cgroup_id;      /* cgroup v2 id of its last event */
 	uint64_t first_ns, last_ns;
 	uint64_t wp[CT_WP_KIND_MAX];
 	uint64_t thp[CT_THP_KIND_MAX];
@@ -40,6 +42,13 @@ struct ct_fork {
 	uint64_t pinned_cow;     /* pages copied at once by the fork */
 	uint64_t parent_copies;  /* pages the parent copied afterwards (until its next fork) */
 	uint64_t child_copies;   /* pages the child copied */
+	uint64_t first_copy_ns;  /* first and last of those copies (0: none) */
+	uint64_t last_copy_ns;
+};
+
+struct ct_cgroup_name {
+	uint64_t id;
+	char *path;              /* relative to the cgroup2 mount, "/" for the root */
 };
 
 struct ct_agg {
@@ -54,6 +63,21 @@ struct ct_agg {
 	uint64_t bad_events;     /* events with an unknown type or kind */
 	uint64_t first_ns, last_ns;
 	uint32_t page_size;
+	/*
+	 * Bounded memory: once more than max_exited exited processes are kept,
+	 * the oldest are folded into one pid-0 entry per (comm, cgroup), and
+	 * fork records nobody refers to any more into forks_folded.  keep()
+	 * may veto the eviction of a process (e.g. a pid with its own series).
+	 */
+	uint32_t max_exited;     /* 0: never evict */
+	uint32_t nexited;        /* exited, unfolded entries in procs[] */
+	uint64_t evicted;        /* processes folded so far */
+	struct ct_fork forks_folded; /* sums of dropped fork records; .child = how many */
+	bool (*keep)(void *ctx, const struct ct_proc *p);
+	void *keep_ctx;
+	int32_t cache_idx;       /* procs[] index of the last event's process, -1 */
+	struct ct_cgroup_name *cgroups;
+	uint32_t ncgroups, cgroup_cap;
 };
 
 int agg_init(struct ct_agg *a, uint32_t page_size);
@@ -62,6 +86,13 @@ void agg_free(struct ct_agg *a);
 int agg_add(struct ct_agg *a, const struct ct_event *e);
 /* The live entry for pid, or NULL. */
 struct ct_proc *agg_find(const struct ct_agg *a, uint32_t pid);
+
+/* Fold exited processes now, down to max_exited / 2 (0: all that may go). */
+void agg_evict(struct ct_agg *a);
+
+/* cgroup id -> path, for labels and JSON.  0 or -ENOMEM; NULL if unknown. */
+int agg_set_cgroup_name(struct ct_agg *a, uint64_t id, const char *path);
+const char *agg_cgroup_name(const struct ct_agg *a, uint64_t id);
 
 /* Derived per-process numbers. */
 uint64_t proc_copies(const struct ct_proc *p);   /* all copy kinds, not unshare */

@@ -22,6 +22,8 @@ struct ct_report {
 void output_plan_text(FILE *f, const struct ct_plan *plan);
 void output_text(FILE *f, const struct ct_report *r);
 void output_json(FILE *f, const struct ct_report *r);
+/* --events: one NDJSON line per raw event. */
+void output_json_event(FILE *f, const struct ct_event *e);
 
 /* Value of a per-process statistic (counters only). */
 uint64_t proc_stat(const struct ct_proc *p, enum ct_stat s, uint32_t page_size);

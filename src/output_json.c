@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #include <stdlib.h>
+#include <string.h>
 #include "output.h"
 
 static void json_str(FILE *f, const char *s)
@@ -16,6 +17,14 @@ static void json_str(FILE *f, const char *s)
 			fputc(c, f);
 	}
 	fputc('"', f);
+}
+
+static void json_after(FILE *f, const char *key, uint64_t fork_ns, uint64_t copy_ns)
+{
+	if (!copy_ns || copy_ns < fork_ns)
+		fprintf(f, ",\"%s\":null", key);
+	else
+		fprintf(f, ",\"%s\":%.6f", key, (copy_ns - fork_ns) / 1e9);
 }
 
 /* Statistics written per process, in this order. */
@@ -53,8 +62,18 @@ void output_json(FILE *f, const struct ct_report *r)
 	for (uint32_t i = 0; order && i < a->nprocs; i++) {
 		const struct ct_proc *p = &a->procs[order[i]];
 
-		fprintf(f, "%s{\"pid\":%u,\"ppid\":%u,\"comm\":", i ? "," : "", p->pid, p->ppid);
+		const char *cg = agg_cgroup_name(a, p->cgroup_id);
+
+		if (p->pid)
+			fprintf(f, "%s{\"pid\":%u,\"ppid\":%u,\"comm\":", i ? "," : "", p->pid, p->ppid);
+		else
+			fprintf(f, "%s{\"pid\":null,\"exited_processes\":%u,\"comm\":", i ? "," : "",
+				p->folded);
 		json_str(f, p->comm);
+		if (cg) {
+			fprintf(f, ",\"cgroup\":");
+			json_str(f, cg);
+		}
 		fprintf(f, ",\"exited\":%s,\"forks\":%llu", p->exited ? "true" : "false",
 			(unsigned long long)p->forks);
 		for (unsigned k = 0; k < sizeof(proc_fields) / sizeof(proc_fields[0]); k++) {
@@ -78,10 +97,80 @@ void output_json(FILE *f, const struct ct_report *r)
 			fprintf(f, "%llu", (unsigned long long)k->pinned_cow);
 		else
 			fprintf(f, "null");
-		fprintf(f, ",\"parent_copies\":%llu,\"child_copies\":%llu}",
+		fprintf(f, ",\"parent_copies\":%llu,\"child_copies\":%llu",
 			(unsigned long long)k->parent_copies, (unsigned long long)k->child_copies);
+		json_after(f, "first_copy_after_s", k->ts_ns, k->first_copy_ns);
+		json_after(f, "last_copy_after_s", k->ts_ns, k->last_copy_ns);
+		fputc('}', f);
 	}
-	fprintf(f, "]}\n");
+	fprintf(f, "],\"evicted_processes\":%llu,\"forks_folded\":{\"forks\":%llu,\"pinned_cow\":%llu,"
+		"\"parent_copies\":%llu,\"child_copies\":%llu}}\n",
+		(unsigned long long)a->evicted, (unsigned long long)a->forks_folded.child,
+		(unsigned long long)a->forks_folded.pinned_cow,
+		(unsigned long long)a->forks_folded.parent_copies,
+		(unsigned long long)a->forks_folded.child_copies);
 	free(order);
 	fflush(f);
+}
+
+/* --events: one line per raw event. */
+void output_json_event(FILE *f, const struct ct_event *e)
+{
+	static const char *const type[CT_EV_TYPE_MAX] = {
+		[CT_EV_WP] = "wp", [CT_EV_THP] = "thp", [CT_EV_UFFD] = "uffd",
+		[CT_EV_PINNED] = "pinned_cow", [CT_EV_FORK] = "fork", [CT_EV_EXIT] = "exit",
+		[CT_EV_MARKER] = "marker_install",
+	};
+	static const char *const wp[CT_WP_KIND_MAX] = {
+		"reuse", "copy_anon", "copy_zero", "copy_file", "copy_ksm", "unshare", "shared_reuse",
+	};
+	static const char *const thp[CT_THP_KIND_MAX] = { "reuse", "split" };
+	static const char *const uffd[CT_UFFD_KIND_MAX] = { "missing", "wp", "minor" };
+	char comm[CT_COMM_LEN + 1];
+	const char *kind = NULL;
+
+	if (!e->type || e->type >= CT_EV_TYPE_MAX)
+		return;
+	memcpy(comm, e->comm, CT_COMM_LEN);
+	comm[CT_COMM_LEN] = 0;
+	fprintf(f, "{\"event\":\"%s\",\"ts_ns\":%llu,\"pid\":%u,\"tid\":%u,\"ppid\":%u,\"comm\":",
+		type[e->type], (unsigned long long)e->ts_ns, e->pid, e->tid, e->ppid);
+	json_str(f, comm);
+	fprintf(f, ",\"cgroup_id\":%llu", (unsigned long long)e->cgroup_id);
+	switch (e->type) {
+	case CT_EV_WP:
+		kind = e->kind < CT_WP_KIND_MAX ? wp[e->kind] : NULL;
+		break;
+	case CT_EV_THP:
+		kind = e->kind < CT_THP_KIND_MAX ? thp[e->kind] : NULL;
+		break;
+	case CT_EV_UFFD:
+		kind = e->kind < CT_UFFD_KIND_MAX ? uffd[e->kind] : NULL;
+		break;
+	}
+	if (kind)
+		fprintf(f, ",\"kind\":\"%s\"", kind);
+	switch (e->type) {
+	case CT_EV_WP:
+	case CT_EV_THP:
+		if (e->value) /* 0: not timed (tracepoint mode) */
+			fprintf(f, ",\"latency_ns\":%llu", (unsigned long long)e->value);
+		break;
+	case CT_EV_UFFD:
+		fprintf(f, ",\"blocked_ns\":%llu", (unsigned long long)e->value);
+		break;
+	case CT_EV_PINNED:
+		fprintf(f, ",\"pages\":%llu,\"child\":%u", (unsigned long long)e->value, e->aux);
+		break;
+	case CT_EV_FORK:
+		fprintf(f, ",\"child\":%u,\"pinned_cow\":%llu,\"parent_traced\":%s,\"child_traced\":%s",
+			e->aux, (unsigned long long)e->value,
+			e->kind & CT_FORK_PARENT_TRACED ? "true" : "false",
+			e->kind & CT_FORK_CHILD_TRACED ? "true" : "false");
+		break;
+	case CT_EV_MARKER:
+		fprintf(f, ",\"markers\":%llu", (unsigned long long)e->value);
+		break;
+	}
+	fputs("}\n", f);
 }

@@ -111,6 +111,73 @@ static void print_hists(FILE *f, const struct ct_report *r, const struct ct_proc
 	}
 }
 
+static const struct ct_agg *fork_agg;
+
+static int cmp_fork(const void *x, const void *y)
+{
+	const struct ct_fork *p = &fork_agg->forks[*(const uint32_t *)x];
+	const struct ct_fork *q = &fork_agg->forks[*(const uint32_t *)y];
+	uint64_t cp = p->pinned_cow + p->parent_copies + p->child_copies;
+	uint64_t cq = q->pinned_cow + q->parent_copies + q->child_copies;
+
+	if (cp != cq)
+		return cp > cq ? -1 : 1;
+	return p->ts_ns < q->ts_ns ? -1 : p->ts_ns > q->ts_ns;
+}
+
+/* Milliseconds from the fork to a copy, or "-" when there was none. */
+static void fmt_after(char *buf, size_t n, uint64_t fork_ns, uint64_t copy_ns)
+{
+	if (!copy_ns || copy_ns < fork_ns)
+		snprintf(buf, n, "-");
+	else
+		snprintf(buf, n, "%.3f", (copy_ns - fork_ns) / 1e6);
+}
+
+#define FORKS_SHOWN 20
+
+/* Forks that led to copies, most copies first. */
+static void print_forks(FILE *f, const struct ct_report *r)
+{
+	const struct ct_agg *a = r->agg;
+	uint32_t *idx = malloc((a->nforks ? a->nforks : 1) * sizeof(*idx)), n = 0, quiet;
+
+	if (!idx)
+		return;
+	for (uint32_t i = 0; i < a->nforks; i++)
+		idx[n++] = i;
+	fork_agg = a;
+	qsort(idx, n, sizeof(*idx), cmp_fork);
+	if (n)
+		fprintf(f, "\nFORKS (copies after each fork; FIRST/LAST: ms from the fork to the first/last copy)\n"
+			"%-7s %-7s %8s %14s %13s %10s %10s %10s\n", "PARENT", "CHILD", "PINNED",
+			"PARENT_COPIES", "CHILD_COPIES", "COPIED", "FIRST_MS", "LAST_MS");
+	for (uint32_t i = 0; i < n && i < FORKS_SHOWN; i++) {
+		const struct ct_fork *fk = &a->forks[idx[i]];
+		char b[32], pin[24] = "n/a", first[24], last[24];
+
+		fmt_bytes(b, sizeof(b), (fk->pinned_cow + fk->parent_copies + fk->child_copies) *
+					(uint64_t)a->page_size);
+		if (plan_available(r->plan, ST_PINNED_COW))
+			snprintf(pin, sizeof(pin), "%llu", (unsigned long long)fk->pinned_cow);
+		fmt_after(first, sizeof(first), fk->ts_ns, fk->first_copy_ns);
+		fmt_after(last, sizeof(last), fk->ts_ns, fk->last_copy_ns);
+		fprintf(f, "%-7u %-7u %8s %14llu %13llu %10s %10s %10s\n", fk->parent, fk->child, pin,
+			(unsigned long long)fk->parent_copies, (unsigned long long)fk->child_copies, b,
+			first, last);
+	}
+	quiet = n > FORKS_SHOWN ? n - FORKS_SHOWN : 0;
+	if (quiet)
+		fprintf(f, "(%u more forks, fewer copies; all of them in -o json)\n", quiet);
+	if (a->forks_folded.child)
+		fprintf(f, "(%llu earlier forks folded: %llu pinned, %llu parent and %llu child copies)\n",
+			(unsigned long long)a->forks_folded.child,
+			(unsigned long long)a->forks_folded.pinned_cow,
+			(unsigned long long)a->forks_folded.parent_copies,
+			(unsigned long long)a->forks_folded.child_copies);
+	free(idx);
+}
+
 void output_text(FILE *f, const struct ct_report *r)
 {
 	const struct ct_agg *a = r->agg;
@@ -141,32 +208,24 @@ void output_text(FILE *f, const struct ct_report *r)
 		for (int c = 0; c < CT_COMM_LEN; c++)
 			comm[c] = p->comm[c] && (p->comm[c] < 0x20 || p->comm[c] == 0x7f) ? '?' : p->comm[c];
 		comm[CT_COMM_LEN - 1] = 0;
-		fprintf(f, "%-7u %-7u %-16s", p->pid, p->ppid, comm);
+		if (p->pid)
+			fprintf(f, "%-7u %-7u %-16s", p->pid, p->ppid, comm);
+		else
+			fprintf(f, "%-7s %-7s %-16s", "-", "-", comm);
 		for (unsigned c = 0; c < sizeof(cols) / sizeof(cols[0]); c++)
 			print_cell(f, r, p, c);
-		fprintf(f, "%s\n", p->exited ? " (exited)" : "");
+		if (p->folded)
+			fprintf(f, " (%u exited processes)\n", p->folded);
+		else
+			fprintf(f, "%s\n", p->exited ? " (exited)" : "");
 	}
 	if (!a->nprocs)
 		fprintf(f, "(no events)\n");
+	if (a->evicted)
+		fprintf(f, "(%llu exited processes are folded into rows by command, PID -)\n",
+			(unsigned long long)a->evicted);
 
-	if (a->nforks) {
-		fprintf(f, "\nFORKS\n%-7s %-7s %8s %14s %13s %10s\n", "PARENT", "CHILD", "PINNED",
-			"PARENT_COPIES", "CHILD_COPIES", "COPIED");
-		for (uint32_t i = 0; i < a->nforks; i++) {
-			const struct ct_fork *fk = &a->forks[i];
-			char b[32];
-
-			fmt_bytes(b, sizeof(b), (fk->pinned_cow + fk->parent_copies + fk->child_copies) *
-						(uint64_t)a->page_size);
-			char pin[24] = "n/a";
-
-			if (plan_available(r->plan, ST_PINNED_COW))
-				snprintf(pin, sizeof(pin), "%llu", (unsigned long long)fk->pinned_cow);
-			fprintf(f, "%-7u %-7u %8s %14llu %13llu %10s\n", fk->parent, fk->child, pin,
-				(unsigned long long)fk->parent_copies,
-				(unsigned long long)fk->child_copies, b);
-		}
-	}
+	print_forks(f, r);
 	for (uint32_t i = 0; order && i < a->nprocs && shown < r->hist_top; i++) {
 		const struct ct_proc *p = &a->procs[order[i]];
 
