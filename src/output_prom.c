@@ -24,17 +24,49 @@ void prom_free(struct prom_state *st)
 	memset(st, 0, sizeof(*st));
 }
 
-static void label_of(const struct prom_state *st, const struct ct_proc *p, char *buf, size_t n)
+static void label_of(const struct prom_state *st, const struct ct_agg *a, const struct ct_proc *p,
+		     char *buf, size_t n)
 {
-	if (st->by == PROM_BY_PID)
-		snprintf(buf, n, "%u", p->pid);
-	else
+	const char *cg;
+
+	switch (st->by) {
+	case PROM_BY_PID:
+		if (p->pid)
+			snprintf(buf, n, "%u", p->pid);
+		else
+			snprintf(buf, n, "other"); /* exited processes folded by eviction */
+		break;
+	case PROM_BY_CGROUP:
+		cg = agg_cgroup_name(a, p->cgroup_id);
+		if (cg)
+			snprintf(buf, n, "%s", cg);
+		else if (p->cgroup_id)
+			snprintf(buf, n, "cgroup-id:%llu", (unsigned long long)p->cgroup_id);
+		else
+			snprintf(buf, n, "unknown");
+		break;
+	default:
 		snprintf(buf, n, "%s", p->comm);
+		break;
+	}
+}
+
+bool prom_keeps(const struct prom_state *st, const struct ct_proc *p)
+{
+	char pid[16];
+
+	if (st->by != PROM_BY_PID || !p->pid)
+		return false;
+	snprintf(pid, sizeof(pid), "%u", p->pid);
+	for (unsigned c = 0; c < st->nchosen; c++)
+		if (!strcmp(st->chosen[c], pid))
+			return true;
+	return false;
 }
 
 /* Per label value sums, over every process ever seen (exited ones included). */
 struct group {
-	char label[CT_COMM_LEN + 8];
+	char label[PROM_LABEL_MAX];
 	uint64_t v[ST_MAX];
 	uint64_t activity;
 	struct ct_hist lat[LAT_MAX];
@@ -118,7 +150,7 @@ static const struct counter counters[] = {
 
 static const char *label_name(const struct prom_state *st)
 {
-	return st->by == PROM_BY_PID ? "pid" : "comm";
+	return st->by == PROM_BY_PID ? "pid" : st->by == PROM_BY_CGROUP ? "cgroup" : "comm";
 }
 
 static void hist_series(FILE *f, const char *name, const struct prom_state *st, const char *label,
@@ -153,7 +185,7 @@ void output_prom(FILE *f, const struct ct_report *r, struct prom_state *st)
 	struct group *g = calloc(a->nprocs + 1, sizeof(*g));
 	struct group *out;
 	unsigned ng = 0, nout = 0;
-	char label[CT_COMM_LEN + 8];
+	char label[PROM_LABEL_MAX];
 
 	if (!g)
 		return;
@@ -161,7 +193,7 @@ void output_prom(FILE *f, const struct ct_report *r, struct prom_state *st)
 	for (uint32_t i = 0; i < a->nprocs; i++) {
 		int gi;
 
-		label_of(st, &a->procs[i], label, sizeof(label));
+		label_of(st, a, &a->procs[i], label, sizeof(label));
 		gi = find_group(g, ng, label);
 		if (gi < 0) {
 			gi = (int)ng++;

@@ -4,7 +4,9 @@
 #define COWTRACE_OUTPUT_PROM_H
 #include "output.h"
 
-enum prom_label { PROM_BY_COMM, PROM_BY_PID };
+enum prom_label { PROM_BY_COMM, PROM_BY_CGROUP, PROM_BY_PID };
+
+#define PROM_LABEL_MAX 256
 
 /*
  * Series are grouped by label value.  At most `top` values get their own
@@ -14,12 +16,14 @@ enum prom_label { PROM_BY_COMM, PROM_BY_PID };
 struct prom_state {
 	enum prom_label by;
 	unsigned top;
-	char (*chosen)[CT_COMM_LEN + 8];
+	char (*chosen)[PROM_LABEL_MAX];
 	unsigned nchosen;
 };
 
 int prom_init(struct prom_state *st, enum prom_label by, unsigned top);
 void prom_free(struct prom_state *st);
+/* Whether p has a series of its own that eviction must not fold (pid labels). */
+bool prom_keeps(const struct prom_state *st, const struct ct_proc *p);
 void output_prom(FILE *f, const struct ct_report *r, struct prom_state *st);
 /* Check that FILE's directory is writable and remove stale temp files of ours. */
 int prom_prepare(const char *path, char *err, size_t errlen);

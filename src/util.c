@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #include <errno.h>
+#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include "util.h"
 
@@ -114,4 +116,27 @@ uint64_t now_ns(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000ull + ts.tv_nsec;
+}
+
+static int (*cg_cb)(void *ctx, uint64_t id, const char *path);
+static void *cg_ctx;
+static size_t cg_root_len;
+
+static int cg_visit(const char *fpath, const struct stat *sb, int type, struct FTW *ftw)
+{
+	(void)ftw;
+	if (type != FTW_D)
+		return 0;
+	/* A cgroup v2 id is its directory's inode number (kernfs node id). */
+	return cg_cb(cg_ctx, sb->st_ino, fpath[cg_root_len] ? fpath + cg_root_len : "/");
+}
+
+int cgroup_walk(const char *root, int (*cb)(void *ctx, uint64_t id, const char *path), void *ctx)
+{
+	cg_cb = cb;
+	cg_ctx = ctx;
+	cg_root_len = strlen(root);
+	while (cg_root_len > 1 && root[cg_root_len - 1] == '/')
+		cg_root_len--;
+	return nftw(root, cg_visit, 16, FTW_PHYS | FTW_MOUNT) < 0 ? -errno : 0;
 }

@@ -23,6 +23,9 @@ int parse_uint(const char *s, unsigned long long min, unsigned long long max,
 /* Parse seconds: a positive decimal (e.g. "0.5", "10"); returns 0 or -1. */
 int parse_seconds(const char *s, double *out);
 
-uint64_t now_ns(void); /* CLOCK_MONOTONIC, same clock as bpf_ktime_get_ns */
+uint64_t now_ns(void);
+
+/* Every cgroup directory under root (a cgroup2 mount): cb(ctx, id, path below root). */
+int cgroup_walk(const char *root, int (*cb)(void *ctx, uint64_t id, const char *path), void *ctx); /* CLOCK_MONOTONIC, same clock as bpf_ktime_get_ns */
 
 #endif

@@ -1,0 +1,306 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include "record.h"
+
+static int put(FILE *f, const void *p, size_t n)
+{
+	if (fwrite(p, 1, n, f) != n)
+		return errno ? -errno : -EIO;
+	return 0;
+}
+
+static int put_rec(FILE *f, uint16_t type, const void *a, size_t alen, const void *b, size_t blen)
+{
+	uint16_t hdr[2] = { type, (uint16_t)(alen + blen) };
+	uint32_t zero = 0;
+	int err;
+
+	if ((err = put(f, hdr, sizeof(hdr))) || (err = put(f, &zero, sizeof(zero))) ||
+	    (err = put(f, a, alen)))
+		return err;
+	return blen ? put(f, b, blen) : 0;
+}
+
+/* Tabs and newlines would break the "stat=" line: write them as spaces. */
+static void put_field(FILE *f, const char *s)
+{
+	for (; *s; s++)
+		fputc(*s == '\t' || *s == '\n' ? ' ' : *s, f);
+}
+
+int rec_write_header(FILE *f, const struct ct_plan *plan, uint32_t page_size,
+		     uint64_t start_mono_ns, uint64_t start_real_ns)
+{
+	char *text = NULL;
+	size_t text_len = 0;
+	FILE *t = open_memstream(&text, &text_len);
+	uint32_t u32[6];
+	uint64_t u64[2] = { start_mono_ns, start_real_ns };
+	int err;
+
+	if (!t)
+		return -errno;
+	fprintf(t, "kernel=");
+	put_field(t, plan->kernel);
+	fprintf(t, "\nmode=%s\n", ct_mode_name(plan->mode));
+	for (int s = 0; s < ST_MAX; s++) {
+		const struct ct_probe *p = &plan->st[s];
+
+		fprintf(t, "stat=%s\t", ct_stat_name(s));
+		put_field(t, p->hook);
+		fprintf(t, "\t%s\t%s\t", ct_mode_name(p->mode), ct_quality_name(p->quality));
+		put_field(t, p->reason);
+		fputc('\n', t);
+	}
+	if (fclose(t)) {
+		free(text);
+		return -ENOMEM;
+	}
+	u32[0] = CT_REC_VERSION;
+	u32[1] = (uint32_t)(CT_REC_FIXED_LEN + text_len);
+	u32[2] = sizeof(struct ct_event);
+	u32[3] = page_size;
+	err = put(f, CT_REC_MAGIC, 8);
+	if (!err)
+		err = put(f, u32, 4 * sizeof(uint32_t));
+	if (!err)
+		err = put(f, u64, sizeof(u64));
+	u32[4] = (uint32_t)text_len;
+	u32[5] = 0;
+	if (!err)
+		err = put(f, &u32[4], 2 * sizeof(uint32_t));
+	if (!err)
+		err = put(f, text, text_len);
+	free(text);
+	return err;
+}
+
+int rec_write_event(FILE *f, const struct ct_event *e)
+{
+	return put_rec(f, CT_REC_EVENT, e, sizeof(*e), NULL, 0);
+}
+
+int rec_write_cgroup(FILE *f, uint64_t id, const char *path)
+{
+	size_t n = strlen(path);
+
+	if (n > CT_REC_MAX_LEN - sizeof(id))
+		n = CT_REC_MAX_LEN - sizeof(id);
+	return put_rec(f, CT_REC_CGROUP, &id, sizeof(id), path, n);
+}
+
+int rec_write_stats(FILE *f, uint64_t lost, uint64_t unclassified, uint64_t end_mono_ns)
+{
+	uint64_t v[3] = { lost, unclassified, end_mono_ns };
+
+	return put_rec(f, CT_REC_STATS, v, sizeof(v), NULL, 0);
+}
+
+/* ---- reader ---- */
+
+static int fail(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+static uint32_t get32(const uint8_t *p)
+{
+	uint32_t v;
+
+	memcpy(&v, p, sizeof(v));
+	return v;
+}
+
+static uint64_t get64(const uint8_t *p)
+{
+	uint64_t v;
+
+	memcpy(&v, p, sizeof(v));
+	return v;
+}
+
+static int enum_from(const char *s, const char *(*name)(int), int max)
+{
+	for (int i = 0; i < max; i++)
+		if (!strcmp(s, name(i)))
+			return i;
+	return -1;
+}
+
+static const char *mode_name(int m) { return ct_mode_name(m); }
+static const char *quality_name(int q) { return ct_quality_name(q); }
+
+static void copy_field(char *dst, size_t cap, const char *src)
+{
+	snprintf(dst, cap, "%s", src);
+}
+
+/* One "stat=NAME\tHOOK\tMODE\tQUALITY\tREASON" line (NUL-terminated, no '\n'). */
+static int parse_stat(struct ct_plan *plan, char *line, char *err, size_t errlen)
+{
+	char *f[5];
+	int n = 0, s, m, q;
+
+	for (char *p = line; n < 5; n++) {
+		f[n] = p;
+		p = strchr(p, '\t');
+		if (!p) {
+			n++;
+			break;
+		}
+		*p++ = 0;
+	}
+	if (n != 5)
+		return fail(err, errlen, "malformed header: stat line for '%.32s' has %d fields, expected 5",
+			    f[0], n);
+	s = ct_stat_from_name(f[0]);
+	m = enum_from(f[2], mode_name, MODE_TRACEPOINT + 1);
+	q = enum_from(f[3], quality_name, Q_EXACT + 1);
+	if (s < 0)
+		return 0; /* a statistic this version does not know: ignore */
+	if (m < 0 || q < 0)
+		return fail(err, errlen, "malformed header: statistic '%s' has mode '%.16s' quality '%.16s'",
+			    f[0], f[2], f[3]);
+	copy_field(plan->st[s].hook, sizeof(plan->st[s].hook), f[1]);
+	plan->st[s].mode = m;
+	plan->st[s].quality = q;
+	copy_field(plan->st[s].reason, sizeof(plan->st[s].reason), f[4]);
+	return 0;
+}
+
+static int parse_text(struct ct_plan *plan, const uint8_t *buf, size_t len, char *err, size_t errlen)
+{
+	char *text = malloc(len + 1), *line, *save = NULL;
+	int ret = 0, m;
+
+	if (!text)
+		return fail(err, errlen, "out of memory");
+	memcpy(text, buf, len);
+	text[len] = 0;
+	if (strlen(text) != len) {
+		free(text);
+		return fail(err, errlen, "malformed header: NUL byte in the header text");
+	}
+	/* Statistics the file does not describe are unavailable. */
+	for (int s = 0; s < ST_MAX; s++)
+		plan_set(plan, s, "", MODE_NONE, Q_UNAVAILABLE, "not in the record's probe plan");
+	for (line = strtok_r(text, "\n", &save); line && !ret; line = strtok_r(NULL, "\n", &save)) {
+		if (!strncmp(line, "kernel=", 7)) {
+			copy_field(plan->kernel, sizeof(plan->kernel), line + 7);
+		} else if (!strncmp(line, "mode=", 5)) {
+			if ((m = enum_from(line + 5, mode_name, MODE_TRACEPOINT + 1)) < 0)
+				ret = fail(err, errlen, "malformed header: mode '%.16s'", line + 5);
+			else
+				plan->mode = m;
+		} else if (!strncmp(line, "stat=", 5)) {
+			ret = parse_stat(plan, line + 5, err, errlen);
+		} /* other keys: written by a newer cowtrace of the same version, ignored */
+	}
+	free(text);
+	return ret;
+}
+
+int rec_open(struct ct_rec_reader *r, const void *buf, size_t len, struct ct_rec_info *info,
+	     char *err, size_t errlen)
+{
+	const uint8_t *b = buf;
+	uint32_t header_len, event_size, text_len;
+
+	memset(r, 0, sizeof(*r));
+	memset(info, 0, sizeof(*info));
+	if (len == 0)
+		return fail(err, errlen, "empty file, not a cowtrace record");
+	if (len < 8 || memcmp(b, CT_REC_MAGIC, 8))
+		return fail(err, errlen, "not a cowtrace record (no \"%s\" magic at the start)", CT_REC_MAGIC);
+	if (len < CT_REC_FIXED_LEN)
+		return fail(err, errlen, "truncated header: %zu of at least %d bytes", len, CT_REC_FIXED_LEN);
+	info->version = get32(b + 8);
+	if (info->version != CT_REC_VERSION)
+		return fail(err, errlen, "record format version %u, this cowtrace reads version %d",
+			    info->version, CT_REC_VERSION);
+	header_len = get32(b + 12);
+	event_size = get32(b + 16);
+	info->page_size = get32(b + 20);
+	info->start_mono_ns = get64(b + 24);
+	info->start_real_ns = get64(b + 32);
+	text_len = get32(b + 40);
+	if (event_size != sizeof(struct ct_event))
+		return fail(err, errlen, "event size %u in the header, expected %zu", event_size,
+			    sizeof(struct ct_event));
+	if (text_len > CT_REC_MAX_TEXT || header_len != CT_REC_FIXED_LEN + text_len)
+		return fail(err, errlen, "malformed header: header length %u, text length %u",
+			    header_len, text_len);
+	if (info->page_size < 512 || info->page_size > (1u << 24) ||
+	    (info->page_size & (info->page_size - 1)))
+		return fail(err, errlen, "malformed header: page size %u", info->page_size);
+	if (len < header_len)
+		return fail(err, errlen, "truncated header: %zu of %u bytes", len, header_len);
+	if (parse_text(&info->plan, b + CT_REC_FIXED_LEN, text_len, err, errlen))
+		return -1;
+	r->buf = b;
+	r->len = len;
+	r->off = header_len;
+	return 0;
+}
+
+int rec_next(struct ct_rec_reader *r, struct ct_rec *out, char *err, size_t errlen)
+{
+	for (;;) {
+		const uint8_t *p = r->buf + r->off;
+		size_t left = r->len - r->off;
+		uint16_t type, len;
+
+		if (left == 0)
+			return 0;
+		if (left < 8)
+			return fail(err, errlen, "cut mid-record at byte %zu (%zu of 8 header bytes)", r->off,
+				    left);
+		memcpy(&type, p, 2);
+		memcpy(&len, p + 2, 2);
+		if (get32(p + 4) != 0 || len > CT_REC_MAX_LEN)
+			return fail(err, errlen, "corrupted record at byte %zu (type %u, length %u)", r->off,
+				    type, len);
+		if (left - 8 < len)
+			return fail(err, errlen, "cut mid-record at byte %zu (%zu of %u payload bytes)", r->off,
+				    left - 8, len);
+		p += 8;
+		r->off += 8 + (size_t)len;
+		out->type = type;
+		switch (type) {
+		case CT_REC_EVENT:
+			if (len != sizeof(out->ev))
+				goto bad_len;
+			memcpy(&out->ev, p, sizeof(out->ev));
+			break;
+		case CT_REC_CGROUP:
+			if (len < 8)
+				goto bad_len;
+			out->cgroup_id = get64(p);
+			memcpy(out->path, p + 8, len - 8);
+			out->path[len - 8] = 0;
+			break;
+		case CT_REC_STATS:
+			if (len < 24)
+				goto bad_len;
+			out->lost = get64(p);
+			out->unclassified = get64(p + 8);
+			out->end_mono_ns = get64(p + 16);
+			break;
+		default:
+			continue; /* unknown record type: skip */
+		}
+		r->records++;
+		return 1;
+bad_len:
+		return fail(err, errlen, "corrupted record at byte %zu (type %u, length %u)",
+			    r->off - 8 - len, type, len);
+	}
+}

@@ -1,0 +1,81 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * Record files (--record FILE, `cowtrace report FILE`): the raw event stream
+ * with a versioned header.  Pure userspace, no libbpf; the reader parses a
+ * memory buffer so the fuzzer and the tests drive it directly.
+ *
+ * Layout (all integers little-endian, as written by x86-64 / arm64):
+ *
+ *   header   "COWTRACE" magic[8], u32 version (CT_REC_VERSION), u32 header_len,
+ *            u32 event_size (sizeof(struct ct_event)), u32 page_size,
+ *            u64 start_mono_ns, u64 start_real_ns, u32 text_len, u32 reserved,
+ *            then text_len bytes of "key=value\n" lines: kernel=, mode=, and
+ *            one "stat=NAME\tHOOK\tMODE\tQUALITY\tREASON" line per statistic.
+ *            header_len = 48 + text_len.
+ *   records  u16 type, u16 len, u32 reserved (0), then len bytes of payload:
+ *              CT_REC_EVENT   struct ct_event (len == event_size)
+ *              CT_REC_CGROUP  u64 id, then the cgroup's path (no NUL)
+ *              CT_REC_STATS   u64 lost_events, u64 unclassified, u64 end_mono_ns
+ *            Unknown record types are skipped (forward compatible).
+ */
+#ifndef COWTRACE_RECORD_H
+#define COWTRACE_RECORD_H
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include "cowtrace.h"
+#include "plan.h"
+
+#define CT_REC_MAGIC     "COWTRACE"
+#define CT_REC_VERSION   1
+#define CT_REC_FIXED_LEN 48
+#define CT_REC_MAX_TEXT  (64 * 1024)
+#define CT_REC_MAX_LEN   4096  /* largest record payload accepted */
+
+enum ct_rec_type { CT_REC_EVENT = 1, CT_REC_CGROUP = 2, CT_REC_STATS = 3 };
+
+struct ct_rec_info {
+	uint32_t version;
+	uint32_t page_size;
+	uint64_t start_mono_ns;
+	uint64_t start_real_ns;
+	struct ct_plan plan;     /* as the recording session had it */
+};
+
+/* Writer.  Each returns 0, or -errno (errno set). */
+int rec_write_header(FILE *f, const struct ct_plan *plan, uint32_t page_size,
+		     uint64_t start_mono_ns, uint64_t start_real_ns);
+int rec_write_event(FILE *f, const struct ct_event *e);
+int rec_write_cgroup(FILE *f, uint64_t id, const char *path);
+int rec_write_stats(FILE *f, uint64_t lost, uint64_t unclassified, uint64_t end_mono_ns);
+
+/* One record as read. */
+struct ct_rec {
+	enum ct_rec_type type;
+	struct ct_event ev;      /* CT_REC_EVENT (copied: the buffer may be unaligned) */
+	uint64_t cgroup_id;      /* CT_REC_CGROUP */
+	char path[CT_REC_MAX_LEN + 1];
+	uint64_t lost, unclassified, end_mono_ns; /* CT_REC_STATS */
+};
+
+struct ct_rec_reader {
+	const uint8_t *buf;
+	size_t len, off;
+	uint64_t records;        /* complete records returned so far */
+};
+
+/*
+ * Parse the header of buf[0..len).  Returns 0, or -1 with a one-line reason
+ * in err (empty file, not a cowtrace record, other format version, truncated
+ * or malformed header).
+ */
+int rec_open(struct ct_rec_reader *r, const void *buf, size_t len, struct ct_rec_info *info,
+	     char *err, size_t errlen);
+/*
+ * Next known record: 1 (filled *out), 0 at a clean end, -1 with the reason in
+ * err (cut mid-record, or a malformed record); every record before it was
+ * complete and has been returned.
+ */
+int rec_next(struct ct_rec_reader *r, struct ct_rec *out, char *err, size_t errlen);
+
+#endif
