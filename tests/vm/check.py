@@ -38,7 +38,7 @@ COPY_KINDS = ["copy_anon", "copy_zero", "copy_file", "copy_ksm"]
 EXPECTED = ["probes", "cowfork", "cowfork_k0", "zerocopy", "filecopy", "pinfork", "uffd_missing",
             "uffd_wp", "uffd_minor", "marker", "thpfork",
             "tp_cowfork", "tp_zerocopy", "tp_pinfork", "ex_cowfork", "ex_zerocopy", "ex_pinfork",
-            "filter_cmd", "filter_pid"]
+            "filter_cmd", "filter_pid", "record", "record_report"]
 
 # Tracepoint mode (tp_X) is checked against the truth and against the same
 # workload traced in exact mode (ex_X): derived numbers within 1% of both.
@@ -406,8 +406,52 @@ def check_agreement(res, label, runs):
                 res.fail(label, name[3:], what_s, f"within {TP_TOLERANCE:.0%}", a)
 
 
-def check_scenario(c, t):
+EVENT_STAT = {("wp", "reuse"): "reuse", ("wp", "copy_anon"): "copy_anon",
+              ("wp", "copy_zero"): "copy_zero", ("wp", "copy_file"): "copy_file",
+              ("wp", "copy_ksm"): "copy_ksm", ("wp", "unshare"): "unshare",
+              ("wp", "shared_reuse"): "shared_reuse"}
+
+
+def check_events(c, t):
+    """--events: the event lines add up to the summary, and to the truth."""
+    events = [o for o in c.b.json[:-1] if "event" in o]
+    counts = {}
+    for o in events:
+        stat = EVENT_STAT.get((o.get("event"), o.get("kind")))
+        if stat:
+            counts[(o.get("pid"), stat)] = counts.get((o.get("pid"), stat), 0) + 1
+    c.eq("event lines before the summary", len(c.b.json) - 1, len(events))
+    child = intval(t, "child")
+    c.eq("child copy_anon event lines == k", intval(t, "k"), counts.get((child, "copy_anon"), 0))
+    diff = []
+    for p in c.rep.procs:
+        for stat in set(EVENT_STAT.values()):
+            if isinstance(p.get(stat), int) and p.get(stat) != counts.get((p.get("pid"), stat), 0):
+                diff.append(f"{p.get('pid')}:{stat} summary {p.get(stat)} events {counts.get((p.get('pid'), stat), 0)}")
+    c.eq("every process's write-fault counts == its event lines", [], diff[:5])
+    forks = [o for o in events if o.get("event") == "fork"]
+    c.eq("a fork event line for the measured fork", True,
+         any(o.get("pid") == intval(t, "parent") and o.get("child") == child for o in forks))
+    c.eq("record file written", True, (intval(c.b.info, "record_bytes") or 0) > 48)
+
+
+def check_record_report(c, live):
+    """cowtrace report FILE re-aggregates to exactly the live summary."""
+    if live is None:
+        c.fail("live summary of the record scenario", "present", "absent")
+        return
+    key = lambda p: (p.get("pid") or 0, p.get("comm") or "")
+    c.eq("report processes == live processes", sorted(live.procs, key=key), sorted(c.rep.procs, key=key))
+    c.eq("report forks == live forks", live.forks, c.rep.forks)
+    c.eq("report probes == live probes", live.probes, c.rep.probes)
+
+
+def check_scenario(c, t, runs=None):
     s, kind = c.s, t.get("scenario")
+    if s == "record":
+        check_events(c, t)
+    elif s == "record_report":
+        check_record_report(c, (runs or {}).get("record", (None, None))[1])
     if s.startswith("tp_"):
         check_tracepoint(c, t)
     elif kind == "cowfork" and s == "filter_cmd":
@@ -588,7 +632,7 @@ def check_kernel(res, label, path):
         report = Report(b.json[-1])
         c = Checker(res, label, b, report)
         check_common(c, report)
-        check_scenario(c, b.truth)
+        check_scenario(c, b.truth, runs)
         runs[b.name] = (b.truth, report)
     check_agreement(res, label, runs)
     return x

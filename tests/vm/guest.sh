@@ -105,6 +105,24 @@ run_one ex_cowfork -- $W/cowfork 512 1024
 run_one ex_zerocopy -- $W/zerocopy 512
 run_one ex_pinfork -- $W/pinfork 256
 
+# ---- the same run three ways: live summary, --events lines, and the record ----
+# "record": cowtrace -o json --events --record FILE -- cowfork (stdout: one line
+# per event, then the summary); "record_report": cowtrace report FILE -o json.
+if want record; then
+  clean; rm -f /tmp/rec /tmp/truth.rec
+  TRUTH_FILE=/tmp/truth timeout $T $CT -o json --events --record /tmp/rec -- $W/cowfork 64 128 \
+    >/tmp/out 2>/tmp/err
+  rc=$?
+  cp /tmp/truth /tmp/truth.rec 2>/dev/null
+  frame record $rc "record_bytes=$(wc -c </tmp/rec 2>/dev/null || echo 0)"
+  clean
+  timeout $T $CT report /tmp/rec -o json >/tmp/out 2>/tmp/err
+  rc=$?
+  cp /tmp/truth.rec /tmp/truth 2>/dev/null
+  frame record_report $rc
+  rm -f /tmp/rec /tmp/truth.rec
+fi
+
 # ---- filters: a noise process that is not ours must never be reported ----
 if want filter_cmd || want filter_pid; then
   $W/busy 300 >/tmp/busy.out 2>&1 &
