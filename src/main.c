@@ -305,6 +305,7 @@ static void resolve_cgroups(struct sink *k)
 {
 	struct ct_agg *a = k->agg;
 	struct cg_walk w = { .k = k };
+	char root[1024];
 
 	w.want = malloc((a->nprocs ? a->nprocs : 1) * sizeof(*w.want));
 	if (!w.want)
@@ -318,8 +319,8 @@ static void resolve_cgroups(struct sink *k)
 		if (id && !dup && !agg_cgroup_name(a, id))
 			w.want[w.nwant++] = id;
 	}
-	if (w.nwant)
-		cgroup_walk("/sys/fs/cgroup", cg_found, &w);
+	if (w.nwant && !cgroup2_mount(root, sizeof(root)))
+		cgroup_walk(root, cg_found, &w);
 	free(w.want);
 }
 

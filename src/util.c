@@ -140,3 +140,27 @@ int cgroup_walk(const char *root, int (*cb)(void *ctx, uint64_t id, const char *
 		cg_root_len--;
 	return nftw(root, cg_visit, 16, FTW_PHYS | FTW_MOUNT) < 0 ? -errno : 0;
 }
+
+int cgroup2_mount(char *buf, size_t n)
+{
+	FILE *f = fopen("/proc/self/mountinfo", "r");
+	char line[4096], root[1024], mnt[1024], fstype[64];
+	int found = -ENOENT;
+
+	if (!f)
+		return -errno;
+	while (fgets(line, sizeof(line), f)) {
+		const char *sep = strstr(line, " - ");
+
+		/* id parent major:minor root mount-point options... - fstype source opts */
+		if (!sep || sscanf(line, "%*s %*s %*s %1023s %1023s", root, mnt) != 2 ||
+		    sscanf(sep + 3, "%63s", fstype) != 1 || strcmp(fstype, "cgroup2"))
+			continue;
+		snprintf(buf, n, "%s", mnt);
+		found = 0;
+		if (!strcmp(root, "/"))
+			break; /* the whole hierarchy: best */
+	}
+	fclose(f);
+	return found;
+}

@@ -25,6 +25,8 @@ int parse_seconds(const char *s, double *out);
 
 uint64_t now_ns(void);
 
+/* Where the cgroup v2 hierarchy is mounted (e.g. /sys/fs/cgroup or .../unified); 0 or -errno. */
+int cgroup2_mount(char *buf, size_t n);
 /* Every cgroup directory under root (a cgroup2 mount): cb(ctx, id, path below root). */
 int cgroup_walk(const char *root, int (*cb)(void *ctx, uint64_t id, const char *path), void *ctx); /* CLOCK_MONOTONIC, same clock as bpf_ktime_get_ns */
 

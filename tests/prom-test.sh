@@ -64,6 +64,39 @@ print(f"  child {t['child']} copy {copy} (truth {k}), parent {t['parent']} reuse
 sys.exit(0 if copy is not None and reuse is not None and abs(copy - k) <= k * 0.01 and abs(reuse - n) <= n * 0.01 else 1)
 PY
 
+# --prom-labels cgroup: the workload runs in a cgroup of its own; its series
+# carry that cgroup's path, and hold the workload's numbers.
+cg2=$(awk '$9 == "cgroup2" { print $5; exit }' /proc/self/mountinfo)
+if [ -z "$cg2" ]; then
+  echo "skip prom cgroup labels: no cgroup2 mount"; skip=$((skip + 1))
+else
+  cgname=cowtrace-prom-test-$$
+  mkdir "$cg2/$cgname"
+  TRUTH_FILE=$work/truth.cg "$ct" --prom "$work/textfiles/cg.prom" --prom-labels cgroup -o json -- \
+    sh -c "echo \$\$ > '$cg2/$cgname/cgroup.procs' && exec '$work/w/cowfork' 512 1024" \
+    >"$work/cg.json" 2>"$work/err" || bad "cowtrace --prom-labels cgroup exit $?: $(cat "$work/err")"
+  rmdir "$cg2/$cgname" 2>/dev/null
+  python3 - "$work/textfiles/cg.prom" "$work/truth.cg" "/$cgname" "$work/cg.json" <<'PY' && ok "cgroup-labelled series: the workload's copies under cgroup=\"/$cgname\"" || bad "cgroup-labelled series"
+import json, re, sys
+t = dict(kv.split("=", 1) for kv in open(sys.argv[2]).read().split()[1:])
+got = None
+for line in open(sys.argv[1]):
+    m = re.match(r'^cowtrace_write_faults_total\{cgroup="([^"]*)",outcome="copy"\} (\S+)$', line)
+    if m and m.group(1) == sys.argv[3]:
+        got = float(m.group(2))
+k = int(t["k"])
+# The cgroup also holds the shell and the workload's own start-up copies
+# (exec, relocations): the child's k copies plus a few.  And the series is
+# the sum of the processes the JSON report places in that cgroup.
+rep = json.loads(open(sys.argv[4]).read().splitlines()[-1])
+in_cg = sum(p["copy"] for p in rep["processes"] if p.get("cgroup") == sys.argv[3])
+print(f"  cgroup {sys.argv[3]}: copy {got} (truth: the child copied {k}; JSON processes in the cgroup: {in_cg})")
+sys.exit(0 if got is not None and k <= got <= k * 1.10 and got == in_cg else 1)
+PY
+  out=$(promtool check metrics <"$work/textfiles/cg.prom" 2>&1)
+  [ -z "$out" ] && ok "promtool check metrics (cgroup labels): clean" || bad "promtool (cgroup labels): $out"
+fi
+
 # node_exporter on loopback, only the textfile collector.
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 prometheus-node-exporter --web.listen-address="127.0.0.1:$port" --collector.disable-defaults \
