@@ -147,6 +147,16 @@ static __always_inline bool want(void)
 	return want_tgid(bpf_get_current_pid_tgid() >> 32);
 }
 
+/*
+ * A wakeup per event costs an irq_work and a context switch: wake the
+ * frontend only once a batch is waiting.  It polls every 100 ms anyway.
+ */
+static __always_inline __u64 rb_wakeup(void)
+{
+	return bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= cfg.wakeup_bytes ?
+	       BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP;
+}
+
 static __always_inline void emit(__u16 type, __u16 kind, __u64 value, __u32 aux, __u64 ts)
 {
 	struct task_struct *task = (void *)bpf_get_current_task();
@@ -169,7 +179,7 @@ static __always_inline void emit(__u16 type, __u16 kind, __u64 value, __u32 aux,
 	e->__pad = 0;
 	bpf_get_current_comm(e->comm, sizeof(e->comm));
 	e->cgroup_id = bpf_get_current_cgroup_id();
-	bpf_ringbuf_submit(e, 0);
+	bpf_ringbuf_submit(e, rb_wakeup());
 }
 
 /* ---- vm_fault_reason bits, read from BTF where they are enum values ---- */

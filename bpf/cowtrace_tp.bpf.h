@@ -42,7 +42,7 @@ static __always_inline void emit_for(struct ct_tp_pending *p, __u32 tid, __u16 k
 	e->__pad = 0;
 	__builtin_memcpy(e->comm, p->comm, sizeof(e->comm));
 	e->cgroup_id = p->cgroup_id;
-	bpf_ringbuf_submit(e, 0);
+	bpf_ringbuf_submit(e, rb_wakeup());
 }
 
 /* Classify the thread's pending write fault, if any. */

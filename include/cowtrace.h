@@ -106,6 +106,8 @@ struct ct_config {
 	__u64 page_offset_base_addr; /* &page_offset_base from kallsyms, 0: use page_offset */
 	__u64 page_offset;           /* direct-map base when not randomized */
 	__u64 pgdir_shift_addr;      /* &pgdir_shift from kallsyms, 0: 4-level */
+	/* Wake the frontend only once this much is waiting (it polls anyway). */
+	__u64 wakeup_bytes;
 };
 
 #ifndef __VMLINUX_H__

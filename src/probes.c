@@ -294,6 +294,8 @@ static void set_config(struct cowtrace_bpf *sk, const struct ct_opts *o, const s
 	c->page_offset_base_addr = k->page_offset_base_addr;
 	c->pgdir_shift_addr = k->pgdir_shift_addr;
 	c->filter_tgid = o->pid;
+	/* Batched wakeups: 1/16 of the ring, the frontend's 100 ms poll does the rest. */
+	c->wakeup_bytes = o->ringbuf_bytes / 16;
 	c->filter_follow = o->follow;
 	c->filter_cgroup = o->cgroup_fd >= 0;
 	c->tp_mode = g != NULL;
