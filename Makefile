@@ -20,7 +20,7 @@ BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror \
 
 # Pure userspace: aggregation, histograms, outputs (no libbpf) -- unit tested.
 CORE_SRCS := src/agg.c src/hist.c src/output_text.c src/output_json.c src/output_prom.c src/plan.c \
-	     src/record.c
+	     src/record.c src/svg.c
 # Talks to the kernel.
 TOOL_SRCS := src/main.c src/probes.c src/tracefs.c src/util.c
 
@@ -82,7 +82,8 @@ test: $(OUTPUT)/cowtrace $(OUTPUT)/test_core
 
 # Debian packages: build (deps) and the test suite (test-deps).  Run as root.
 DEB_BUILD := make gcc clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev pkg-config
-DEB_TEST  := qemu-system-x86 busybox-static cpio python3 valgrind prometheus prometheus-node-exporter
+DEB_TEST  := qemu-system-x86 busybox-static cpio python3 valgrind prometheus prometheus-node-exporter \
+	     groff-base man-db systemd bash-completion chromium libclang-rt-14-dev
 deps:
 	apt-get update -qq
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $(DEB_BUILD) >/dev/null
@@ -95,3 +96,31 @@ vmlinux:
 
 clean:
 	rm -rf $(OUTPUT)
+
+# ---- install ----
+# make install [PREFIX=/usr/local] [DESTDIR=]: the binary, the man page, bash
+# completion and the example systemd unit (ExecStart pointed at SBINDIR).
+PREFIX      ?= /usr/local
+INSTALL     ?= install
+SBINDIR     ?= $(PREFIX)/sbin
+MAN8DIR     ?= $(PREFIX)/share/man/man8
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
+UNITDIR     ?= $(PREFIX)/lib/systemd/system
+
+.PHONY: install uninstall
+install: $(OUTPUT)/cowtrace doc/cowtrace.8 contrib/cowtrace.bash-completion contrib/cowtrace.service
+	$(call msg,INSTALL,$(DESTDIR)$(PREFIX))
+	$(Q)$(INSTALL) -d -m 0755 "$(DESTDIR)$(SBINDIR)" "$(DESTDIR)$(MAN8DIR)" \
+		"$(DESTDIR)$(BASHCOMPDIR)" "$(DESTDIR)$(UNITDIR)"
+	$(Q)$(INSTALL) -m 0755 $(OUTPUT)/cowtrace "$(DESTDIR)$(SBINDIR)/cowtrace"
+	$(Q)sed 's|^\.I /usr/local/lib/systemd/system/|.I $(UNITDIR)/|' doc/cowtrace.8 \
+		> "$(DESTDIR)$(MAN8DIR)/cowtrace.8"
+	$(Q)chmod 0644 "$(DESTDIR)$(MAN8DIR)/cowtrace.8"
+	$(Q)$(INSTALL) -m 0644 contrib/cowtrace.bash-completion "$(DESTDIR)$(BASHCOMPDIR)/cowtrace"
+	$(Q)sed 's|^ExecStart=/usr/local/sbin/cowtrace|ExecStart=$(SBINDIR)/cowtrace|' contrib/cowtrace.service \
+		> "$(DESTDIR)$(UNITDIR)/cowtrace.service"
+	$(Q)chmod 0644 "$(DESTDIR)$(UNITDIR)/cowtrace.service"
+
+uninstall:
+	rm -f "$(DESTDIR)$(SBINDIR)/cowtrace" "$(DESTDIR)$(MAN8DIR)/cowtrace.8" \
+		"$(DESTDIR)$(BASHCOMPDIR)/cowtrace" "$(DESTDIR)$(UNITDIR)/cowtrace.service"

@@ -4,12 +4,13 @@
 # Suites: unit (no root), load (every BPF program's kprobe variant passes the
 # verifier on the running kernel), host (tracepoint mode on this machine
 # against workload ground truth), prom (the textfile checked by promtool and
-# served by a real node_exporter), vm (real Debian kernels under QEMU).
+# served by a real node_exporter), install (make install, man page, completion,
+# systemd unit), vm (real Debian kernels under QEMU).
 # Each suite ends with its own "suite: N passed, N failed[, N skipped]" line.
 # COWTRACE_SUITES="unit load" limits the run.
 set -u
 cd "$(dirname "$0")/.."
-suites=${COWTRACE_SUITES:-unit load host prom vm}
+suites=${COWTRACE_SUITES:-unit load host prom install vm}
 pass=0 fail=0 skip=0
 log=$(mktemp -d)
 trap 'rm -rf "$log"' EXIT
@@ -42,6 +43,7 @@ for s in $suites; do
     load) run_suite load tests/load-test.sh .output/cowtrace ;;
     host) run_suite host tests/host-test.sh .output/cowtrace ;;
     prom) run_suite prom tests/prom-test.sh .output/cowtrace ;;
+    install) run_suite install tests/install-test.sh .output/cowtrace ;;
     vm)   run_suite vm env COWTRACE=.output/cowtrace tests/vm/run.sh ;;
     *) echo "unknown suite $s"; fail=$((fail + 1)) ;;
   esac
