@@ -54,7 +54,11 @@ struct {
 	__type(value, __u32);
 } cgroup_filter SEC(".maps");
 
-/* A write fault in flight in do_wp_page (keyed by pid_tgid). */
+/*
+ * A write fault in flight in do_wp_page (keyed by pid_tgid).  The entry of a
+ * thread stays while the thread lives (deleted at its exit) and is reused by
+ * its next fault: a lookup per fault instead of an insert and a delete.
+ */
 struct wp_state {
 	__u64 ts;
 	__u64 vmf;
@@ -64,12 +68,13 @@ struct wp_state {
 	__u8 copied;    /* a new anon page was mapped into vma while in flight */
 	__u8 copy_kind; /* enum ct_wp_kind when copied */
 	__u8 uffd;      /* handle_userfault ran: the fault went to userspace */
-	__u8 __pad[3];
+	__u8 active;    /* between do_wp_page entry and exit */
+	__u8 __pad[2];
 };
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 16384);
+	__uint(max_entries, 65536);
 	__type(key, __u64);
 	__type(value, struct wp_state);
 } inflight_wp SEC(".maps");
@@ -266,20 +271,32 @@ static __always_inline int handle_wp_enter(struct vm_fault *vmf)
 {
 	__u64 id = bpf_get_current_pid_tgid();
 	struct vm_area_struct *vma;
-	struct wp_state st = {};
+	static const struct wp_state zero;
+	struct wp_state *st;
 	unsigned long vm_flags;
 
 	if (!want())
 		return 0;
+	st = bpf_map_lookup_elem(&inflight_wp, &id);
+	if (!st) {
+		/* The thread's first fault: BPF_NOEXIST, the entry is only ever its own. */
+		if (bpf_map_update_elem(&inflight_wp, &id, &zero, BPF_NOEXIST) ||
+		    !(st = bpf_map_lookup_elem(&inflight_wp, &id))) {
+			stat_inc(CT_STAT_INFLIGHT_FULL);
+			return 0;
+		}
+	}
 	vma = BPF_CORE_READ(vmf, vma);
 	vm_flags = BPF_CORE_READ(vma, vm_flags);
-	st.ts = bpf_ktime_get_ns();
-	st.vmf = (__u64)vmf;
-	st.vma = (__u64)vma;
-	st.unshare = vmf_unshare(vmf);
-	st.shared = (vm_flags & (VM_SHARED | VM_MAYSHARE)) != 0;
-	if (bpf_map_update_elem(&inflight_wp, &id, &st, BPF_ANY))
-		stat_inc(CT_STAT_INFLIGHT_FULL);
+	st->vmf = (__u64)vmf;
+	st->vma = (__u64)vma;
+	st->unshare = vmf_unshare(vmf);
+	st->shared = (vm_flags & (VM_SHARED | VM_MAYSHARE)) != 0;
+	st->copied = 0;
+	st->copy_kind = 0;
+	st->uffd = 0;
+	st->active = 1;
+	st->ts = bpf_ktime_get_ns();
 	return 0;
 }
 
@@ -291,7 +308,7 @@ static __always_inline int handle_wp_exit(__u32 ret)
 	int kind;
 
 	st = bpf_map_lookup_elem(&inflight_wp, &id);
-	if (!st)
+	if (!st || !st->active)
 		return 0;
 	now = bpf_ktime_get_ns();
 	if (st->copied)
@@ -302,7 +319,7 @@ static __always_inline int handle_wp_exit(__u32 ret)
 		kind = st->shared ? CT_WP_SHARED_REUSE : CT_WP_REUSE;
 	if (kind >= 0)
 		emit(CT_EV_WP, kind, now - st->ts, 0, now);
-	bpf_map_delete_elem(&inflight_wp, &id);
+	st->active = 0;
 	return 0;
 }
 
@@ -315,7 +332,7 @@ static __always_inline int handle_new_anon(struct vm_area_struct *vma)
 	struct wp_state *st;
 
 	st = bpf_map_lookup_elem(&inflight_wp, &id);
-	if (st && st->vma == (__u64)vma) {
+	if (st && st->active && st->vma == (__u64)vma) {
 		struct vm_fault *vmf = (void *)st->vmf;
 		struct page *old = BPF_CORE_READ(vmf, page);
 		__u64 mapping;
@@ -508,6 +525,7 @@ int BPF_PROG(sched_exit, struct task_struct *p)
 	__u32 tgid = id >> 32;
 
 	bpf_map_delete_elem(&inflight_fork, &id);
+	bpf_map_delete_elem(&inflight_wp, &id);
 	if (cfg.tp_mode)
 		tp_resolve(id);
 	if ((__u32)id != tgid)
