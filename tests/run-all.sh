@@ -5,12 +5,13 @@
 # verifier on the running kernel), host (tracepoint mode on this machine
 # against workload ground truth), prom (the textfile checked by promtool and
 # served by a real node_exporter), install (make install, man page, completion,
-# systemd unit), vm (real Debian kernels under QEMU).
+# systemd unit), svg (report --svg rendered by headless Chromium and checked
+# pixel by pixel), vm (real Debian kernels under QEMU).
 # Each suite ends with its own "suite: N passed, N failed[, N skipped]" line.
 # COWTRACE_SUITES="unit load" limits the run.
 set -u
 cd "$(dirname "$0")/.."
-suites=${COWTRACE_SUITES:-unit load host prom install vm}
+suites=${COWTRACE_SUITES:-unit load host prom install svg vm}
 pass=0 fail=0 skip=0
 log=$(mktemp -d)
 trap 'rm -rf "$log"' EXIT
@@ -44,6 +45,7 @@ for s in $suites; do
     host) run_suite host tests/host-test.sh .output/cowtrace ;;
     prom) run_suite prom tests/prom-test.sh .output/cowtrace ;;
     install) run_suite install tests/install-test.sh .output/cowtrace ;;
+    svg)  run_suite svg tests/svg-test.sh .output/cowtrace ;;
     vm)   run_suite vm env COWTRACE=.output/cowtrace tests/vm/run.sh ;;
     *) echo "unknown suite $s"; fail=$((fail + 1)) ;;
   esac
