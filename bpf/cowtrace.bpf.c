@@ -177,7 +177,11 @@ static __always_inline void emit(__u16 type, __u16 kind, __u64 value, __u32 aux,
 	e->value = value;
 	e->pid = id >> 32;
 	e->tid = (__u32)id;
-	e->ppid = BPF_CORE_READ(task, real_parent, tgid);
+	/* 5.11+: a BTF task pointer, two plain loads instead of two probe reads. */
+	if (bpf_core_enum_value_exists(enum bpf_func_id, BPF_FUNC_get_current_task_btf))
+		e->ppid = bpf_get_current_task_btf()->real_parent->tgid;
+	else
+		e->ppid = BPF_CORE_READ(task, real_parent, tgid);
 	e->aux = aux;
 	e->type = type;
 	e->kind = kind;
@@ -221,13 +225,21 @@ static __always_inline bool vmf_done(__u32 ret)
 	return true;
 }
 
-static __always_inline bool vmf_unshare(struct vm_fault *vmf)
+/*
+ * Kernel memory reads.  fentry/fexit programs get BTF-typed arguments and
+ * read through them with plain loads; kprobes need bpf_probe_read_kernel(),
+ * an order of magnitude dearer.  `btf` is a compile-time constant: each thin
+ * wrapper passes its own, and clang drops the other branch.
+ */
+#define KREAD(btf, src, field) ((btf) ? (src)->field : BPF_CORE_READ(src, field))
+
+static __always_inline bool vmf_unshare(struct vm_fault *vmf, bool btf)
 {
 	__u32 flags;
 
 	if (!bpf_core_enum_value_exists(enum fault_flag, FAULT_FLAG_UNSHARE))
 		return false;
-	flags = BPF_CORE_READ(vmf, flags);
+	flags = KREAD(btf, vmf, flags);
 	return flags & bpf_core_enum_value(enum fault_flag, FAULT_FLAG_UNSHARE);
 }
 
@@ -267,7 +279,7 @@ static __always_inline __u64 page_mapping_word(struct page *page)
 
 /* ---- do_wp_page ---- */
 
-static __always_inline int handle_wp_enter(struct vm_fault *vmf)
+static __always_inline int handle_wp_enter(struct vm_fault *vmf, bool btf)
 {
 	__u64 id = bpf_get_current_pid_tgid();
 	struct vm_area_struct *vma;
@@ -286,11 +298,11 @@ static __always_inline int handle_wp_enter(struct vm_fault *vmf)
 			return 0;
 		}
 	}
-	vma = BPF_CORE_READ(vmf, vma);
-	vm_flags = BPF_CORE_READ(vma, vm_flags);
+	vma = KREAD(btf, vmf, vma);
+	vm_flags = KREAD(btf, vma, vm_flags);
 	st->vmf = (__u64)vmf;
 	st->vma = (__u64)vma;
-	st->unshare = vmf_unshare(vmf);
+	st->unshare = vmf_unshare(vmf, btf);
 	st->shared = (vm_flags & (VM_SHARED | VM_MAYSHARE)) != 0;
 	st->copied = 0;
 	st->copy_kind = 0;
@@ -407,7 +419,7 @@ static __always_inline int handle_thp_enter(struct vm_fault *vmf)
 	if (!want())
 		return 0;
 	st.ts = bpf_ktime_get_ns();
-	st.unshare = vmf_unshare(vmf);
+	st.unshare = vmf_unshare(vmf, false);
 	if (bpf_map_update_elem(&inflight_thp, &id, &st, BPF_ANY))
 		stat_inc(CT_STAT_INFLIGHT_FULL);
 	return 0;
@@ -546,7 +558,7 @@ int BPF_PROG(sched_exit, struct task_struct *p)
 SEC("fentry/do_wp_page")
 int BPF_PROG(fe_wp, struct vm_fault *vmf)
 {
-	return handle_wp_enter(vmf);
+	return handle_wp_enter(vmf, true);
 }
 
 SEC("fexit/do_wp_page")
@@ -610,7 +622,7 @@ int BPF_PROG(fx_uffd, struct vm_fault *vmf, unsigned long reason, vm_fault_t ret
 SEC("kprobe")
 int BPF_KPROBE(kp_wp, struct vm_fault *vmf)
 {
-	return handle_wp_enter(vmf);
+	return handle_wp_enter(vmf, false);
 }
 
 SEC("kretprobe")
