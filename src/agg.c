@@ -273,6 +273,15 @@ int agg_add(struct ct_agg *a, const struct ct_event *e)
 	    (e->type == CT_EV_THP && e->kind >= CT_THP_KIND_MAX) ||
 	    (e->type == CT_EV_UFFD && e->kind >= CT_UFFD_KIND_MAX))
 		goto bad;
+	/*
+	 * pid 0 marks the folds of evicted processes: no process may claim it.
+	 * A process never forks itself (new threads are not fork events): such
+	 * a record would give one pid two live entries.
+	 */
+	if (e->type == CT_EV_FORK ? ((e->kind & CT_FORK_PARENT_TRACED) && !e->pid) ||
+				    ((e->kind & CT_FORK_CHILD_TRACED) && !e->aux) || e->pid == e->aux
+				  : !e->pid)
+		goto bad;
 	a->events++;
 	if (!a->first_ns || e->ts_ns < a->first_ns)
 		a->first_ns = e->ts_ns;

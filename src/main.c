@@ -10,6 +10,7 @@
 #include <argp.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <spawn.h>
 #include <stdio.h>
@@ -17,6 +18,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/vfs.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -362,6 +364,22 @@ static void report(struct ct_session *s, struct sink *k, double dur, bool final,
 		k->rec_errno = errno;
 }
 
+/*
+ * -p: whether the process has exited.  kill(pid, 0) still succeeds on a
+ * zombie its parent has not reaped; a pidfd (Linux 5.3) turns readable as
+ * soon as the process exits, and is not fooled by pid reuse.
+ */
+static int target_pidfd = -1;
+
+static bool target_gone(pid_t pid)
+{
+	struct pollfd p = { .fd = target_pidfd, .events = POLLIN };
+
+	if (target_pidfd >= 0)
+		return poll(&p, 1, 0) > 0;
+	return kill(pid, 0) && errno == ESRCH;
+}
+
 static int open_cgroup(const char *path)
 {
 	struct statfs sf;
@@ -625,8 +643,12 @@ int main(int argc, char **argv)
 	argp_err_exit_status = 2; /* usage errors exit 2, as in bcc's tools */
 	if (argp_parse(&argp, argc, argv, ARGP_IN_ORDER, NULL, NULL))
 		return 2;
-	if (env.report_cmd)
+	if (env.report_cmd) {
+		/* Offline: nothing to report on a signal, so it must end the run. */
+		signal(SIGINT, SIG_DFL);
+		signal(SIGTERM, SIG_DFL);
 		return run_report();
+	}
 	if (env.svg) {
 		fprintf(stderr, "cowtrace: --svg draws a record: cowtrace report FILE --svg OUT.svg\n");
 		return 2;
@@ -635,7 +657,16 @@ int main(int argc, char **argv)
 		fprintf(stderr, "cowtrace: a command (-- CMD) cannot be combined with -p or -c\n");
 		return 2;
 	}
-	if (env.o.pid && kill(env.o.pid, 0) && errno == ESRCH) {
+	/* Before anything touches the file system (stale temp files are removed). */
+	if (geteuid() != 0) {
+		fprintf(stderr, "cowtrace: must run as root (BPF tracing needs CAP_BPF and CAP_PERFMON)\n");
+		return 1;
+	}
+#ifdef SYS_pidfd_open
+	if (env.o.pid)
+		target_pidfd = syscall(SYS_pidfd_open, env.o.pid, 0); /* -1 (a thread, old kernel): kill() */
+#endif
+	if (env.o.pid && target_gone(env.o.pid)) {
 		fprintf(stderr, "cowtrace: no process with PID %u\n", env.o.pid);
 		return 2;
 	}
@@ -644,10 +675,6 @@ int main(int argc, char **argv)
 	if (env.record)
 		check_out_dir("--record", env.record);
 	setup_outputs(&agg);
-	if (geteuid() != 0) {
-		fprintf(stderr, "cowtrace: must run as root (BPF tracing needs CAP_BPF and CAP_PERFMON)\n");
-		return 1;
-	}
 	env.o.follow = env.cmd != NULL;
 	k.events = env.events;
 	if (probes_start(&sess, &env.o, err, sizeof(err))) {
@@ -699,8 +726,13 @@ int main(int argc, char **argv)
 	step = env.interval > 0 ? (uint64_t)(env.interval * 1e9) : env.prom ? 15000000000ull : 0;
 	next_report = step ? start + step : UINT64_MAX;
 	while (!exiting) {
-		uint64_t now;
-		int err_poll = ring_buffer__poll(rb, 100);
+		uint64_t now = now_ns();
+		int err_poll, timeout = 100;
+
+		/* Wake up in time for the next report: -i may be shorter than 100 ms. */
+		if (next_report < now + 100000000ull)
+			timeout = next_report > now ? (int)((next_report - now + 999999) / 1000000) : 0;
+		err_poll = ring_buffer__poll(rb, timeout);
 
 		if (err_poll < 0 && err_poll != -EINTR) {
 			fprintf(stderr, "cowtrace: polling the ring buffer: %s\n", strerror(-err_poll));
@@ -715,7 +747,7 @@ int main(int argc, char **argv)
 				break;
 			}
 		}
-		if (env.o.pid && kill(env.o.pid, 0) && errno == ESRCH) {
+		if (env.o.pid && target_gone(env.o.pid)) {
 			if (env.o.verbose)
 				fprintf(stderr, "cowtrace: process %u exited\n", env.o.pid);
 			break;
@@ -750,5 +782,7 @@ cleanup:
 	prom_free(&prom);
 	if (env.o.cgroup_fd >= 0)
 		close(env.o.cgroup_fd);
+	if (target_pidfd >= 0)
+		close(target_pidfd);
 	return ret;
 }
