@@ -1,0 +1,128 @@
+#!/usr/bin/env python3
+"""Write the synthetic seed files of tests/fuzz/corpus/ (record format version 1).
+
+    tests/fuzz/make-seeds.py [CORPUS_DIR] [REAL_RECORD]
+
+REAL_RECORD (optional) is a small record made on this machine with
+`cowtrace --record FILE -- tests/workloads/cowfork 8 16` (tracepoint mode);
+it becomes record-cowfork-tp.ctr and the cut/corrupted variants are derived
+from it.  Without it, they are derived from the synthetic record.
+
+The layout is the one documented in src/record.h; tests/reliability-test.sh
+has its own reader of the same format (to count complete records).
+"""
+import os
+import random
+import struct
+import sys
+
+STATS = ["reuse", "copy", "copy_anon", "copy_zero", "copy_file", "copy_ksm", "unshare",
+         "shared_reuse", "thp_reuse", "thp_split", "pinned_cow", "uffd_missing", "uffd_wp",
+         "uffd_minor", "marker_install", "copied_bytes", "wp_latency", "uffd_blocked",
+         "fork_to_copy"]
+EV_WP, EV_THP, EV_UFFD, EV_PINNED, EV_FORK, EV_EXIT, EV_MARKER = range(1, 8)
+REC_EVENT, REC_CGROUP, REC_STATS = 1, 2, 3
+
+
+def header(mode="fentry", quality="exact", kernel="6.1.0-fuzz", page_size=4096,
+           start_mono=1_000_000_000, start_real=0, version=1, extra=""):
+    text = f"kernel={kernel}\nmode={mode}\n"
+    for s in STATS:
+        text += f"stat={s}\thook_{s}\t{mode}\t{quality}\treason for {s}\n"
+    text += extra
+    t = text.encode()
+    return (b"COWTRACE" + struct.pack("<IIII", version, 48 + len(t), 64, page_size)
+            + struct.pack("<QQ", start_mono, start_real) + struct.pack("<II", len(t), 0) + t)
+
+
+def event(ts, typ, kind=0, value=0, pid=100, tid=None, ppid=1, aux=0, comm=b"worker", cg=1234):
+    return struct.pack("<QQIIIIHHI16sQ", ts, value, pid, tid if tid is not None else pid, ppid, aux,
+                       typ, kind, 0, comm, cg)
+
+
+def rec(typ, payload, reserved=0):
+    return struct.pack("<HHI", typ, len(payload), reserved) + payload
+
+
+def ev(*a, **k):
+    return rec(REC_EVENT, event(*a, **k))
+
+
+def synthetic(start_real=0):
+    """Every event type and kind, forks both ways, exits, pid reuse, cgroups, stats."""
+    out = [header(start_real=start_real)]
+    ts = 1_000_000_000
+    out.append(rec(REC_CGROUP, struct.pack("<Q", 1234) + b"/system.slice/app.service"))
+    out.append(rec(REC_CGROUP, struct.pack("<Q", 1) + b"/"))
+    for kind in range(7):
+        out.append(ev(ts + kind, EV_WP, kind, value=1000 * (kind + 1)))
+    out.append(ev(ts + 10, EV_THP, 0, value=5000))
+    out.append(ev(ts + 11, EV_THP, 1, value=7000))
+    for kind in range(3):
+        out.append(ev(ts + 12 + kind, EV_UFFD, kind, value=100_000))
+    # fork with pinned pages, the child copies, exits; its pid is reused
+    out.append(ev(ts + 20, EV_PINNED, value=3, aux=101))
+    out.append(ev(ts + 21, EV_FORK, 3, value=3, aux=101))
+    out.append(ev(ts + 22, EV_WP, 1, pid=101, ppid=100, comm=b"child"))
+    out.append(ev(ts + 23, EV_WP, 2, pid=101, ppid=100, comm=b"child"))
+    out.append(ev(ts + 24, EV_EXIT, pid=101, ppid=100, comm=b"child"))
+    out.append(ev(ts + 25, EV_FORK, 3, aux=101))              # pid 101 reused
+    out.append(ev(ts + 26, EV_WP, 1, pid=101, ppid=100, comm=b"child2"))
+    out.append(ev(ts + 27, EV_FORK, 2, pid=100, aux=102))     # only the child traced
+    out.append(ev(ts + 28, EV_FORK, 1, pid=100, aux=103))     # only the parent traced
+    out.append(ev(ts + 29, EV_MARKER, value=4))
+    out.append(rec(9, b"unknown record type, skipped"))
+    for i in range(12):                                       # churn: eviction
+        pid = 200 + i
+        out.append(ev(ts + 40 + 3 * i, EV_FORK, 3, aux=pid))
+        out.append(ev(ts + 41 + 3 * i, EV_WP, 1, pid=pid, ppid=100, comm=b"short"))
+        out.append(ev(ts + 42 + 3 * i, EV_EXIT, pid=pid, ppid=100, comm=b"short"))
+    out.append(ev(ts + 90, EV_EXIT, pid=100))
+    out.append(rec(REC_STATS, struct.pack("<QQQ", 5, 2, ts + 100)))
+    return b"".join(out)
+
+
+def main():
+    d = sys.argv[1] if len(sys.argv) > 1 else os.path.join(os.path.dirname(__file__), "corpus")
+    os.makedirs(d, exist_ok=True)
+    files = {}
+    synth = synthetic()
+    files["synthetic-all-types.ctr"] = synth
+    # same events, other option bits (label by pid, max_exited 3, prom-top 2)
+    files["synthetic-pid-labels.ctr"] = synthetic(start_real=(2 | (3 << 2) | (1 << 5)))
+    base = synth
+    if len(sys.argv) > 2:
+        base = open(sys.argv[2], "rb").read()
+        files["record-cowfork-tp.ctr"] = base
+    hlen = struct.unpack_from("<I", base, 12)[0]
+    files["truncated-header.ctr"] = base[:30]
+    files["truncated-text.ctr"] = base[:hlen - 7]
+    files["cut-mid-record.ctr"] = base[:hlen + 72 * 3 + 40]
+    v2 = bytearray(base)
+    v2[8] = 2
+    files["version2.ctr"] = bytes(v2)
+    bad = bytearray(base)
+    struct.pack_into("<I", bad, hlen + 72 + 4, 0xdeadbeef)   # second record's reserved field
+    files["corrupt-reserved.ctr"] = bytes(bad)
+    files["header-only.ctr"] = base[:hlen]
+    files["tracepoint-plan.ctr"] = header(mode="tracepoint", quality="derived") + \
+        ev(5, EV_WP, 1) + ev(6, EV_EXIT)
+    files["pid-zero.ctr"] = header(start_real=1 << 2) + ev(5, EV_WP, 1, pid=0) + ev(6, EV_EXIT, pid=0) + \
+        ev(7, EV_FORK, 3, pid=0, aux=0)
+    # a process "forking itself" (pid == child): one pid would get two live entries
+    files["fork-self.ctr"] = header(start_real=(2 << 2)) + ev(5, EV_WP, 1, pid=101) + \
+        ev(6, EV_FORK, 3, pid=101, aux=101) + ev(7, EV_WP, 1, pid=101) + ev(8, EV_EXIT, pid=101) + \
+        ev(9, EV_WP, 1, pid=101)
+    rnd = random.Random(6)
+    files["random.bin"] = bytes(rnd.getrandbits(8) for _ in range(512))
+    files["random-after-magic.bin"] = b"COWTRACE" + bytes(rnd.getrandbits(8) for _ in range(256))
+    files["foreign-text.txt"] = b"root:x:0:0:root:/root:/bin/bash\ndaemon:x:1:1::/usr/sbin:/usr/sbin/nologin\n"
+    for name, data in files.items():
+        assert len(data) < 20 * 1024, name
+        with open(os.path.join(d, name), "wb") as f:
+            f.write(data)
+    print(f"make-seeds: {len(files)} files in {d}")
+
+
+if __name__ == "__main__":
+    main()
