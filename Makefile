@@ -35,7 +35,7 @@ Q = @
 msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
 endif
 
-.PHONY: all clean test unit-test vm-test load-test vmlinux deps test-deps
+.PHONY: all clean test unit-test vm-test load-test vmlinux deps test-deps bench
 .DELETE_ON_ERROR:
 .SECONDARY:
 
@@ -73,6 +73,10 @@ unit-test: $(OUTPUT)/test_core
 
 load-test: $(OUTPUT)/cowtrace
 	$(Q)tests/load-test.sh $(OUTPUT)/cowtrace
+
+# Overhead, delivery and frontend benchmark (bench/README.md); root, ~20 min.
+bench: $(OUTPUT)/cowtrace
+	$(Q)COWTRACE=$(OUTPUT)/cowtrace bench/run.sh
 
 vm-test: $(OUTPUT)/cowtrace
 	$(Q)COWTRACE=$(OUTPUT)/cowtrace tests/vm/run.sh
