@@ -68,7 +68,12 @@ initrd=$scratch/initramfs.cpio.gz
 (cd "$root" && find . -print0 | cpio --null -o -H newc --quiet --owner=0:0) | gzip -1 >"$initrd"
 log "initramfs: $initrd ($(du -h "$initrd" | cut -f1))"
 
-accel=(-accel tcg)
+# One TCG thread for both vCPUs (round-robin).  With multi-threaded TCG, two
+# guests in ~10 died of "Oops: int3" at a fentry site (copy_page_range+0x5,
+# __zap_vma_range+0x1) right after cowtrace detached: a vCPU executing the
+# breakpoint text_poke_bp had already removed, i.e. cross-vCPU code
+# modification racing in the emulator.  VM_TCG_THREAD=multi restores MTTCG.
+accel=(-accel "tcg,thread=${VM_TCG_THREAD:-single}")
 if [ -n "${VM_KVM:-}" ]; then accel=(-enable-kvm); fi
 append="console=ttyS0 panic=-1 quiet"
 if [ -n "${SCENARIOS:-}" ]; then append="$append ct_scenarios=$(echo "$SCENARIOS" | xargs | tr ' ' ,)"; fi
