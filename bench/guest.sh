@@ -24,3 +24,4 @@ rounds 1 "$ROUNDS" "$CFGS" "cow:$PAGES:$RC reuse:$PAGES:$RR"
 if [ -n "$RAMP_WRITERS" ]; then
   ramp 3vm cowtrace reuse "$RAMP_PAGES" "$RAMP_TOTAL" "$RAMP_WRITERS"
 fi
+echo "@@GUESTEND"

@@ -56,6 +56,7 @@ if [ -z "${COWTRACE:-}" ]; then
   COWTRACE=$top/.output/cowtrace
 fi
 COWTRACE=$(readlink -f "$COWTRACE")
+built_from=$(git -C "$top" describe --always --dirty 2>/dev/null || echo '?')
 OUT=$top/.output/bench
 log "building the bench binaries into $OUT"
 make -s -f "$here/Makefile" OUT="$OUT" >&2
@@ -160,7 +161,7 @@ fi
 
 elapsed=$(( $(date +%s) - t_start ))
 {
-  echo "cowtrace bench ($([ $quick = 1 ] && echo quick || echo full)), $(date -u +%Y-%m-%dT%H:%M:%SZ), cowtrace $(cat "$top/VERSION" 2>/dev/null) at $(git -C "$top" describe --always --dirty 2>/dev/null || echo '?')"
+  echo "cowtrace bench ($([ $quick = 1 ] && echo quick || echo full)), $(date -u +%Y-%m-%dT%H:%M:%SZ), cowtrace $(cat "$top/VERSION" 2>/dev/null), tree at $built_from when built"
   echo "x none = median over rounds of (time with the config / time with no tracer in the same round),"
   echo "configs interleaved, order rotated each round; cpu range = min-max of the per-round cpu ratios;"
   echo "+cpu ns/fault = median extra CPU time of the workload per write fault it performed."
