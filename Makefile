@@ -20,7 +20,7 @@ BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror \
 
 # Pure userspace: aggregation, histograms, outputs (no libbpf) -- unit tested.
 CORE_SRCS := src/agg.c src/hist.c src/output_text.c src/output_json.c src/output_prom.c src/plan.c \
-	     src/record.c src/svg.c
+	     src/record.c src/svg.c src/outfile.c
 # Talks to the kernel.
 TOOL_SRCS := src/main.c src/probes.c src/tracefs.c src/util.c
 

@@ -26,6 +26,7 @@
 #include <bpf/libbpf.h>
 #include "agg.h"
 #include "output.h"
+#include "outfile.h"
 #include "output_prom.h"
 #include "probes.h"
 #include "record.h"
@@ -399,28 +400,10 @@ static int open_cgroup(const char *path)
 /* Check early that an output file can be created beside where it will go. */
 static void check_out_dir(const char *opt, const char *path)
 {
-	char buf[4096], *slash;
-	struct stat sb;
+	char err[8800];
 
-	snprintf(buf, sizeof(buf), "%s", path);
-	slash = strrchr(buf, '/');
-	if (slash == buf)
-		slash[1] = 0;
-	else if (slash)
-		*slash = 0;
-	else
-		snprintf(buf, sizeof(buf), ".");
-	if (stat(buf, &sb) || !S_ISDIR(sb.st_mode)) {
-		fprintf(stderr, "cowtrace: %s '%s': directory '%s' does not exist\n", opt, path, buf);
-		exit(2);
-	}
-	if (access(buf, W_OK)) {
-		fprintf(stderr, "cowtrace: %s '%s': directory '%s' is not writable: %s\n", opt, path, buf,
-			strerror(errno));
-		exit(2);
-	}
-	if (!stat(path, &sb) && S_ISDIR(sb.st_mode)) {
-		fprintf(stderr, "cowtrace: %s '%s': is a directory\n", opt, path);
+	if (outfile_check(opt, path, err, sizeof(err))) {
+		fprintf(stderr, "cowtrace: %s\n", err);
 		exit(2);
 	}
 }
@@ -454,37 +437,16 @@ static void setup_outputs(struct ct_agg *agg)
 	}
 }
 
-/* Write the SVG through a temp file and rename, like the textfile. */
-static int write_svg(const struct ct_svg *svg, const char *title)
-{
-	char tmp[4200];
-	FILE *f;
-	int fd, err;
+struct svg_job {
+	const struct ct_svg *svg;
+	const char *title;
+};
 
-	snprintf(tmp, sizeof(tmp), "%s.XXXXXX", env.svg);
-	fd = mkstemp(tmp);
-	if (fd < 0 || !(f = fdopen(fd, "w"))) {
-		fprintf(stderr, "cowtrace: --svg '%s': %s\n", env.svg, strerror(errno));
-		if (fd >= 0) {
-			close(fd);
-			unlink(tmp);
-		}
-		return -1;
-	}
-	err = svg_write(f, svg, title);
-	if (err || fflush(f) || ferror(f) || fchmod(fd, 0644)) {
-		fprintf(stderr, "cowtrace: --svg '%s': %s\n", env.svg, strerror(err ? -err : errno));
-		fclose(f);
-		unlink(tmp);
-		return -1;
-	}
-	fclose(f);
-	if (rename(tmp, env.svg)) {
-		fprintf(stderr, "cowtrace: --svg '%s': %s\n", env.svg, strerror(errno));
-		unlink(tmp);
-		return -1;
-	}
-	return 0;
+static int svg_job_write(FILE *f, void *ctx)
+{
+	const struct svg_job *j = ctx;
+
+	return svg_write(f, j->svg, j->title);
 }
 
 /* cowtrace report FILE: re-aggregate a record, offline. */
@@ -572,8 +534,14 @@ static int run_report(void)
 	base = strrchr(env.report_file, '/');
 	snprintf(title, sizeof(title), "cowtrace: pages copied over time, %s (kernel %s)",
 		 base ? base + 1 : env.report_file, info.plan.kernel);
-	if (k.svg && write_svg(k.svg, title))
-		ret = 1;
+	if (k.svg) {
+		struct svg_job j = { .svg = k.svg, .title = title };
+
+		if (outfile_write("--svg", env.svg, svg_job_write, &j, err, sizeof(err))) {
+			fprintf(stderr, "cowtrace: %s\n", err);
+			ret = 1;
+		}
+	}
 	if (n < 0) {
 		fprintf(stderr, "cowtrace: report '%s': %s; the %llu complete records before it are reported\n",
 			env.report_file, err, (unsigned long long)rd.records);
@@ -592,10 +560,8 @@ static int run_report(void)
 
 static FILE *open_record(void)
 {
-	FILE *f;
+	FILE *f = fopen(env.record, "we"); /* its directory was checked at start */
 
-	check_out_dir("--record", env.record);
-	f = fopen(env.record, "we");
 	if (!f) {
 		fprintf(stderr, "cowtrace: --record '%s': %s\n", env.record, strerror(errno));
 		exit(2);

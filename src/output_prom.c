@@ -2,11 +2,11 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <libgen.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include "outfile.h"
 #include "output_prom.h"
 
 int prom_init(struct prom_state *st, enum prom_label by, unsigned top)
@@ -300,39 +300,16 @@ void output_prom(FILE *f, const struct ct_report *r, struct prom_state *st)
 	free(g);
 }
 
-/* The directory and base name of path, for temp files beside it. */
-static void split_path(const char *path, char *dir, size_t dn, char *base, size_t bn)
-{
-	char a[4096], b[4096];
-
-	snprintf(a, sizeof(a), "%s", path);
-	snprintf(b, sizeof(b), "%s", path);
-	snprintf(dir, dn, "%s", dirname(a));
-	snprintf(base, bn, "%s", basename(b));
-}
-
 int prom_prepare(const char *path, char *err, size_t errlen)
 {
 	char dir[4096], base[1024], prefix[1100];
-	struct stat sb;
 	struct dirent *de;
 	DIR *d;
 
-	split_path(path, dir, sizeof(dir), base, sizeof(base));
-	if (stat(dir, &sb) || !S_ISDIR(sb.st_mode)) {
-		snprintf(err, errlen, "--prom '%s': directory '%s' does not exist", path, dir);
+	if (outfile_check("--prom", path, err, errlen))
 		return -1;
-	}
-	if (access(dir, W_OK)) {
-		snprintf(err, errlen, "--prom '%s': directory '%s' is not writable: %s", path, dir,
-			 strerror(errno));
-		return -1;
-	}
-	if (!stat(path, &sb) && S_ISDIR(sb.st_mode)) {
-		snprintf(err, errlen, "--prom '%s': is a directory", path);
-		return -1;
-	}
-	/* Temp files a killed run left behind. */
+	/* Temp files a killed run left behind (outfile_write's ".BASE.XXXXXX"). */
+	outfile_split(path, dir, sizeof(dir), base, sizeof(base));
 	snprintf(prefix, sizeof(prefix), ".%s.", base);
 	d = opendir(dir);
 	while (d && (de = readdir(d))) {
@@ -344,39 +321,23 @@ int prom_prepare(const char *path, char *err, size_t errlen)
 	return 0;
 }
 
+struct prom_job {
+	const struct ct_report *r;
+	struct prom_state *st;
+};
+
+static int prom_job_write(FILE *f, void *ctx)
+{
+	struct prom_job *j = ctx;
+
+	output_prom(f, j->r, j->st);
+	return 0;
+}
+
 int prom_write_file(const char *path, const struct ct_report *r, struct prom_state *st,
 		    char *err, size_t errlen)
 {
-	char dir[4096], base[1024], tmp[5200];
-	FILE *f;
-	int fd;
+	struct prom_job j = { .r = r, .st = st };
 
-	split_path(path, dir, sizeof(dir), base, sizeof(base));
-	snprintf(tmp, sizeof(tmp), "%s/.%s.XXXXXX", dir, base);
-	fd = mkstemp(tmp);
-	if (fd < 0) {
-		snprintf(err, errlen, "--prom: cannot create a temp file in '%s': %s", dir, strerror(errno));
-		return -1;
-	}
-	f = fdopen(fd, "w");
-	if (!f) {
-		close(fd);
-		unlink(tmp);
-		snprintf(err, errlen, "--prom: %s", strerror(errno));
-		return -1;
-	}
-	output_prom(f, r, st);
-	if (fflush(f) || ferror(f) || fsync(fd) || fchmod(fd, 0644)) {
-		snprintf(err, errlen, "--prom: writing '%s': %s", tmp, strerror(errno));
-		fclose(f);
-		unlink(tmp);
-		return -1;
-	}
-	fclose(f);
-	if (rename(tmp, path)) {
-		snprintf(err, errlen, "--prom: rename to '%s': %s", path, strerror(errno));
-		unlink(tmp);
-		return -1;
-	}
-	return 0;
+	return outfile_write("--prom", path, prom_job_write, &j, err, errlen);
 }

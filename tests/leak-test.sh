@@ -18,7 +18,7 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 mkdir -p "$out"
 
-srcs=(tests/unit/test_core.c src/agg.c src/hist.c src/output_text.c src/output_json.c src/output_prom.c
+srcs=(tests/unit/test_core.c src/agg.c src/hist.c src/output_text.c src/output_json.c src/output_prom.c src/outfile.c
       src/plan.c src/record.c src/svg.c src/tracefs.c src/util.c)
 summary() { grep -E '^[0-9]+ passed, [0-9]+ failed' "$1" | tail -1; }
 
@@ -57,7 +57,7 @@ else
 fi
 # 3. cowtrace itself under ASan+UBSan+LSan: tracing (root) and report.
 tool=(src/main.c src/probes.c src/tracefs.c src/util.c src/agg.c src/hist.c src/output_text.c
-      src/output_json.c src/output_prom.c src/plan.c src/record.c src/svg.c)
+      src/output_json.c src/output_prom.c src/outfile.c src/plan.c src/record.c src/svg.c)
 asan_clean() { ! grep -qE 'ERROR: (Address|Leak)Sanitizer|runtime error|SUMMARY: ' "$1"; }
 export ASAN_OPTIONS=detect_leaks=1:exitcode=99 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 if [ ! -f .output/cowtrace.skel.h ]; then
