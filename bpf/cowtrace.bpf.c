@@ -6,53 +6,15 @@
  * Layout: every kernel hook has a thin fentry/fexit wrapper and a thin
  * kprobe/kretprobe wrapper around one shared handler, so both attach modes
  * see exactly the same set of functions.  Which wrapper is loaded (or none)
- * is decided by the frontend from BTF and kallsyms before load.  Tracepoint
- * mode (kernels without kprobes/fentry) lives in cowtrace_tp.bpf.h.
+ * is decided by the frontend from BTF and kallsyms before load.  Shared
+ * maps and helpers: cowtrace.bpf.h; kernel differences: core_fixes.bpf.h;
+ * tracepoint mode: cowtrace_tp.bpf.h; marker installs: cowtrace_marker.bpf.h.
  */
-#include "vmlinux.h"
-#include <bpf/bpf_helpers.h>
-#include <bpf/bpf_tracing.h>
-#include <bpf/bpf_core_read.h>
-#include "cowtrace.h"
+#include "cowtrace.bpf.h"
+#include "cowtrace_tp.bpf.h"
+#include "cowtrace_marker.bpf.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
-
-/* Flag values that are #defines in the kernel (not in BTF); stable since 5.x. */
-#define VM_SHARED	0x00000008UL
-#define VM_MAYSHARE	0x00000080UL
-#define VM_UFFD_MISSING	0x00000200UL
-#define VM_UFFD_WP	0x00001000UL
-#define PAGE_MAPPING_ANON 0x1UL
-#define PAGE_MAPPING_KSM  0x3UL
-
-const volatile struct ct_config cfg = {};
-
-struct {
-	__uint(type, BPF_MAP_TYPE_RINGBUF);
-	__uint(max_entries, 1 << 22); /* resized by the frontend */
-} events SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, CT_STAT_MAX);
-	__type(key, __u32);
-	__type(value, __u64);
-} stats SEC(".maps");
-
-/* Follow mode: tgid -> CT_TRACED_* */
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 65536);
-	__type(key, __u32);
-	__type(value, __u8);
-} traced SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_CGROUP_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, __u32);
-} cgroup_filter SEC(".maps");
 
 /*
  * A write fault in flight in do_wp_page (keyed by pid_tgid).  The entry of a
@@ -105,178 +67,6 @@ struct {
 	__type(value, struct uffd_state);
 } inflight_uffd SEC(".maps");
 
-/*
- * Fork window: copy_page_range() runs once per VMA of the parent while a
- * child mm is built.  Pages mapped as new anon pages into the destination
- * VMA inside the window are pages fork had to copy at once (maybe pinned).
- * The count is keyed by the child mm and emitted at sched_process_fork.
- */
-struct fork_state {
-	__u64 dst_mm;
-	__u64 dst_vma; /* non-zero only inside copy_page_range */
-	__u64 pages;
-};
-
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 16384);
-	__type(key, __u64);
-	__type(value, struct fork_state);
-} inflight_fork SEC(".maps");
-
-static __always_inline void stat_inc(__u32 idx)
-{
-	__u64 *v = bpf_map_lookup_elem(&stats, &idx);
-
-	if (v)
-		(*v)++;
-}
-
-static __always_inline bool want_tgid(__u32 tgid)
-{
-	if (cfg.filter_tgid && tgid != cfg.filter_tgid)
-		return false;
-	if (cfg.filter_cgroup && bpf_current_task_under_cgroup(&cgroup_filter, 0) != 1)
-		return false;
-	if (cfg.filter_follow) {
-		__u8 *v = bpf_map_lookup_elem(&traced, &tgid);
-
-		if (!v || *v != CT_TRACED_YES)
-			return false;
-	}
-	return true;
-}
-
-static __always_inline bool want(void)
-{
-	return want_tgid(bpf_get_current_pid_tgid() >> 32);
-}
-
-/*
- * A wakeup per event costs an irq_work and a context switch: wake the
- * frontend only once a batch is waiting.  It polls every 100 ms anyway.
- */
-static __always_inline __u64 rb_wakeup(void)
-{
-	return bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= cfg.wakeup_bytes ?
-	       BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP;
-}
-
-static __always_inline void emit(__u16 type, __u16 kind, __u64 value, __u32 aux, __u64 ts)
-{
-	struct task_struct *task = (void *)bpf_get_current_task();
-	__u64 id = bpf_get_current_pid_tgid();
-	struct ct_event *e;
-
-	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
-	if (!e) {
-		stat_inc(CT_STAT_LOST);
-		return;
-	}
-	e->ts_ns = ts;
-	e->value = value;
-	e->pid = id >> 32;
-	e->tid = (__u32)id;
-	/* 5.11+: a BTF task pointer, two plain loads instead of two probe reads. */
-	if (bpf_core_enum_value_exists(enum bpf_func_id, BPF_FUNC_get_current_task_btf))
-		e->ppid = bpf_get_current_task_btf()->real_parent->tgid;
-	else
-		e->ppid = BPF_CORE_READ(task, real_parent, tgid);
-	e->aux = aux;
-	e->type = type;
-	e->kind = kind;
-	e->__pad = 0;
-	bpf_get_current_comm(e->comm, sizeof(e->comm));
-	e->cgroup_id = bpf_get_current_cgroup_id();
-	bpf_ringbuf_submit(e, rb_wakeup());
-}
-
-/* ---- vm_fault_reason bits, read from BTF where they are enum values ---- */
-
-/* VM_FAULT_WRITE existed up to 6.1 (CO-RE flavor: matched by name). */
-enum vm_fault_reason___old {
-	VM_FAULT_WRITE = 8,
-};
-
-static __always_inline __u32 vmf_error_mask(void)
-{
-	/* VM_FAULT_ERROR = OOM|SIGBUS|SIGSEGV|HWPOISON|HWPOISON_LARGE|FALLBACK */
-	return bpf_core_enum_value(enum vm_fault_reason, VM_FAULT_OOM) |
-	       bpf_core_enum_value(enum vm_fault_reason, VM_FAULT_SIGBUS) |
-	       bpf_core_enum_value(enum vm_fault_reason, VM_FAULT_SIGSEGV) |
-	       bpf_core_enum_value(enum vm_fault_reason, VM_FAULT_HWPOISON) |
-	       bpf_core_enum_value(enum vm_fault_reason, VM_FAULT_HWPOISON_LARGE) |
-	       bpf_core_enum_value(enum vm_fault_reason, VM_FAULT_FALLBACK);
-}
-
-static __always_inline bool vmf_done(__u32 ret)
-{
-	/* The fault did its work: no error, no retry, no "pte changed". */
-	__u32 bad = vmf_error_mask() |
-		    bpf_core_enum_value(enum vm_fault_reason, VM_FAULT_RETRY) |
-		    bpf_core_enum_value(enum vm_fault_reason, VM_FAULT_NOPAGE);
-
-	if (ret & bad)
-		return false;
-	/* Up to 6.1 a write fault that changed the pte says so. */
-	if (bpf_core_enum_value_exists(enum vm_fault_reason___old, VM_FAULT_WRITE) &&
-	    !(ret & bpf_core_enum_value(enum vm_fault_reason___old, VM_FAULT_WRITE)))
-		return false;
-	return true;
-}
-
-/*
- * Kernel memory reads.  fentry/fexit programs get BTF-typed arguments and
- * read through them with plain loads; kprobes need bpf_probe_read_kernel(),
- * an order of magnitude dearer.  `btf` is a compile-time constant: each thin
- * wrapper passes its own, and clang drops the other branch.
- */
-#define KREAD(btf, src, field) ((btf) ? (src)->field : BPF_CORE_READ(src, field))
-
-static __always_inline bool vmf_unshare(struct vm_fault *vmf, bool btf)
-{
-	__u32 flags;
-
-	if (!bpf_core_enum_value_exists(enum fault_flag, FAULT_FLAG_UNSHARE))
-		return false;
-	flags = KREAD(btf, vmf, flags);
-	return flags & bpf_core_enum_value(enum fault_flag, FAULT_FLAG_UNSHARE);
-}
-
-/* 7.x renamed page->compound_head to compound_info (CO-RE flavor). */
-struct page___info {
-	unsigned long compound_info;
-} __attribute__((preserve_access_index));
-
-/*
- * The head page of a (possibly tail) page.  Bit 0 of compound_head /
- * compound_info marks a tail page; the rest is the head pointer, or (newer
- * kernels with optimized vmemmap) a mask that turns the tail's address into
- * the head's.  A pointer lies just below the page; a mask does not.
- */
-static __always_inline struct page *page_head(struct page *page)
-{
-	unsigned long info, p = (unsigned long)page;
-
-	if (bpf_core_field_exists(page->compound_head))
-		info = BPF_CORE_READ(page, compound_head);
-	else if (bpf_core_field_exists(((struct page___info *)page)->compound_info))
-		info = BPF_CORE_READ((struct page___info *)page, compound_info);
-	else
-		return page;
-	if (!(info & 1))
-		return page;
-	if (info - 1 <= p && p - (info - 1) < (1UL << 30))
-		return (struct page *)(info - 1);
-	return (struct page *)(p & info);
-}
-
-/* struct page's mapping word of the head page (tail pages do not carry it). */
-static __always_inline __u64 page_mapping_word(struct page *page)
-{
-	return (__u64)BPF_CORE_READ(page_head(page), mapping);
-}
-
 /* ---- do_wp_page ---- */
 
 static __always_inline int handle_wp_enter(struct vm_fault *vmf, bool btf)
@@ -303,7 +93,7 @@ static __always_inline int handle_wp_enter(struct vm_fault *vmf, bool btf)
 	st->vmf = (__u64)vmf;
 	st->vma = (__u64)vma;
 	st->unshare = vmf_unshare(vmf, btf);
-	st->shared = (vm_flags & (VM_SHARED | VM_MAYSHARE)) != 0;
+	st->shared = vm_flags_shared(vm_flags);
 	st->copied = 0;
 	st->copy_kind = 0;
 	st->uffd = 0;
@@ -346,21 +136,9 @@ static __always_inline int handle_new_anon(struct vm_area_struct *vma)
 	st = bpf_map_lookup_elem(&inflight_wp, &id);
 	if (st && st->active && st->vma == (__u64)vma) {
 		struct vm_fault *vmf = (void *)st->vmf;
-		struct page *old = BPF_CORE_READ(vmf, page);
-		__u64 mapping;
 
 		st->copied = 1;
-		if (!old) {
-			st->copy_kind = CT_WP_COPY_ZERO;
-		} else {
-			mapping = page_mapping_word(old);
-			if ((mapping & PAGE_MAPPING_KSM) == PAGE_MAPPING_KSM)
-				st->copy_kind = CT_WP_COPY_KSM;
-			else if (!(mapping & PAGE_MAPPING_ANON))
-				st->copy_kind = CT_WP_COPY_FILE;
-			else
-				st->copy_kind = CT_WP_COPY_ANON;
-		}
+		st->copy_kind = old_page_copy_kind(BPF_CORE_READ(vmf, page));
 		return 0;
 	}
 	fs = bpf_map_lookup_elem(&inflight_fork, &id);
@@ -428,7 +206,6 @@ static __always_inline int handle_thp_enter(struct vm_fault *vmf)
 static __always_inline int handle_thp_exit(__u32 ret)
 {
 	__u64 id = bpf_get_current_pid_tgid();
-	__u32 fallback = bpf_core_enum_value(enum vm_fault_reason, VM_FAULT_FALLBACK);
 	struct thp_state *st;
 	__u64 now;
 
@@ -436,10 +213,9 @@ static __always_inline int handle_thp_exit(__u32 ret)
 	if (!st)
 		return 0;
 	now = bpf_ktime_get_ns();
-	if (ret & fallback)
+	if (vmf_fallback(ret))
 		emit(CT_EV_THP, CT_THP_SPLIT, now - st->ts, 0, now);
-	else if (!st->unshare && !(ret & (vmf_error_mask() |
-		   bpf_core_enum_value(enum vm_fault_reason, VM_FAULT_RETRY))))
+	else if (!st->unshare && !(ret & vmf_error_mask()) && !vmf_retry(ret))
 		emit(CT_EV_THP, CT_THP_REUSE, now - st->ts, 0, now);
 	bpf_map_delete_elem(&inflight_thp, &id);
 	return 0;
@@ -459,12 +235,7 @@ static __always_inline int handle_uffd_enter(unsigned long reason)
 	if (wp)
 		wp->uffd = 1;
 	st.ts = bpf_ktime_get_ns();
-	if (reason & VM_UFFD_MISSING)
-		st.kind = CT_UFFD_MISSING;
-	else if (reason & VM_UFFD_WP)
-		st.kind = CT_UFFD_WP;
-	else
-		st.kind = CT_UFFD_MINOR;
+	st.kind = uffd_reason_kind(reason);
 	if (bpf_map_update_elem(&inflight_uffd, &id, &st, BPF_ANY))
 		stat_inc(CT_STAT_INFLIGHT_FULL);
 	return 0;
@@ -485,9 +256,6 @@ static __always_inline int handle_uffd_exit(void)
 	return 0;
 }
 
-
-#include "cowtrace_tp.bpf.h"
-#include "cowtrace_marker.bpf.h"
 
 /* ---- process lifecycle (tp_btf, every mode) ---- */
 

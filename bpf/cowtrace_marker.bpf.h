@@ -18,14 +18,7 @@
 #ifndef COWTRACE_MARKER_BPF_H
 #define COWTRACE_MARKER_BPF_H
 
-#define X86_PRESENT  0x1ULL
-#define X86_PSE      0x80ULL
-#define X86_PFN_MASK 0x000ffffffffff000ULL
-#define ZAP_FLAG_DROP_MARKER 0x1
-
-struct zap_details___markers {
-	unsigned int zap_flags;
-} __attribute__((preserve_access_index));
+#include "cowtrace.bpf.h"
 
 struct marker_state {
 	__u64 mm;
@@ -64,20 +57,20 @@ static __always_inline __u64 pte_page_for(struct walk_ctx *c, __u64 addr)
 {
 	__u64 e = read_u64(c->pgd + ((addr >> (c->l5 ? 48 : 39)) & 511) * 8);
 
-	if (!(e & X86_PRESENT))
+	if (!(e & CT_X86_PRESENT))
 		return 0;
 	if (c->l5) { /* p4d level */
-		e = read_u64(c->base + (e & X86_PFN_MASK) + ((addr >> 39) & 511) * 8);
-		if (!(e & X86_PRESENT))
+		e = read_u64(c->base + (e & CT_X86_PFN_MASK) + ((addr >> 39) & 511) * 8);
+		if (!(e & CT_X86_PRESENT))
 			return 0;
 	}
-	e = read_u64(c->base + (e & X86_PFN_MASK) + ((addr >> 30) & 511) * 8); /* pud */
-	if (!(e & X86_PRESENT) || (e & X86_PSE))
+	e = read_u64(c->base + (e & CT_X86_PFN_MASK) + ((addr >> 30) & 511) * 8); /* pud */
+	if (!(e & CT_X86_PRESENT) || (e & CT_X86_PSE))
 		return 0;
-	e = read_u64(c->base + (e & X86_PFN_MASK) + ((addr >> 21) & 511) * 8); /* pmd */
-	if (!(e & X86_PRESENT) || (e & X86_PSE))
+	e = read_u64(c->base + (e & CT_X86_PFN_MASK) + ((addr >> 21) & 511) * 8); /* pmd */
+	if (!(e & CT_X86_PRESENT) || (e & CT_X86_PSE))
 		return 0;
-	return c->base + (e & X86_PFN_MASK);
+	return c->base + (e & CT_X86_PFN_MASK);
 }
 
 static long walk_step(__u32 i, void *ctx)
@@ -96,7 +89,7 @@ static long walk_step(__u32 i, void *ctx)
 		}
 	}
 	pte = read_u64(c->pte_table + ((c->addr >> 12) & 511) * 8);
-	if (pte && !(pte & X86_PRESENT))
+	if (pte && !(pte & CT_X86_PRESENT))
 		c->count++;
 	c->addr += 4096;
 	return 0;
@@ -128,10 +121,10 @@ static __always_inline int handle_zap_enter(struct vm_area_struct *vma, unsigned
 	if (!want())
 		return 0;
 	vm_flags = BPF_CORE_READ(vma, vm_flags);
-	if (!(vm_flags & VM_UFFD_WP) || !BPF_CORE_READ(vma, vm_ops))
+	if (!vm_flags_uffd_wp(vm_flags) || !BPF_CORE_READ(vma, vm_ops))
 		return 0; /* not uffd-wp, or anonymous: zapping drops everything */
 	/* munmap/exit pass ZAP_FLAG_DROP_MARKER: markers go, none are installed. */
-	if (details && BPF_CORE_READ((struct zap_details___markers *)details, zap_flags) & ZAP_FLAG_DROP_MARKER)
+	if (zap_drops_markers(details))
 		return 0;
 	st.mm = (__u64)BPF_CORE_READ(vma, vm_mm);
 	st.start = addr & ~4095ULL;

@@ -13,8 +13,7 @@
 #ifndef COWTRACE_TP_BPF_H
 #define COWTRACE_TP_BPF_H
 
-#define X86_PF_PROT  0x1
-#define X86_PF_WRITE 0x2
+#include "cowtrace.bpf.h"
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -25,12 +24,10 @@ struct {
 
 static __always_inline void emit_for(struct ct_tp_pending *p, __u32 tid, __u16 kind)
 {
-	struct ct_event *e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	struct ct_event *e = event_reserve();
 
-	if (!e) {
-		stat_inc(CT_STAT_LOST);
+	if (!e)
 		return;
-	}
 	e->ts_ns = p->ts;
 	e->value = 0; /* latency is not observable from tracepoints */
 	e->pid = p->tgid;
@@ -61,18 +58,16 @@ SEC("tp_btf/page_fault_user")
 int BPF_PROG(tp_fault, unsigned long address, struct pt_regs *regs, unsigned long error_code)
 {
 	__u64 id = bpf_get_current_pid_tgid();
-	struct task_struct *task;
 	struct ct_tp_pending p = {};
 
 	tp_resolve(id);
-	if ((error_code & (X86_PF_PROT | X86_PF_WRITE)) != (X86_PF_PROT | X86_PF_WRITE))
+	if (!x86_write_on_present(error_code))
 		return 0;
 	if (!want())
 		return 0;
-	task = (void *)bpf_get_current_task();
 	p.ts = bpf_ktime_get_ns();
 	p.tgid = id >> 32;
-	p.ppid = BPF_CORE_READ(task, real_parent, tgid);
+	p.ppid = current_ppid();
 	bpf_get_current_comm(p.comm, sizeof(p.comm));
 	p.cgroup_id = bpf_get_current_cgroup_id();
 	if (bpf_map_update_elem(&tp_pending, &id, &p, BPF_ANY))

@@ -1,0 +1,233 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * Kernel differences, in one place (the model is bcc libbpf-tools'
+ * core_fixes.bpf.h).  Every CO-RE flavor struct, every flag the kernel
+ * keeps in a #define (so not in BTF) and every arch constant the hooks use
+ * is here, each block naming the kernel change that made it necessary, each
+ * behind a small accessor, so that the handlers read as if there were one
+ * kernel.  Decisions come from BTF at load time (bpf_core_*_exists), never
+ * from a version number.
+ */
+#ifndef COWTRACE_CORE_FIXES_BPF_H
+#define COWTRACE_CORE_FIXES_BPF_H
+
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_core_read.h>
+
+/*
+ * ---- vm_flags bits ----
+ * #defines in include/linux/mm.h, unchanged in value from 5.10 to 7.x:
+ * VM_SHARED/VM_MAYSHARE since the beginning, VM_UFFD_MISSING since
+ * "userfaultfd: add VM_UFFD_MISSING and VM_UFFD_WP" (4.3), VM_UFFD_WP's
+ * value 0x1000 since the same change.
+ */
+#define CT_VM_SHARED		0x00000008UL
+#define CT_VM_MAYSHARE		0x00000080UL
+#define CT_VM_UFFD_MISSING	0x00000200UL
+#define CT_VM_UFFD_WP		0x00001000UL
+
+/* A shared (write-notify) mapping: its write faults reuse in place. */
+static __always_inline bool vm_flags_shared(unsigned long vm_flags)
+{
+	return vm_flags & (CT_VM_SHARED | CT_VM_MAYSHARE);
+}
+
+static __always_inline bool vm_flags_uffd_wp(unsigned long vm_flags)
+{
+	return vm_flags & CT_VM_UFFD_WP;
+}
+
+/*
+ * handle_userfault(vmf, reason): reason is VM_UFFD_MISSING or VM_UFFD_WP,
+ * anything else is a minor fault (VM_UFFD_MINOR, "userfaultfd: add minor
+ * fault registration mode", 5.13; its bit moved between versions, so it is
+ * recognised by elimination).
+ */
+static __always_inline __u32 uffd_reason_kind(unsigned long reason)
+{
+	if (reason & CT_VM_UFFD_MISSING)
+		return CT_UFFD_MISSING;
+	if (reason & CT_VM_UFFD_WP)
+		return CT_UFFD_WP;
+	return CT_UFFD_MINOR;
+}
+
+/*
+ * ---- page->mapping low bits ----
+ * PAGE_MAPPING_ANON 0x1 and PAGE_MAPPING_KSM 0x3 (include/linux/page-flags.h);
+ * the later rename to FOLIO_MAPPING_* kept the values.
+ */
+#define CT_MAPPING_ANON	0x1UL
+#define CT_MAPPING_KSM	0x3UL
+
+/*
+ * ---- page->compound_head ----
+ * 7.x's rework of compound_head() for optimized vmemmap renamed the field
+ * to compound_info, which may hold a mask instead of the head pointer.
+ */
+struct page___info {
+	unsigned long compound_info;
+} __attribute__((preserve_access_index));
+
+/*
+ * The head page of a (possibly tail) page.  Bit 0 of compound_head /
+ * compound_info marks a tail page; the rest is the head pointer, or (newer
+ * kernels with optimized vmemmap) a mask that turns the tail's address into
+ * the head's.  A pointer lies just below the page; a mask does not.
+ */
+static __always_inline struct page *page_head(struct page *page)
+{
+	unsigned long info, p = (unsigned long)page;
+
+	if (bpf_core_field_exists(page->compound_head))
+		info = BPF_CORE_READ(page, compound_head);
+	else if (bpf_core_field_exists(((struct page___info *)page)->compound_info))
+		info = BPF_CORE_READ((struct page___info *)page, compound_info);
+	else
+		return page;
+	if (!(info & 1))
+		return page;
+	if (info - 1 <= p && p - (info - 1) < (1UL << 30))
+		return (struct page *)(info - 1);
+	return (struct page *)(p & info);
+}
+
+/*
+ * What a write fault copied, from the old page: NULL is the shared zero
+ * page; else the mapping word of its head page (tail pages do not carry
+ * it) tells KSM, anonymous, or private file (page cache) page.
+ */
+static __always_inline __u16 old_page_copy_kind(struct page *old)
+{
+	__u64 mapping;
+
+	if (!old)
+		return CT_WP_COPY_ZERO;
+	mapping = (__u64)BPF_CORE_READ(page_head(old), mapping);
+	if ((mapping & CT_MAPPING_KSM) == CT_MAPPING_KSM)
+		return CT_WP_COPY_KSM;
+	if (!(mapping & CT_MAPPING_ANON))
+		return CT_WP_COPY_FILE;
+	return CT_WP_COPY_ANON;
+}
+
+/*
+ * ---- vm_fault_reason ----
+ * VM_FAULT_WRITE said "the pte was made writable"; "mm: remove
+ * VM_FAULT_WRITE" (6.2) took it away (CO-RE flavor: matched by name).
+ */
+enum vm_fault_reason___old {
+	VM_FAULT_WRITE = 8,
+};
+
+static __always_inline __u32 vmf_error_mask(void)
+{
+	/* VM_FAULT_ERROR = OOM|SIGBUS|SIGSEGV|HWPOISON|HWPOISON_LARGE|FALLBACK */
+	return bpf_core_enum_value(enum vm_fault_reason, VM_FAULT_OOM) |
+	       bpf_core_enum_value(enum vm_fault_reason, VM_FAULT_SIGBUS) |
+	       bpf_core_enum_value(enum vm_fault_reason, VM_FAULT_SIGSEGV) |
+	       bpf_core_enum_value(enum vm_fault_reason, VM_FAULT_HWPOISON) |
+	       bpf_core_enum_value(enum vm_fault_reason, VM_FAULT_HWPOISON_LARGE) |
+	       bpf_core_enum_value(enum vm_fault_reason, VM_FAULT_FALLBACK);
+}
+
+static __always_inline bool vmf_retry(__u32 ret)
+{
+	return ret & bpf_core_enum_value(enum vm_fault_reason, VM_FAULT_RETRY);
+}
+
+static __always_inline bool vmf_fallback(__u32 ret)
+{
+	return ret & bpf_core_enum_value(enum vm_fault_reason, VM_FAULT_FALLBACK);
+}
+
+/* The fault did its work: no error, no retry, no "pte changed under us". */
+static __always_inline bool vmf_done(__u32 ret)
+{
+	__u32 bad = vmf_error_mask() |
+		    bpf_core_enum_value(enum vm_fault_reason, VM_FAULT_RETRY) |
+		    bpf_core_enum_value(enum vm_fault_reason, VM_FAULT_NOPAGE);
+
+	if (ret & bad)
+		return false;
+	/* Up to 6.1 a write fault that changed the pte says so. */
+	if (bpf_core_enum_value_exists(enum vm_fault_reason___old, VM_FAULT_WRITE) &&
+	    !(ret & bpf_core_enum_value(enum vm_fault_reason___old, VM_FAULT_WRITE)))
+		return false;
+	return true;
+}
+
+/*
+ * Kernel memory reads.  fentry/fexit programs get BTF-typed arguments and
+ * read through them with plain loads; kprobes need bpf_probe_read_kernel(),
+ * an order of magnitude dearer.  `btf` is a compile-time constant: each thin
+ * wrapper passes its own, and clang drops the other branch.
+ */
+#define KREAD(btf, src, field) ((btf) ? (src)->field : BPF_CORE_READ(src, field))
+
+/*
+ * ---- FAULT_FLAG_UNSHARE ----
+ * "mm: support GUP-triggered unsharing of anonymous pages" added
+ * FAULT_FLAG_UNSHARE: a read-only GUP pin made do_wp_page copy a shared
+ * anonymous page without a write.  Absent before: no unshare faults.
+ */
+static __always_inline bool vmf_unshare(struct vm_fault *vmf, bool btf)
+{
+	__u32 flags;
+
+	if (!bpf_core_enum_value_exists(enum fault_flag, FAULT_FLAG_UNSHARE))
+		return false;
+	flags = KREAD(btf, vmf, flags);
+	return flags & bpf_core_enum_value(enum fault_flag, FAULT_FLAG_UNSHARE);
+}
+
+/*
+ * ---- the current task's parent ----
+ * "bpf: Add bpf_get_current_task_btf() helper" (5.11): a BTF task pointer,
+ * two plain loads instead of two probe reads.
+ */
+static __always_inline __u32 current_ppid(void)
+{
+	if (bpf_core_enum_value_exists(enum bpf_func_id, BPF_FUNC_get_current_task_btf))
+		return bpf_get_current_task_btf()->real_parent->tgid;
+	return BPF_CORE_READ((struct task_struct *)bpf_get_current_task(), real_parent, tgid);
+}
+
+/*
+ * ---- zap_details->zap_flags ----
+ * "mm/shmem: persist uffd-wp bit across zapping for file-backed" (5.19)
+ * added zap_flags; munmap and exit pass ZAP_FLAG_DROP_MARKER (bit 0): the
+ * zap drops uffd-wp markers instead of installing them.
+ */
+#define CT_ZAP_FLAG_DROP_MARKER 0x1
+
+struct zap_details___markers {
+	unsigned int zap_flags;
+} __attribute__((preserve_access_index));
+
+static __always_inline bool zap_drops_markers(void *details)
+{
+	return details &&
+	       (BPF_CORE_READ((struct zap_details___markers *)details, zap_flags) & CT_ZAP_FLAG_DROP_MARKER);
+}
+
+/*
+ * ---- x86 ----
+ * Page-fault error code bits (arch/x86/include/asm/trap_pf.h) and page-table
+ * entry bits (pgtable_types.h): architecture, not kernel version.
+ */
+#define CT_X86_PF_PROT	0x1
+#define CT_X86_PF_WRITE	0x2
+
+/* A user write fault on a present pte: the x86 error code has P and W. */
+static __always_inline bool x86_write_on_present(unsigned long error_code)
+{
+	return (error_code & (CT_X86_PF_PROT | CT_X86_PF_WRITE)) == (CT_X86_PF_PROT | CT_X86_PF_WRITE);
+}
+
+#define CT_X86_PRESENT	0x1ULL
+#define CT_X86_PSE	0x80ULL
+#define CT_X86_PFN_MASK	0x000ffffffffff000ULL
+
+#endif /* COWTRACE_CORE_FIXES_BPF_H */
