@@ -19,7 +19,7 @@ BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror \
 	      -Ivmlinux -Iinclude $(LIBBPF_CFLAGS)
 
 # Pure userspace: aggregation, histograms, outputs (no libbpf) -- unit tested.
-CORE_SRCS := src/agg.c src/hist.c src/output_text.c src/output_json.c src/output_prom.c src/plan.c \
+CORE_SRCS := src/agg.c src/agg_proc.c src/stats.c src/hist.c src/output_text.c src/output_json.c src/output_prom.c src/plan.c \
 	     src/record.c src/svg.c src/outfile.c
 # Talks to the kernel.
 TOOL_SRCS := src/main.c src/probes.c src/tracefs.c src/util.c
@@ -35,7 +35,7 @@ Q = @
 msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
 endif
 
-.PHONY: all clean test unit-test vm-test load-test vmlinux deps test-deps bench
+.PHONY: all clean test print-% unit-test vm-test load-test vmlinux deps test-deps bench
 .DELETE_ON_ERROR:
 .SECONDARY:
 
@@ -64,9 +64,9 @@ $(OUTPUT)/cowtrace: $(TOOL_OBJS) $(CORE_OBJS)
 	$(Q)$(CC) $(CFLAGS) $^ $(LIBBPF_LIBS) -lm -o $@
 
 # ---- tests ----
-$(OUTPUT)/test_core: tests/unit/test_core.c $(CORE_OBJS) $(OUTPUT)/tracefs.o $(OUTPUT)/util.o
+$(OUTPUT)/test_core: tests/unit/*.c tests/unit/*.h $(CORE_OBJS) $(OUTPUT)/tracefs.o $(OUTPUT)/util.o
 	$(call msg,TEST,$@)
-	$(Q)$(CC) $(CFLAGS) $(INCLUDES) $^ -lm -o $@
+	$(Q)$(CC) $(CFLAGS) $(INCLUDES) $(filter-out %.h,$^) -lm -o $@
 
 unit-test: $(OUTPUT)/test_core
 	$(Q)$(OUTPUT)/test_core tests/golden
@@ -100,6 +100,10 @@ vmlinux:
 
 clean:
 	rm -rf $(OUTPUT)
+
+# The source lists, for the sanitizer and fuzz builds: make -s print-CORE_SRCS
+print-%:
+	@echo $($*)
 
 # ---- install ----
 # make install [PREFIX=/usr/local] [DESTDIR=]: the binary, the man page, bash

@@ -52,6 +52,53 @@ enum ct_uffd_kind {
 	CT_UFFD_KIND_MAX,
 };
 
+/* The outcomes that copied a page (COW copies; unshare is counted apart). */
+#define CT_WP_COPY_KINDS ((1u << CT_WP_COPY_ANON) | (1u << CT_WP_COPY_ZERO) | \
+			  (1u << CT_WP_COPY_FILE) | (1u << CT_WP_COPY_KSM))
+
+static inline int ct_wp_is_copy(unsigned kind)
+{
+	return kind < 32 && ((CT_WP_COPY_KINDS >> kind) & 1);
+}
+
+/*
+ * Per-process counters, one index per (event type, kind) that counts: the
+ * layout of the counters array in the frontend's process table (and, for
+ * in-kernel counting, of the BPF map values).
+ */
+enum ct_counter {
+	CT_C_WP = 0,                             /* + enum ct_wp_kind */
+	CT_C_THP = CT_C_WP + CT_WP_KIND_MAX,     /* + enum ct_thp_kind */
+	CT_C_UFFD = CT_C_THP + CT_THP_KIND_MAX,  /* + enum ct_uffd_kind */
+	CT_C_PINNED = CT_C_UFFD + CT_UFFD_KIND_MAX, /* pages, CT_EV_PINNED value */
+	CT_C_MARKER,                             /* markers, CT_EV_MARKER value */
+	CT_C_FORKS,                              /* children created */
+	CT_C_MAX,
+};
+
+/* Per-process log2 histograms (ns). */
+enum ct_hist_id {
+	CT_H_LAT_REUSE,          /* do_wp_page, by outcome */
+	CT_H_LAT_COPY,
+	CT_H_LAT_SHARED_REUSE,
+	CT_H_LAT_UNSHARE,
+	CT_H_LAT_THP,            /* do_huge_pmd_wp_page */
+	CT_H_UFFD_BLOCKED,       /* + enum ct_uffd_kind: time waited in handle_userfault */
+	CT_H_FORK_TO_COPY = CT_H_UFFD_BLOCKED + CT_UFFD_KIND_MAX, /* fork -> each copy */
+	CT_H_MAX,
+};
+
+/* The latency histogram of a write-fault outcome. */
+static inline unsigned ct_wp_lat_hist(unsigned kind)
+{
+	switch (kind) {
+	case CT_WP_REUSE: return CT_H_LAT_REUSE;
+	case CT_WP_SHARED_REUSE: return CT_H_LAT_SHARED_REUSE;
+	case CT_WP_UNSHARE: return CT_H_LAT_UNSHARE;
+	default: return CT_H_LAT_COPY;
+	}
+}
+
 struct ct_event {
 	__u64 ts_ns;               /* bpf_ktime_get_ns() when the outcome was known */
 	__u64 value;               /* latency ns, blocked ns or page count (see type) */

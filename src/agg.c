@@ -1,287 +1,72 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
-#include <errno.h>
+/*
+ * Counting: what an event adds to its process's counters and histograms,
+ * and the per-process numbers derived from them (proc_stat()).  Which
+ * process an event belongs to, forks and exits are agg_proc.c's.
+ */
 #include <stdlib.h>
 #include <string.h>
 #include "agg.h"
 
-int agg_init(struct ct_agg *a, uint32_t page_size)
-{
-	memset(a, 0, sizeof(*a));
-	a->page_size = page_size ? page_size : 4096;
-	a->index_cap = 1024;
-	a->index = malloc(a->index_cap * sizeof(*a->index));
-	if (!a->index)
-		return -ENOMEM;
-	memset(a->index, 0xff, a->index_cap * sizeof(*a->index));
-	a->cache_idx = -1;
-	return 0;
-}
-
-void agg_free(struct ct_agg *a)
-{
-	for (uint32_t i = 0; i < a->nprocs; i++)
-		free(a->procs[i].h);
-	free(a->procs);
-	free(a->index);
-	free(a->forks);
-	for (uint32_t i = 0; i < a->ncgroups; i++)
-		free(a->cgroups[i].path);
-	free(a->cgroups);
-	memset(a, 0, sizeof(*a));
-}
-
-static uint32_t hash_pid(uint32_t pid)
-{
-	return pid * 2654435761u;
-}
-
-static int32_t *slot_for(const struct ct_agg *a, uint32_t pid)
-{
-	uint32_t mask = a->index_cap - 1;
-
-	for (uint32_t i = hash_pid(pid) & mask;; i = (i + 1) & mask) {
-		int32_t *s = &a->index[i];
-
-		if (*s < 0 || a->procs[*s].pid == pid)
-			return s;
-	}
-}
-
-struct ct_proc *agg_find(const struct ct_agg *a, uint32_t pid)
-{
-	int32_t *s = slot_for(a, pid);
-
-	return *s < 0 ? NULL : &a->procs[*s];
-}
-
-static int index_grow(struct ct_agg *a)
-{
-	uint32_t old_cap = a->index_cap;
-	int32_t *old = a->index;
-
-	a->index_cap *= 2;
-	a->index = malloc(a->index_cap * sizeof(*a->index));
-	if (!a->index) {
-		a->index = old;
-		a->index_cap = old_cap;
-		return -ENOMEM;
-	}
-	memset(a->index, 0xff, a->index_cap * sizeof(*a->index));
-	for (uint32_t i = 0; i < old_cap; i++)
-		if (old[i] >= 0)
-			*slot_for(a, a->procs[old[i]].pid) = old[i];
-	free(old);
-	return 0;
-}
-
-/* Remove pid from the live index (backward-shift deletion keeps probes valid). */
-static void index_remove(struct ct_agg *a, uint32_t pid)
-{
-	uint32_t mask = a->index_cap - 1;
-	int32_t *s = slot_for(a, pid);
-	uint32_t i, j;
-
-	if (*s < 0)
-		return;
-	i = (uint32_t)(s - a->index);
-	a->index[i] = -1;
-	a->index_used--;
-	for (j = (i + 1) & mask; a->index[j] >= 0; j = (j + 1) & mask) {
-		uint32_t home = hash_pid(a->procs[a->index[j]].pid) & mask;
-
-		/* Move j back to i if i lies cyclically in [home, j). */
-		if ((j > i && (home <= i || home > j)) || (j < i && home <= i && home > j)) {
-			a->index[i] = a->index[j];
-			a->index[j] = -1;
-			i = j;
-		}
-	}
-}
-
-static struct ct_proc *proc_new(struct ct_agg *a, uint32_t pid, uint32_t ppid,
-				const char *comm, uint64_t ts)
-{
-	struct ct_proc *p;
-
-	if ((a->index_used + 1) * 4 > a->index_cap * 3 && index_grow(a))
-		return NULL;
-	if (a->nprocs == a->cap) {
-		uint32_t cap = a->cap ? a->cap * 2 : 256;
-		struct ct_proc *n = realloc(a->procs, cap * sizeof(*n));
-
-		if (!n)
-			return NULL;
-		a->procs = n;
-		a->cap = cap;
-	}
-	p = &a->procs[a->nprocs];
-	memset(p, 0, sizeof(*p));
-	p->pid = pid;
-	p->ppid = ppid;
-	if (comm)
-		memcpy(p->comm, comm, CT_COMM_LEN);
-	p->comm[CT_COMM_LEN - 1] = 0;
-	p->birth_fork = -1;
-	p->last_fork = -1;
-	p->first_ns = p->last_ns = ts;
-	*slot_for(a, pid) = (int32_t)a->nprocs;
-	a->index_used++;
-	a->nprocs++;
-	return p;
-}
-
-/* The live entry for the event's process, created on first sight. */
-static struct ct_proc *proc_get(struct ct_agg *a, const struct ct_event *e)
-{
-	struct ct_proc *p;
-
-	/* Events come in runs of one process: skip the hash lookup then. */
-	if (a->cache_idx >= 0 && a->procs[a->cache_idx].pid == e->pid)
-		p = &a->procs[a->cache_idx];
-	else
-		p = agg_find(a, e->pid);
-	if (!p) {
-		p = proc_new(a, e->pid, e->ppid, e->comm, e->ts_ns);
-		if (!p)
-			return NULL;
-		p->cgroup_id = e->cgroup_id;
-		a->cache_idx = (int32_t)(p - a->procs);
-		return p;
-	}
-	a->cache_idx = (int32_t)(p - a->procs);
-	if (e->cgroup_id)
-		p->cgroup_id = e->cgroup_id;
-	memcpy(p->comm, e->comm, CT_COMM_LEN); /* follows exec */
-	p->comm[CT_COMM_LEN - 1] = 0;
-	if (e->ppid)
-		p->ppid = e->ppid;
-	if (e->ts_ns > p->last_ns)
-		p->last_ns = e->ts_ns;
-	return p;
-}
-
-static struct ct_proc_hists *proc_hists(struct ct_proc *p)
+struct ct_proc_hists *proc_hists(struct ct_proc *p)
 {
 	if (!p->h)
 		p->h = calloc(1, sizeof(*p->h));
 	return p->h;
 }
 
-static enum ct_lat wp_lat_class(unsigned kind)
+/* The counter an event adds to (its value or one), or -1 for a lifecycle event. */
+static int event_counter(const struct ct_event *e)
 {
-	switch (kind) {
-	case CT_WP_REUSE: return LAT_REUSE;
-	case CT_WP_SHARED_REUSE: return LAT_SHARED_REUSE;
-	case CT_WP_UNSHARE: return LAT_UNSHARE;
-	default: return LAT_COPY;
+	switch (e->type) {
+	case CT_EV_WP: return CT_C_WP + e->kind;
+	case CT_EV_THP: return CT_C_THP + e->kind;
+	case CT_EV_UFFD: return CT_C_UFFD + e->kind;
+	case CT_EV_PINNED: return CT_C_PINNED;
+	case CT_EV_MARKER: return CT_C_MARKER;
+	default: return -1;
 	}
 }
 
-static bool is_copy(unsigned kind)
+/* The histogram an event's value goes to, or -1. */
+static int event_hist(const struct ct_event *e)
 {
-	return kind == CT_WP_COPY_ANON || kind == CT_WP_COPY_ZERO ||
-	       kind == CT_WP_COPY_FILE || kind == CT_WP_COPY_KSM;
+	switch (e->type) {
+	case CT_EV_WP: return e->value ? (int)ct_wp_lat_hist(e->kind) : -1; /* 0: not timed */
+	case CT_EV_THP: return e->value ? CT_H_LAT_THP : -1;
+	case CT_EV_UFFD: return CT_H_UFFD_BLOCKED + e->kind;
+	default: return -1;
+	}
 }
 
-/* Charge a copy to the fork it follows: the child's birth, else the parent's last fork. */
-static void copy_after_fork(struct ct_agg *a, struct ct_proc *p, uint64_t ts)
+static bool event_valid(const struct ct_event *e)
 {
-	struct ct_fork *f = NULL;
-	struct ct_proc_hists *h;
-
-	if (p->last_fork >= 0 && (p->birth_fork < 0 ||
-				  a->forks[p->last_fork].ts_ns >= a->forks[p->birth_fork].ts_ns)) {
-		f = &a->forks[p->last_fork];
-		f->parent_copies++;
-	} else if (p->birth_fork >= 0) {
-		f = &a->forks[p->birth_fork];
-		f->child_copies++;
-	}
-	if (!f)
-		return;
-	if (!f->first_copy_ns || ts < f->first_copy_ns)
-		f->first_copy_ns = ts;
-	if (ts > f->last_copy_ns)
-		f->last_copy_ns = ts;
-	if (ts >= f->ts_ns && (h = proc_hists(p)))
-		hist_add(&h->fork_to_copy, ts - f->ts_ns);
-}
-
-static void proc_exited(struct ct_agg *a, struct ct_proc *p, uint64_t ts)
-{
-	uint32_t pid = p->pid;
-
-	p->exited = true;
-	if (ts > p->last_ns)
-		p->last_ns = ts;
-	index_remove(a, pid); /* pid may be reused from now on */
-	a->cache_idx = -1;
-	a->nexited++;
-	if (a->max_exited && a->nexited > a->max_exited)
-		agg_evict(a);
-}
-
-static int add_fork(struct ct_agg *a, const struct ct_event *e)
-{
-	struct ct_proc *parent, *child, *old;
-	struct ct_fork *f;
-	uint32_t fi;
-
-	/* A child pid seen before belonged to an earlier process whose exit was lost. */
-	if ((e->kind & CT_FORK_CHILD_TRACED) && (old = agg_find(a, e->aux)))
-		proc_exited(a, old, e->ts_ns); /* may evict: before fi is taken */
-	if (a->nforks == a->fork_cap) {
-		uint32_t cap = a->fork_cap ? a->fork_cap * 2 : 256;
-		struct ct_fork *n = realloc(a->forks, cap * sizeof(*n));
-
-		if (!n)
-			return -1;
-		a->forks = n;
-		a->fork_cap = cap;
-	}
-	fi = a->nforks++;
-	f = &a->forks[fi];
-	memset(f, 0, sizeof(*f));
-	f->parent = e->pid;
-	f->child = e->aux;
-	f->ts_ns = e->ts_ns;
-	f->pinned_cow = e->value;
-	if (e->kind & CT_FORK_PARENT_TRACED) {
-		parent = proc_get(a, e);
-		if (!parent)
-			return -1;
-		parent->forks++;
-		parent->last_fork = (int32_t)fi;
-	}
-	if (e->kind & CT_FORK_CHILD_TRACED) {
-		child = proc_new(a, e->aux, e->pid, e->comm, e->ts_ns);
-		if (!child)
-			return -1;
-		child->birth_fork = (int32_t)fi;
-		child->cgroup_id = e->cgroup_id; /* the parent's, inherited */
-	}
-	return 0;
-}
-
-int agg_add(struct ct_agg *a, const struct ct_event *e)
-{
-	struct ct_proc *p;
-	struct ct_proc_hists *h;
-
 	if (e->type == 0 || e->type >= CT_EV_TYPE_MAX ||
 	    (e->type == CT_EV_WP && e->kind >= CT_WP_KIND_MAX) ||
 	    (e->type == CT_EV_THP && e->kind >= CT_THP_KIND_MAX) ||
 	    (e->type == CT_EV_UFFD && e->kind >= CT_UFFD_KIND_MAX))
-		goto bad;
+		return false;
 	/*
 	 * pid 0 marks the folds of evicted processes: no process may claim it.
 	 * A process never forks itself (new threads are not fork events): such
 	 * a record would give one pid two live entries.
 	 */
-	if (e->type == CT_EV_FORK ? ((e->kind & CT_FORK_PARENT_TRACED) && !e->pid) ||
-				    ((e->kind & CT_FORK_CHILD_TRACED) && !e->aux) || e->pid == e->aux
-				  : !e->pid)
-		goto bad;
+	if (e->type == CT_EV_FORK)
+		return !((e->kind & CT_FORK_PARENT_TRACED) && !e->pid) &&
+		       !((e->kind & CT_FORK_CHILD_TRACED) && !e->aux) && e->pid != e->aux;
+	return e->pid != 0;
+}
+
+int agg_add(struct ct_agg *a, const struct ct_event *e)
+{
+	struct ct_proc_hists *h;
+	struct ct_proc *p;
+	int c, hi;
+
+	if (!event_valid(e)) {
+		a->bad_events++;
+		return -1;
+	}
 	a->events++;
 	if (!a->first_ns || e->ts_ns < a->first_ns)
 		a->first_ns = e->ts_ns;
@@ -290,262 +75,68 @@ int agg_add(struct ct_agg *a, const struct ct_event *e)
 
 	switch (e->type) {
 	case CT_EV_FORK:
-		return add_fork(a, e);
+		return agg_fork(a, e);
 	case CT_EV_EXIT:
-		p = agg_find(a, e->pid);
-		if (p)
-			proc_exited(a, p, e->ts_ns);
+		agg_exit(a, e);
 		return 0;
-	default:
-		break;
 	}
-
-	p = proc_get(a, e);
+	p = agg_proc_of(a, e);
 	if (!p)
 		return -1;
-	switch (e->type) {
-	case CT_EV_WP:
-		p->wp[e->kind]++;
-		if (e->value && (h = proc_hists(p)))
-			hist_add(&h->wp_lat[wp_lat_class(e->kind)], e->value);
-		if (is_copy(e->kind))
-			copy_after_fork(a, p, e->ts_ns);
-		break;
-	case CT_EV_THP:
-		p->thp[e->kind]++;
-		if (e->value && (h = proc_hists(p)))
-			hist_add(&h->wp_lat[LAT_THP], e->value);
-		break;
-	case CT_EV_UFFD:
-		p->uffd[e->kind]++;
-		if ((h = proc_hists(p)))
-			hist_add(&h->uffd_blocked[e->kind], e->value);
-		break;
-	case CT_EV_PINNED:
-		p->pinned_cow += e->value;
-		break;
-	case CT_EV_MARKER:
-		p->marker_install += e->value;
-		break;
-	}
+	c = event_counter(e);
+	if (c >= 0)
+		p->c[c] += (e->type == CT_EV_PINNED || e->type == CT_EV_MARKER) ? e->value : 1;
+	hi = event_hist(e);
+	if (hi >= 0 && (h = proc_hists(p)))
+		hist_add(&h->h[hi], e->value);
+	if (e->type == CT_EV_WP && ct_wp_is_copy(e->kind))
+		agg_charge_copy(a, p, e->ts_ns);
 	return 0;
-bad:
-	a->bad_events++;
-	return -1;
 }
 
 uint64_t proc_copies(const struct ct_proc *p)
 {
-	return p->wp[CT_WP_COPY_ANON] + p->wp[CT_WP_COPY_ZERO] +
-	       p->wp[CT_WP_COPY_FILE] + p->wp[CT_WP_COPY_KSM];
+	uint64_t n = 0;
+
+	for (unsigned k = 0; k < CT_WP_KIND_MAX; k++)
+		if (ct_wp_is_copy(k))
+			n += p->c[CT_C_WP + k];
+	return n;
 }
 
 uint64_t proc_copied_bytes(const struct ct_proc *p, uint32_t page_size)
 {
-	return (proc_copies(p) + p->wp[CT_WP_UNSHARE] + p->pinned_cow) * (uint64_t)page_size;
+	return (proc_copies(p) + p->c[CT_C_WP + CT_WP_UNSHARE] + p->c[CT_C_PINNED]) *
+	       (uint64_t)page_size;
 }
 
-static const struct ct_agg *sort_agg;
-
-static int cmp_proc(const void *x, const void *y)
+uint64_t proc_stat(const struct ct_proc *p, enum ct_stat s, uint32_t page_size)
 {
-	const struct ct_proc *p = &sort_agg->procs[*(const uint32_t *)x];
-	const struct ct_proc *q = &sort_agg->procs[*(const uint32_t *)y];
-	uint64_t cp = proc_copies(p) + p->pinned_cow, cq = proc_copies(q) + q->pinned_cow;
-
-	if (cp != cq)
-		return cp > cq ? -1 : 1;
-	if (p->wp[CT_WP_REUSE] != q->wp[CT_WP_REUSE])
-		return p->wp[CT_WP_REUSE] > q->wp[CT_WP_REUSE] ? -1 : 1;
-	if (p->pid != q->pid)
-		return p->pid < q->pid ? -1 : 1;
-	return p->first_ns < q->first_ns ? -1 : p->first_ns > q->first_ns;
-}
-
-uint32_t *agg_sorted(const struct ct_agg *a)
-{
-	uint32_t *idx = malloc((a->nprocs ? a->nprocs : 1) * sizeof(*idx));
-
-	if (!idx)
-		return NULL;
-	for (uint32_t i = 0; i < a->nprocs; i++)
-		idx[i] = i;
-	sort_agg = a;
-	qsort(idx, a->nprocs, sizeof(*idx), cmp_proc);
-	return idx;
-}
-
-/* ---- eviction ---- */
-
-static void proc_fold(struct ct_proc *dst, const struct ct_proc *p)
-{
-	for (int k = 0; k < CT_WP_KIND_MAX; k++)
-		dst->wp[k] += p->wp[k];
-	for (int k = 0; k < CT_THP_KIND_MAX; k++)
-		dst->thp[k] += p->thp[k];
-	for (int k = 0; k < CT_UFFD_KIND_MAX; k++)
-		dst->uffd[k] += p->uffd[k];
-	dst->pinned_cow += p->pinned_cow;
-	dst->marker_install += p->marker_install;
-	dst->forks += p->forks;
-	dst->folded += p->folded ? p->folded : 1;
-	if (!dst->first_ns || p->first_ns < dst->first_ns)
-		dst->first_ns = p->first_ns;
-	if (p->last_ns > dst->last_ns)
-		dst->last_ns = p->last_ns;
-	if (p->h && !dst->h)
-		dst->h = calloc(1, sizeof(*dst->h)); /* on failure the histograms are lost, counters not */
-	if (p->h && dst->h) {
-		for (int k = 0; k < LAT_MAX; k++)
-			hist_merge(&dst->h->wp_lat[k], &p->h->wp_lat[k]);
-		for (int k = 0; k < CT_UFFD_KIND_MAX; k++)
-			hist_merge(&dst->h->uffd_blocked[k], &p->h->uffd_blocked[k]);
-		hist_merge(&dst->h->fork_to_copy, &p->h->fork_to_copy);
-	}
-}
-
-/* Folds beyond this many (comm, cgroup) pairs go to one "[other]" entry. */
-#define MAX_FOLDS 1024
-static const char fold_other[CT_COMM_LEN] = "[other]";
-
-/* The fold for p: among the compacted procs[0..n) or the not yet visited procs(i..). */
-static int32_t fold_find(const struct ct_agg *a, uint32_t n, uint32_t i, const char *comm, uint64_t cg)
-{
-	for (uint32_t j = 0; j < a->nprocs; j++) {
-		const struct ct_proc *q;
-
-		if (j == n)
-			j = i + 1; /* skip the hole [n, i] */
-		if (j >= a->nprocs)
-			break;
-		q = &a->procs[j];
-		if (!q->pid && q->cgroup_id == cg && !strncmp(q->comm, comm, CT_COMM_LEN))
-			return (int32_t)j;
-	}
-	return -1;
-}
-
-/* Drop fork records no kept process refers to, summing them into forks_folded. */
-static void forks_compact(struct ct_agg *a)
-{
-	int32_t *map = malloc((a->nforks ? a->nforks : 1) * sizeof(*map));
-	uint32_t n = 0;
-
-	if (!map)
-		return;
-	for (uint32_t i = 0; i < a->nforks; i++)
-		map[i] = -1;
-	for (uint32_t i = 0; i < a->nprocs; i++) {
-		if (a->procs[i].birth_fork >= 0)
-			map[a->procs[i].birth_fork] = 0;
-		if (a->procs[i].last_fork >= 0)
-			map[a->procs[i].last_fork] = 0;
-	}
-	for (uint32_t i = 0; i < a->nforks; i++) {
-		struct ct_fork *f = &a->forks[i];
-
-		if (map[i] < 0) {
-			a->forks_folded.child++;
-			a->forks_folded.pinned_cow += f->pinned_cow;
-			a->forks_folded.parent_copies += f->parent_copies;
-			a->forks_folded.child_copies += f->child_copies;
-			continue;
-		}
-		map[i] = (int32_t)n;
-		a->forks[n++] = *f;
-	}
-	for (uint32_t i = 0; i < a->nprocs; i++) {
-		struct ct_proc *p = &a->procs[i];
-
-		if (p->birth_fork >= 0)
-			p->birth_fork = map[p->birth_fork];
-		if (p->last_fork >= 0)
-			p->last_fork = map[p->last_fork];
-	}
-	a->nforks = n;
-	free(map);
-}
-
-void agg_evict(struct ct_agg *a)
-{
-	uint32_t target = a->max_exited / 2, n = 0, nfolds = 0;
-
-	for (uint32_t i = 0; i < a->nprocs; i++)
-		nfolds += !a->procs[i].pid;
-	/*
-	 * One pass in order of first sight (oldest first): kept entries move
-	 * down to procs[0..n), evicted ones are summed into their fold.  A new
-	 * fold takes the place of the first process it takes, so the order of
-	 * everything kept is unchanged.
-	 */
-	for (uint32_t i = 0; i < a->nprocs; i++) {
-		struct ct_proc p = a->procs[i];
-		const char *comm = nfolds < MAX_FOLDS ? p.comm : fold_other;
-		uint64_t cg = nfolds < MAX_FOLDS ? p.cgroup_id : 0;
-		int32_t fi;
-
-		if (!p.pid || !p.exited || a->nexited <= target || (a->keep && a->keep(a->keep_ctx, &p))) {
-			a->procs[n++] = p;
-			continue;
-		}
-		fi = fold_find(a, n, i, comm, cg);
-		if (fi < 0) {
-			struct ct_proc *d = &a->procs[n++];
-
-			memset(d, 0, sizeof(*d));
-			memcpy(d->comm, comm, CT_COMM_LEN);
-			d->cgroup_id = cg;
-			d->exited = true;
-			d->birth_fork = d->last_fork = -1;
-			fi = (int32_t)(d - a->procs);
-			nfolds++;
-		}
-		proc_fold(&a->procs[fi], &p);
-		free(p.h);
-		a->nexited--;
-		a->evicted++;
-	}
-	a->nprocs = n;
-	/* Rebuild the live index: positions moved. */
-	memset(a->index, 0xff, a->index_cap * sizeof(*a->index));
-	a->index_used = 0;
-	for (uint32_t i = 0; i < n; i++)
-		if (a->procs[i].pid && !a->procs[i].exited) {
-			*slot_for(a, a->procs[i].pid) = (int32_t)i;
-			a->index_used++;
-		}
-	a->cache_idx = -1;
-	if (a->nforks > (a->max_exited > 1024 ? a->max_exited : 1024))
-		forks_compact(a);
-}
-
-int agg_set_cgroup_name(struct ct_agg *a, uint64_t id, const char *path)
-{
-	char *dup;
-
-	if (agg_cgroup_name(a, id))
+	if (s >= ST_MAX)
 		return 0;
-	if (a->ncgroups == a->cgroup_cap) {
-		uint32_t cap = a->cgroup_cap ? a->cgroup_cap * 2 : 64;
-		struct ct_cgroup_name *n = realloc(a->cgroups, cap * sizeof(*n));
-
-		if (!n)
-			return -ENOMEM;
-		a->cgroups = n;
-		a->cgroup_cap = cap;
+	switch (ct_stats[s].type) {
+	case STAT_COUNTER: return p->c[ct_stats[s].counter];
+	case STAT_COPIES: return proc_copies(p);
+	case STAT_BYTES: return proc_copied_bytes(p, page_size);
+	default: return 0;
 	}
-	dup = strdup(path);
-	if (!dup)
-		return -ENOMEM;
-	a->cgroups[a->ncgroups].id = id;
-	a->cgroups[a->ncgroups++].path = dup;
-	return 0;
 }
 
-const char *agg_cgroup_name(const struct ct_agg *a, uint64_t id)
+void proc_hists_merge(struct ct_proc_hists *dst, const struct ct_proc_hists *src)
 {
-	for (uint32_t i = 0; i < a->ncgroups; i++)
-		if (a->cgroups[i].id == id)
-			return a->cgroups[i].path;
-	return NULL;
+	for (int i = 0; i < CT_H_MAX; i++)
+		hist_merge(&dst->h[i], &src->h[i]);
+}
+
+void proc_add(struct ct_proc *dst, const struct ct_proc *src)
+{
+	for (int c = 0; c < CT_C_MAX; c++)
+		dst->c[c] += src->c[c];
+	if (!dst->first_ns || src->first_ns < dst->first_ns)
+		dst->first_ns = src->first_ns;
+	if (src->last_ns > dst->last_ns)
+		dst->last_ns = src->last_ns;
+	/* on failure the histograms are lost, the counters not */
+	if (src->h && proc_hists(dst))
+		proc_hists_merge(dst->h, src->h);
 }

@@ -1,7 +1,13 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
- * Aggregation core: turns the event stream into per-process and per-fork
- * statistics.  Pure userspace: no libbpf, no printing; tests drive it.
+ * The aggregation core: per-process and per-fork statistics.  Pure
+ * userspace: no libbpf, no printing; the tests drive it.  Two parts:
+ *
+ * - the process table and its lifecycle (agg_proc.c): processes by pid,
+ *   exits and pid reuse, fork records and which fork a copy is charged to,
+ *   eviction of exited processes into per-command folds, cgroup names;
+ * - counting (agg.c): what an event adds to a process's counters and
+ *   histograms, and the numbers derived from them (proc_stat()).
  */
 #ifndef COWTRACE_AGG_H
 #define COWTRACE_AGG_H
@@ -9,13 +15,10 @@
 #include <stdint.h>
 #include "cowtrace.h"
 #include "hist.h"
-
-enum ct_lat { LAT_REUSE, LAT_COPY, LAT_SHARED_REUSE, LAT_UNSHARE, LAT_THP, LAT_MAX };
+#include "stats.h"
 
 struct ct_proc_hists {
-	struct ct_hist wp_lat[LAT_MAX];          /* ns, by outcome */
-	struct ct_hist uffd_blocked[CT_UFFD_KIND_MAX]; /* ns */
-	struct ct_hist fork_to_copy;             /* ns from the fork to each copy */
+	struct ct_hist h[CT_H_MAX];  /* enum ct_hist_id, ns */
 };
 
 struct ct_proc {
@@ -25,12 +28,7 @@ struct ct_proc {
 	uint32_t folded;         /* processes summed into this entry (pid 0) */
 	uint64_t cgroup_id;      /* cgroup v2 id of its last event */
 	uint64_t first_ns, last_ns;
-	uint64_t wp[CT_WP_KIND_MAX];
-	uint64_t thp[CT_THP_KIND_MAX];
-	uint64_t uffd[CT_UFFD_KIND_MAX];
-	uint64_t pinned_cow;
-	uint64_t marker_install;
-	uint64_t forks;          /* children created */
+	uint64_t c[CT_C_MAX];    /* enum ct_counter */
 	int32_t birth_fork;      /* index into forks[] of the fork that made it, -1 */
 	int32_t last_fork;       /* its most recent fork as a parent, -1 */
 	struct ct_proc_hists *h; /* allocated at the first timed sample */
@@ -80,12 +78,33 @@ struct ct_agg {
 	uint32_t ncgroups, cgroup_cap;
 };
 
-int agg_init(struct ct_agg *a, uint32_t page_size);
-void agg_free(struct ct_agg *a);
+/* ---- counting (agg.c) ---- */
+
 /* Consume one event.  Returns 0, or -1 if the event was malformed (counted). */
 int agg_add(struct ct_agg *a, const struct ct_event *e);
+/* Value of a per-process statistic (counters and derived numbers, not histograms). */
+uint64_t proc_stat(const struct ct_proc *p, enum ct_stat s, uint32_t page_size);
+uint64_t proc_copies(const struct ct_proc *p);   /* all copy kinds, not unshare */
+uint64_t proc_copied_bytes(const struct ct_proc *p, uint32_t page_size);
+/* Add src's counters and histograms to dst (folds, label groups). */
+void proc_add(struct ct_proc *dst, const struct ct_proc *src);
+void proc_hists_merge(struct ct_proc_hists *dst, const struct ct_proc_hists *src);
+/* p's histograms, allocated on first use; NULL if out of memory. */
+struct ct_proc_hists *proc_hists(struct ct_proc *p);
+
+/* ---- the process table and its lifecycle (agg_proc.c) ---- */
+
+int agg_init(struct ct_agg *a, uint32_t page_size);
+void agg_free(struct ct_agg *a);
 /* The live entry for pid, or NULL. */
 struct ct_proc *agg_find(const struct ct_agg *a, uint32_t pid);
+/* The live entry for the event's process, created on first sight; NULL: out of memory. */
+struct ct_proc *agg_proc_of(struct ct_agg *a, const struct ct_event *e);
+/* A process created by a fork, or one whose last thread exited. */
+int agg_fork(struct ct_agg *a, const struct ct_event *e);
+void agg_exit(struct ct_agg *a, const struct ct_event *e);
+/* Charge a copy by p at ts to the fork it follows (fork records, fork_to_copy). */
+void agg_charge_copy(struct ct_agg *a, struct ct_proc *p, uint64_t ts);
 
 /* Fold exited processes now, down to max_exited / 2 (0: all that may go). */
 void agg_evict(struct ct_agg *a);
@@ -93,10 +112,6 @@ void agg_evict(struct ct_agg *a);
 /* cgroup id -> path, for labels and JSON.  0 or -ENOMEM; NULL if unknown. */
 int agg_set_cgroup_name(struct ct_agg *a, uint64_t id, const char *path);
 const char *agg_cgroup_name(const struct ct_agg *a, uint64_t id);
-
-/* Derived per-process numbers. */
-uint64_t proc_copies(const struct ct_proc *p);   /* all copy kinds, not unshare */
-uint64_t proc_copied_bytes(const struct ct_proc *p, uint32_t page_size);
 
 /* Indices of procs sorted by copies (desc), then pid; caller frees. */
 uint32_t *agg_sorted(const struct ct_agg *a);

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
-/* Report writers: they read an aggregation and a plan, never libbpf. */
+/* Report writers: they read an aggregation and a plan, never libbpf (stats.h says what to write). */
 #ifndef COWTRACE_OUTPUT_H
 #define COWTRACE_OUTPUT_H
 #include <stdbool.h>
@@ -24,8 +24,5 @@ void output_text(FILE *f, const struct ct_report *r);
 void output_json(FILE *f, const struct ct_report *r);
 /* --events: one NDJSON line per raw event. */
 void output_json_event(FILE *f, const struct ct_event *e);
-
-/* Value of a per-process statistic (counters only). */
-uint64_t proc_stat(const struct ct_proc *p, enum ct_stat s, uint32_t page_size);
 
 #endif

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* NDJSON: the report object, and --events lines (one per raw event). */
 #include <stdlib.h>
 #include <string.h>
 #include "output.h"
@@ -26,13 +27,6 @@ static void json_after(FILE *f, const char *key, uint64_t fork_ns, uint64_t copy
 	else
 		fprintf(f, ",\"%s\":%.6f", key, (copy_ns - fork_ns) / 1e9);
 }
-
-/* Statistics written per process, in this order. */
-static const enum ct_stat proc_fields[] = {
-	ST_REUSE, ST_COPY, ST_COPY_ANON, ST_COPY_ZERO, ST_COPY_FILE, ST_COPY_KSM,
-	ST_UNSHARE, ST_SHARED_REUSE, ST_THP_REUSE, ST_THP_SPLIT, ST_PINNED_COW,
-	ST_UFFD_MISSING, ST_UFFD_WP, ST_UFFD_MINOR, ST_MARKER_INSTALL, ST_COPIED_BYTES,
-};
 
 void output_json(FILE *f, const struct ct_report *r)
 {
@@ -75,10 +69,11 @@ void output_json(FILE *f, const struct ct_report *r)
 			json_str(f, cg);
 		}
 		fprintf(f, ",\"exited\":%s,\"forks\":%llu", p->exited ? "true" : "false",
-			(unsigned long long)p->forks);
-		for (unsigned k = 0; k < sizeof(proc_fields) / sizeof(proc_fields[0]); k++) {
-			enum ct_stat s = proc_fields[k];
-
+			(unsigned long long)p->c[CT_C_FORKS]);
+		/* every statistic that is not a histogram, in ct_stats order */
+		for (int s = 0; s < ST_MAX; s++) {
+			if (ct_stats[s].type == STAT_HIST)
+				continue;
 			if (plan_available(r->plan, s))
 				fprintf(f, ",\"%s\":%llu", ct_stat_name(s),
 					(unsigned long long)proc_stat(p, s, a->page_size));
@@ -121,13 +116,9 @@ void output_json_event(FILE *f, const struct ct_event *e)
 		[CT_EV_PINNED] = "pinned_cow", [CT_EV_FORK] = "fork", [CT_EV_EXIT] = "exit",
 		[CT_EV_MARKER] = "marker_install",
 	};
-	static const char *const wp[CT_WP_KIND_MAX] = {
-		"reuse", "copy_anon", "copy_zero", "copy_file", "copy_ksm", "unshare", "shared_reuse",
-	};
-	static const char *const thp[CT_THP_KIND_MAX] = { "reuse", "split" };
-	static const char *const uffd[CT_UFFD_KIND_MAX] = { "missing", "wp", "minor" };
 	char comm[CT_COMM_LEN + 1];
 	const char *kind = NULL;
+	int st;
 
 	if (!e->type || e->type >= CT_EV_TYPE_MAX)
 		return;
@@ -137,17 +128,22 @@ void output_json_event(FILE *f, const struct ct_event *e)
 		type[e->type], (unsigned long long)e->ts_ns, e->pid, e->tid, e->ppid);
 	json_str(f, comm);
 	fprintf(f, ",\"cgroup_id\":%llu", (unsigned long long)e->cgroup_id);
+	/* the kind of a counting event is its counter's statistic's event_kind */
 	switch (e->type) {
 	case CT_EV_WP:
-		kind = e->kind < CT_WP_KIND_MAX ? wp[e->kind] : NULL;
+		st = e->kind < CT_WP_KIND_MAX ? ct_stat_of_counter(CT_C_WP + e->kind) : -1;
 		break;
 	case CT_EV_THP:
-		kind = e->kind < CT_THP_KIND_MAX ? thp[e->kind] : NULL;
+		st = e->kind < CT_THP_KIND_MAX ? ct_stat_of_counter(CT_C_THP + e->kind) : -1;
 		break;
 	case CT_EV_UFFD:
-		kind = e->kind < CT_UFFD_KIND_MAX ? uffd[e->kind] : NULL;
+		st = e->kind < CT_UFFD_KIND_MAX ? ct_stat_of_counter(CT_C_UFFD + e->kind) : -1;
 		break;
+	default:
+		st = -1;
 	}
+	if (st >= 0)
+		kind = ct_stats[st].event_kind;
 	if (kind)
 		fprintf(f, ",\"kind\":\"%s\"", kind);
 	switch (e->type) {

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* The Prometheus textfile: series per label value, bounded; written atomically. */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -69,9 +70,7 @@ struct group {
 	char label[PROM_LABEL_MAX];
 	uint64_t v[ST_MAX];
 	uint64_t activity;
-	struct ct_hist lat[LAT_MAX];
-	struct ct_hist uffd[CT_UFFD_KIND_MAX];
-	bool any_hist;
+	struct ct_proc_hists h;
 };
 
 static int find_group(struct group *g, unsigned n, const char *label)
@@ -86,15 +85,11 @@ static void add_proc(struct group *g, const struct ct_proc *p, uint32_t page_siz
 {
 	for (int s = 0; s < ST_COPIED_BYTES + 1; s++)
 		g->v[s] += proc_stat(p, s, page_size);
-	g->activity += proc_copies(p) + p->wp[CT_WP_REUSE] + p->pinned_cow +
-		       p->uffd[0] + p->uffd[1] + p->uffd[2];
-	if (p->h) {
-		for (int i = 0; i < LAT_MAX; i++)
-			hist_merge(&g->lat[i], &p->h->wp_lat[i]);
-		for (int i = 0; i < CT_UFFD_KIND_MAX; i++)
-			hist_merge(&g->uffd[i], &p->h->uffd_blocked[i]);
-		g->any_hist = true;
-	}
+	g->activity += proc_copies(p) + p->c[CT_C_WP + CT_WP_REUSE] + p->c[CT_C_PINNED];
+	for (int k = 0; k < CT_UFFD_KIND_MAX; k++)
+		g->activity += p->c[CT_C_UFFD + k];
+	if (p->h)
+		proc_hists_merge(&g->h, p->h);
 }
 
 static int cmp_activity(const void *a, const void *b)
@@ -123,30 +118,6 @@ static void header(FILE *f, const char *name, const char *type, const char *help
 {
 	fprintf(f, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
 }
-
-struct counter {
-	const char *name, *help, *extra_label, *extra_value;
-	enum ct_stat stat;
-};
-
-static const struct counter counters[] = {
-	{ "cowtrace_write_faults_total", "Write faults on present ptes handled by do_wp_page, by outcome.", "outcome", "reuse", ST_REUSE },
-	{ NULL, NULL, "outcome", "copy", ST_COPY },
-	{ NULL, NULL, "outcome", "unshare", ST_UNSHARE },
-	{ NULL, NULL, "outcome", "shared_reuse", ST_SHARED_REUSE },
-	{ "cowtrace_cow_copies_total", "Pages copied by write faults, by kind of the old page.", "kind", "anon", ST_COPY_ANON },
-	{ NULL, NULL, "kind", "zero", ST_COPY_ZERO },
-	{ NULL, NULL, "kind", "file", ST_COPY_FILE },
-	{ NULL, NULL, "kind", "ksm", ST_COPY_KSM },
-	{ "cowtrace_thp_write_faults_total", "Write faults on huge pmds, by outcome.", "outcome", "reuse", ST_THP_REUSE },
-	{ NULL, NULL, "outcome", "split", ST_THP_SPLIT },
-	{ "cowtrace_pinned_cow_pages_total", "Pages fork copied at once because they may be pinned.", NULL, NULL, ST_PINNED_COW },
-	{ "cowtrace_userfaultfd_faults_total", "Faults handed to userfaultfd, by kind.", "kind", "missing", ST_UFFD_MISSING },
-	{ NULL, NULL, "kind", "wp", ST_UFFD_WP },
-	{ NULL, NULL, "kind", "minor", ST_UFFD_MINOR },
-	{ "cowtrace_uffd_wp_markers_installed_total", "uffd-wp PTE markers installed when protected file/shmem ptes were zapped.", NULL, NULL, ST_MARKER_INSTALL },
-	{ "cowtrace_copied_bytes_total", "Bytes copied by COW, unshare and pinned-COW copies.", NULL, NULL, ST_COPIED_BYTES },
-};
 
 static const char *label_name(const struct prom_state *st)
 {
@@ -226,58 +197,53 @@ void output_prom(FILE *f, const struct ct_report *r, struct prom_state *st)
 
 		for (int s = 0; s < ST_MAX; s++)
 			dst->v[s] += g[i].v[s];
-		for (int k = 0; k < LAT_MAX; k++)
-			hist_merge(&dst->lat[k], &g[i].lat[k]);
-		for (int k = 0; k < CT_UFFD_KIND_MAX; k++)
-			hist_merge(&dst->uffd[k], &g[i].uffd[k]);
+		proc_hists_merge(&dst->h, &g[i].h);
 	}
 	nout++; /* "other" is always written: it makes the totals complete */
 
-	/* 4. write.  Unavailable statistics have no series at all (not zeros). */
-	for (unsigned c = 0; c < sizeof(counters) / sizeof(counters[0]); c++) {
-		const struct counter *k = &counters[c];
-		const char *name = k->name;
+	/*
+	 * 4. write.  Unavailable statistics have no series at all (not zeros).
+	 * Counters family by family (ct_prom_families), members in ct_stats
+	 * order; HELP/TYPE once per family, if any member is available.
+	 */
+	for (int fam = 1; fam < PF_MAX; fam++) {
+		const struct ct_prom_family_desc *pf = &ct_prom_families[fam];
+		bool any = false;
 
-		for (int back = (int)c; !name; back--)
-			name = counters[back - 1].name;
-		if (k->name) {
-			/* HELP/TYPE once per family, if any member is available */
-			bool any = false;
-
-			for (unsigned m = c; m < sizeof(counters) / sizeof(counters[0]) &&
-					     (m == c || !counters[m].name); m++)
-				any |= plan_available(r->plan, counters[m].stat);
-			if (any)
-				header(f, name, "counter", k->help);
-		}
-		if (!plan_available(r->plan, k->stat))
+		for (int s = 0; s < ST_MAX; s++)
+			any |= ct_stats[s].family == (enum ct_prom_family)fam && plan_available(r->plan, s);
+		if (!any)
 			continue;
-		for (unsigned o = 0; o < nout; o++) {
-			fprintf(f, "%s{%s=\"", name, label_name(st));
-			put_label(f, out[o].label);
-			fputc('"', f);
-			if (k->extra_label)
-				fprintf(f, ",%s=\"%s\"", k->extra_label, k->extra_value);
-			fprintf(f, "} %llu\n", (unsigned long long)out[o].v[k->stat]);
+		header(f, pf->name, "counter", pf->help);
+		for (int s = 0; s < ST_MAX; s++) {
+			if (ct_stats[s].family != (enum ct_prom_family)fam || !plan_available(r->plan, s))
+				continue;
+			for (unsigned o = 0; o < nout; o++) {
+				fprintf(f, "%s{%s=\"", pf->name, label_name(st));
+				put_label(f, out[o].label);
+				fputc('"', f);
+				if (pf->label)
+					fprintf(f, ",%s=\"%s\"", pf->label, ct_stats[s].family_value);
+				fprintf(f, "} %llu\n", (unsigned long long)out[o].v[s]);
+			}
 		}
 	}
-	if (plan_available(r->plan, ST_WP_LATENCY)) {
-		static const char *const lat[LAT_MAX] = { "reuse", "copy", "shared_reuse", "unshare", "thp" };
-		const char *n = "cowtrace_write_fault_latency_seconds";
+	/* Histogram families (ct_hist_families), series per label value and member. */
+	for (int fam = 1; fam < HF_MAX; fam++) {
+		const struct ct_hist_family_desc *hf = &ct_hist_families[fam];
+		enum ct_stat stat = ST_MAX;
 
-		header(f, n, "histogram", "Time spent in do_wp_page (do_huge_pmd_wp_page for thp), by outcome.");
+		for (int i = 0; i < CT_H_MAX; i++)
+			if (ct_hists[i].family == (enum ct_hist_family)fam)
+				stat = ct_hists[i].stat;
+		if (stat == ST_MAX || !plan_available(r->plan, stat))
+			continue;
+		header(f, hf->name, "histogram", hf->help);
 		for (unsigned o = 0; o < nout; o++)
-			for (int k = 0; k < LAT_MAX; k++)
-				hist_series(f, n, st, out[o].label, "outcome", lat[k], &out[o].lat[k]);
-	}
-	if (plan_available(r->plan, ST_UFFD_BLOCKED)) {
-		static const char *const kinds[CT_UFFD_KIND_MAX] = { "missing", "wp", "minor" };
-		const char *n = "cowtrace_userfaultfd_blocked_seconds";
-
-		header(f, n, "histogram", "Time a fault waited in handle_userfault, by kind.");
-		for (unsigned o = 0; o < nout; o++)
-			for (int k = 0; k < CT_UFFD_KIND_MAX; k++)
-				hist_series(f, n, st, out[o].label, "kind", kinds[k], &out[o].uffd[k]);
+			for (int i = 0; i < CT_H_MAX; i++)
+				if (ct_hists[i].family == (enum ct_hist_family)fam)
+					hist_series(f, hf->name, st, out[o].label, hf->label,
+						    ct_hists[i].family_value, &out[o].h.h[i]);
 	}
 	header(f, "cowtrace_lost_events_total", "counter", "Events lost because the BPF ring buffer was full.");
 	fprintf(f, "cowtrace_lost_events_total %llu\n", (unsigned long long)r->lost_events);

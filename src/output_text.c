@@ -1,29 +1,7 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* The text report: the probe plan, the per-process table, forks, histograms (bcc style). */
 #include <stdlib.h>
 #include "output.h"
-
-uint64_t proc_stat(const struct ct_proc *p, enum ct_stat s, uint32_t page_size)
-{
-	switch (s) {
-	case ST_REUSE: return p->wp[CT_WP_REUSE];
-	case ST_COPY: return proc_copies(p);
-	case ST_COPY_ANON: return p->wp[CT_WP_COPY_ANON];
-	case ST_COPY_ZERO: return p->wp[CT_WP_COPY_ZERO];
-	case ST_COPY_FILE: return p->wp[CT_WP_COPY_FILE];
-	case ST_COPY_KSM: return p->wp[CT_WP_COPY_KSM];
-	case ST_UNSHARE: return p->wp[CT_WP_UNSHARE];
-	case ST_SHARED_REUSE: return p->wp[CT_WP_SHARED_REUSE];
-	case ST_THP_REUSE: return p->thp[CT_THP_REUSE];
-	case ST_THP_SPLIT: return p->thp[CT_THP_SPLIT];
-	case ST_PINNED_COW: return p->pinned_cow;
-	case ST_UFFD_MISSING: return p->uffd[CT_UFFD_MISSING];
-	case ST_UFFD_WP: return p->uffd[CT_UFFD_WP];
-	case ST_UFFD_MINOR: return p->uffd[CT_UFFD_MINOR];
-	case ST_MARKER_INSTALL: return p->marker_install;
-	case ST_COPIED_BYTES: return proc_copied_bytes(p, page_size);
-	default: return 0;
-	}
-}
 
 void output_plan_text(FILE *f, const struct ct_plan *plan)
 {
@@ -35,21 +13,6 @@ void output_plan_text(FILE *f, const struct ct_plan *plan)
 			ct_mode_name(p->mode), ct_quality_name(p->quality), p->reason);
 	}
 }
-
-/* The per-process table: header label and statistic of each column. */
-static const struct {
-	const char *label;
-	enum ct_stat stat;
-	int width;
-} cols[] = {
-	{ "REUSE", ST_REUSE, 8 }, { "COPY", ST_COPY, 8 }, { "ANON", ST_COPY_ANON, 8 },
-	{ "ZERO", ST_COPY_ZERO, 7 }, { "FILE", ST_COPY_FILE, 7 }, { "KSM", ST_COPY_KSM, 5 },
-	{ "UNSHR", ST_UNSHARE, 6 }, { "SHRD", ST_SHARED_REUSE, 6 },
-	{ "THP_R", ST_THP_REUSE, 6 }, { "THP_S", ST_THP_SPLIT, 6 },
-	{ "PINNED", ST_PINNED_COW, 7 }, { "UF_MISS", ST_UFFD_MISSING, 8 },
-	{ "UF_WP", ST_UFFD_WP, 7 }, { "UF_MIN", ST_UFFD_MINOR, 7 },
-	{ "MARKER", ST_MARKER_INSTALL, 7 }, { "COPIED", ST_COPIED_BYTES, 9 },
-};
 
 static void fmt_bytes(char *buf, size_t n, uint64_t b)
 {
@@ -67,56 +30,41 @@ static void fmt_bytes(char *buf, size_t n, uint64_t b)
 		snprintf(buf, n, "%.1f%s", v, unit[u]);
 }
 
-static void print_cell(FILE *f, const struct ct_report *r, const struct ct_proc *p, unsigned c)
+/* One cell of the per-process table: the statistic's column in ct_stats. */
+static void print_cell(FILE *f, const struct ct_report *r, const struct ct_proc *p, enum ct_stat s)
 {
+	int w = ct_stats[s].width;
 	char buf[32];
 
-	if (!plan_available(r->plan, cols[c].stat)) {
-		fprintf(f, " %*s", cols[c].width, "n/a");
+	if (!plan_available(r->plan, s)) {
+		fprintf(f, " %*s", w, "n/a");
 		return;
 	}
-	if (cols[c].stat == ST_COPIED_BYTES) {
-		fmt_bytes(buf, sizeof(buf), proc_stat(p, ST_COPIED_BYTES, r->agg->page_size));
-		fprintf(f, " %*s", cols[c].width, buf);
+	if (ct_stats[s].type == STAT_BYTES) {
+		fmt_bytes(buf, sizeof(buf), proc_stat(p, s, r->agg->page_size));
+		fprintf(f, " %*s", w, buf);
 		return;
 	}
-	fprintf(f, " %*llu", cols[c].width,
-		(unsigned long long)proc_stat(p, cols[c].stat, r->agg->page_size));
+	fprintf(f, " %*llu", w, (unsigned long long)proc_stat(p, s, r->agg->page_size));
 }
 
 static void print_hists(FILE *f, const struct ct_report *r, const struct ct_proc *p)
 {
-	static const char *const lat_name[LAT_MAX] = { "reuse", "copy", "shared_reuse",
-						       "unshare", "thp" };
-	static const char *const uffd_name[CT_UFFD_KIND_MAX] = { "missing", "wp", "minor" };
-	const struct ct_proc_hists *h = p->h;
+	for (int i = 0; p->h && i < CT_H_MAX; i++) {
+		const struct ct_hist_desc *d = &ct_hists[i];
 
-	if (!h)
-		return;
-	for (int i = 0; i < LAT_MAX && plan_available(r->plan, ST_WP_LATENCY); i++) {
-		if (!h->wp_lat[i].count)
+		if (!p->h->h[i].count || !plan_available(r->plan, d->stat))
 			continue;
-		fprintf(f, "\npid %u (%s) write-fault latency, %s:\n", p->pid, p->comm, lat_name[i]);
-		hist_print(f, &h->wp_lat[i], "nsecs", 1);
-	}
-	for (int i = 0; i < CT_UFFD_KIND_MAX && plan_available(r->plan, ST_UFFD_BLOCKED); i++) {
-		if (!h->uffd_blocked[i].count)
-			continue;
-		fprintf(f, "\npid %u (%s) userfaultfd %s, blocked:\n", p->pid, p->comm, uffd_name[i]);
-		hist_print(f, &h->uffd_blocked[i], "usecs", 1000);
-	}
-	if (h->fork_to_copy.count && plan_available(r->plan, ST_FORK_TO_COPY)) {
-		fprintf(f, "\npid %u (%s) time from fork to copy:\n", p->pid, p->comm);
-		hist_print(f, &h->fork_to_copy, "usecs", 1000);
+		fprintf(f, "\npid %u (%s) %s:\n", p->pid, p->comm, d->text);
+		hist_print(f, &p->h->h[i], d->unit, d->divisor);
 	}
 }
 
-static const struct ct_agg *fork_agg;
-
-static int cmp_fork(const void *x, const void *y)
+static int cmp_fork(const void *x, const void *y, void *ctx)
 {
-	const struct ct_fork *p = &fork_agg->forks[*(const uint32_t *)x];
-	const struct ct_fork *q = &fork_agg->forks[*(const uint32_t *)y];
+	const struct ct_agg *a = ctx;
+	const struct ct_fork *p = &a->forks[*(const uint32_t *)x];
+	const struct ct_fork *q = &a->forks[*(const uint32_t *)y];
 	uint64_t cp = p->pinned_cow + p->parent_copies + p->child_copies;
 	uint64_t cq = q->pinned_cow + q->parent_copies + q->child_copies;
 
@@ -146,8 +94,7 @@ static void print_forks(FILE *f, const struct ct_report *r)
 		return;
 	for (uint32_t i = 0; i < a->nforks; i++)
 		idx[n++] = i;
-	fork_agg = a;
-	qsort(idx, n, sizeof(*idx), cmp_fork);
+	qsort_r(idx, n, sizeof(*idx), cmp_fork, (void *)a);
 	if (n)
 		fprintf(f, "\nFORKS (copies after each fork; FIRST/LAST: ms from the fork to the first/last copy)\n"
 			"%-7s %-7s %8s %14s %13s %10s %10s %10s\n", "PARENT", "CHILD", "PINNED",
@@ -196,8 +143,9 @@ void output_text(FILE *f, const struct ct_report *r)
 	output_plan_text(f, r->plan);
 
 	fprintf(f, "\n%-7s %-7s %-16s", "PID", "PPID", "COMM");
-	for (unsigned c = 0; c < sizeof(cols) / sizeof(cols[0]); c++)
-		fprintf(f, " %*s", cols[c].width, cols[c].label);
+	for (int s = 0; s < ST_MAX; s++)
+		if (ct_stats[s].column)
+			fprintf(f, " %*s", ct_stats[s].width, ct_stats[s].column);
 	fprintf(f, "\n");
 	for (uint32_t i = 0; order && i < a->nprocs; i++) {
 		const struct ct_proc *p = &a->procs[order[i]];
@@ -212,8 +160,9 @@ void output_text(FILE *f, const struct ct_report *r)
 			fprintf(f, "%-7u %-7u %-16s", p->pid, p->ppid, comm);
 		else
 			fprintf(f, "%-7s %-7s %-16s", "-", "-", comm);
-		for (unsigned c = 0; c < sizeof(cols) / sizeof(cols[0]); c++)
-			print_cell(f, r, p, c);
+		for (int s = 0; s < ST_MAX; s++)
+			if (ct_stats[s].column)
+				print_cell(f, r, p, s);
 		if (p->folded)
 			fprintf(f, " (%u exited processes)\n", p->folded);
 		else

@@ -22,17 +22,16 @@
 #include "tracefs.h"
 #include "util.h"
 
-enum hook_id { H_WP, H_ANON, H_CPR, H_THP, H_UFFD, H_ZAP, H_MAX };
-
+/* The kernel functions behind each hook (enum ct_hook, stats.h). */
 static const struct {
 	const char *cands[2]; /* kernel function names, preferred first */
-} hook_desc[H_MAX] = {
-	[H_WP] = { { "do_wp_page" } },
-	[H_ANON] = { { "folio_add_new_anon_rmap", "page_add_new_anon_rmap" } },
-	[H_CPR] = { { "copy_page_range" } },
-	[H_THP] = { { "do_huge_pmd_wp_page" } },
-	[H_UFFD] = { { "handle_userfault" } },
-	[H_ZAP] = { { "unmap_page_range", "__zap_vma_range" } }, /* same arguments */
+} hook_desc[HOOK_MAX] = {
+	[HOOK_WP] = { { "do_wp_page" } },
+	[HOOK_ANON] = { { "folio_add_new_anon_rmap", "page_add_new_anon_rmap" } },
+	[HOOK_CPR] = { { "copy_page_range" } },
+	[HOOK_THP] = { { "do_huge_pmd_wp_page" } },
+	[HOOK_UFFD] = { { "handle_userfault" } },
+	[HOOK_ZAP] = { { "unmap_page_range", "__zap_vma_range" } }, /* same arguments */
 };
 
 struct hook_choice {
@@ -43,7 +42,7 @@ struct hook_choice {
 
 struct kfacts {
 	struct btf *btf;
-	struct ksym_info ks[H_MAX][2];
+	struct ksym_info ks[HOOK_MAX][2];
 	bool kallsyms_ok;
 	bool has_unshare;    /* FAULT_FLAG_UNSHARE in enum fault_flag */
 	bool has_uffd_minor; /* struct uffdio_continue */
@@ -144,19 +143,19 @@ static void gather_marker_facts(struct kfacts *k, bool load_only)
 
 static void gather_facts(struct kfacts *k, bool load_only)
 {
-	const char *names[H_MAX * 2];
-	struct ksym_info ks[H_MAX * 2];
+	const char *names[HOOK_MAX * 2];
+	struct ksym_info ks[HOOK_MAX * 2];
 	int n = 0;
 
 	memset(k, 0, sizeof(*k));
 	k->btf = btf__load_vmlinux_btf();
 	if (libbpf_get_error(k->btf))
 		k->btf = NULL;
-	for (int h = 0; h < H_MAX; h++)
+	for (int h = 0; h < HOOK_MAX; h++)
 		for (int c = 0; c < 2; c++)
 			names[n++] = hook_desc[h].cands[c] ? hook_desc[h].cands[c] : "\x01none";
 	k->kallsyms_ok = kallsyms_lookup(names, n, ks) == 0;
-	for (int h = 0; h < H_MAX; h++)
+	for (int h = 0; h < HOOK_MAX; h++)
 		for (int c = 0; c < 2; c++)
 			k->ks[h][c] = ks[h * 2 + c];
 	k->has_unshare = btf_enum_has(k->btf, "fault_flag", "FAULT_FLAG_UNSHARE");
@@ -170,7 +169,7 @@ static void gather_facts(struct kfacts *k, bool load_only)
 static void choose(const struct kfacts *k, int h, enum ct_mode rung, struct hook_choice *c)
 {
 	memset(c, 0, sizeof(*c));
-	if (h == H_ZAP && !k->has_markers) {
+	if (h == HOOK_ZAP && !k->has_markers) {
 		snprintf(c->why, sizeof(c->why), "%s", k->marker_why);
 		return;
 	}
@@ -206,65 +205,62 @@ static void hook_progs(struct cowtrace_bpf *sk, const struct kfacts *k, int h, s
 {
 	memset(p, 0, sizeof(*p));
 	switch (h) {
-	case H_WP: *p = (struct progs){ sk->progs.fe_wp, sk->progs.fx_wp, sk->progs.kp_wp, sk->progs.krp_wp }; break;
-	case H_ANON: *p = (struct progs){ sk->progs.fe_new_anon, NULL, sk->progs.kp_new_anon, NULL }; break;
-	case H_CPR: *p = (struct progs){ sk->progs.fe_cpr, sk->progs.fx_cpr, sk->progs.kp_cpr, sk->progs.krp_cpr }; break;
-	case H_THP:
+	case HOOK_WP: *p = (struct progs){ sk->progs.fe_wp, sk->progs.fx_wp, sk->progs.kp_wp, sk->progs.krp_wp }; break;
+	case HOOK_ANON: *p = (struct progs){ sk->progs.fe_new_anon, NULL, sk->progs.kp_new_anon, NULL }; break;
+	case HOOK_CPR: *p = (struct progs){ sk->progs.fe_cpr, sk->progs.fx_cpr, sk->progs.kp_cpr, sk->progs.krp_cpr }; break;
+	case HOOK_THP:
 		*p = (struct progs){ sk->progs.fe_thp, k->thp_nargs == 2 ? sk->progs.fx_thp2 : sk->progs.fx_thp1,
 				     sk->progs.kp_thp, sk->progs.krp_thp };
 		break;
-	case H_UFFD: *p = (struct progs){ sk->progs.fe_uffd, sk->progs.fx_uffd, sk->progs.kp_uffd, sk->progs.krp_uffd }; break;
-	case H_ZAP: *p = (struct progs){ sk->progs.fe_zap, sk->progs.fx_zap, sk->progs.kp_zap, sk->progs.krp_zap }; break;
+	case HOOK_UFFD: *p = (struct progs){ sk->progs.fe_uffd, sk->progs.fx_uffd, sk->progs.kp_uffd, sk->progs.krp_uffd }; break;
+	case HOOK_ZAP: *p = (struct progs){ sk->progs.fe_zap, sk->progs.fx_zap, sk->progs.kp_zap, sk->progs.krp_zap }; break;
 	}
 }
 
+/*
+ * The plan of an exact rung, from ct_stats: a statistic is available when
+ * every hook that feeds it is (its mode: kprobe if any of them is) and the
+ * kernel has what else it needs.
+ */
 static void fill_plan_exact(struct ct_plan *pl, const struct kfacts *k, const struct hook_choice *c,
 			    enum ct_mode rung)
 {
-	const struct hook_choice *wp = &c[H_WP], *an = &c[H_ANON], *cpr = &c[H_CPR];
-	bool wp_ok = wp->mode && an->mode;
-	enum ct_mode wm = wp->mode > an->mode ? wp->mode : an->mode; /* kprobe if either is */
-	char why[256] = "", hook[128];
-	static const enum ct_stat wp_stats[] = { ST_REUSE, ST_COPY, ST_COPY_ANON, ST_COPY_ZERO,
-						 ST_COPY_FILE, ST_COPY_KSM, ST_SHARED_REUSE };
-
 	pl->mode = rung;
-	if (!wp_ok)
-		snprintf(why, sizeof(why), "%s", wp->mode ? an->why : wp->why);
-	else if (wp->why[0] || an->why[0])
-		snprintf(why, sizeof(why), "%s%s", wp->why, an->why);
-	snprintf(hook, sizeof(hook), "do_wp_page+%.100s", an->sym[0] ? an->sym : "-");
-	for (unsigned i = 0; i < sizeof(wp_stats) / sizeof(wp_stats[0]); i++)
-		plan_set(pl, wp_stats[i], hook, wm, wp_ok ? Q_EXACT : Q_UNAVAILABLE, why);
-	if (wp_ok && !k->has_unshare)
-		plan_set(pl, ST_UNSHARE, hook, wm, Q_UNAVAILABLE, "kernel has no FAULT_FLAG_UNSHARE");
-	else
-		plan_set(pl, ST_UNSHARE, hook, wm, wp_ok ? Q_EXACT : Q_UNAVAILABLE, why);
-	plan_set(pl, ST_WP_LATENCY, "do_wp_page", wp->mode, wp_ok ? Q_EXACT : Q_UNAVAILABLE, why);
+	for (int s = 0; s < ST_MAX; s++) {
+		const struct ct_stat_desc *d = &ct_stats[s];
+		char hook[128] = "", why[256] = "";
+		enum ct_mode mode = MODE_NONE;
+		bool ok = d->hooks != 0;
 
-	for (int s = ST_THP_REUSE; s <= ST_THP_SPLIT; s++)
-		plan_set(pl, s, "do_huge_pmd_wp_page", c[H_THP].mode,
-			 c[H_THP].mode ? Q_EXACT : Q_UNAVAILABLE, c[H_THP].why);
-
-	snprintf(hook, sizeof(hook), "copy_page_range+%.100s", an->sym[0] ? an->sym : "-");
-	plan_set(pl, ST_PINNED_COW, hook, cpr->mode > an->mode ? cpr->mode : an->mode,
-		 cpr->mode && an->mode ? Q_EXACT : Q_UNAVAILABLE, cpr->mode ? an->why : cpr->why);
-
-	for (int s = ST_UFFD_MISSING; s <= ST_UFFD_MINOR; s++)
-		plan_set(pl, s, "handle_userfault", c[H_UFFD].mode,
-			 c[H_UFFD].mode ? Q_EXACT : Q_UNAVAILABLE, c[H_UFFD].why);
-	if (c[H_UFFD].mode && !k->has_uffd_minor)
-		plan_set(pl, ST_UFFD_MINOR, "handle_userfault", c[H_UFFD].mode, Q_UNAVAILABLE,
-			 "kernel has no userfaultfd minor faults");
-	plan_set(pl, ST_UFFD_BLOCKED, "handle_userfault", c[H_UFFD].mode,
-		 c[H_UFFD].mode ? Q_EXACT : Q_UNAVAILABLE, c[H_UFFD].why);
-	if (c[H_ZAP].mode)
-		plan_set(pl, ST_MARKER_INSTALL, c[H_ZAP].sym, c[H_ZAP].mode, Q_EXACT,
-			 "zap_pte_range inlined: marker ptes counted in the zapped range before and after");
-	else
-		plan_set(pl, ST_MARKER_INSTALL, "unmap_page_range", MODE_NONE, Q_UNAVAILABLE, c[H_ZAP].why);
+		if (!d->hooks)
+			continue; /* derived: fill_plan_common() */
+		for (int h = 0; h < HOOK_MAX; h++) {
+			if (!(d->hooks & HOOK_BIT(h)))
+				continue;
+			snprintf(hook + strlen(hook), sizeof(hook) - strlen(hook), "%s%s", hook[0] ? "+" : "",
+				 c[h].sym[0] ? c[h].sym : hook_desc[h].cands[0]);
+			if (!c[h].mode && ok) {
+				ok = false;
+				snprintf(why, sizeof(why), "%s", c[h].why);
+			} else if (c[h].why[0] && ok) {
+				snprintf(why + strlen(why), sizeof(why) - strlen(why), "%s%s",
+					 why[0] ? "; " : "", c[h].why);
+			}
+			if (c[h].mode > mode)
+				mode = c[h].mode;
+		}
+		if (ok && d->needs == NEED_UNSHARE && !k->has_unshare) {
+			ok = false;
+			snprintf(why, sizeof(why), "kernel has no FAULT_FLAG_UNSHARE");
+		} else if (ok && d->needs == NEED_UFFD_MINOR && !k->has_uffd_minor) {
+			ok = false;
+			snprintf(why, sizeof(why), "kernel has no userfaultfd minor faults");
+		}
+		if (ok && !why[0] && d->note)
+			snprintf(why, sizeof(why), "%s", d->note);
+		plan_set(pl, s, hook, mode, ok ? Q_EXACT : Q_UNAVAILABLE, why);
+	}
 }
-
 
 static void fill_plan_common(struct ct_plan *pl)
 {
@@ -389,14 +385,14 @@ static struct cowtrace_bpf *open_skel(struct ct_session *s, const struct ct_opts
 static int try_exact(struct ct_session *s, const struct ct_opts *o, const struct kfacts *k,
 		     enum ct_mode rung, char *err, size_t n)
 {
-	struct hook_choice c[H_MAX];
+	struct hook_choice c[HOOK_MAX];
 	struct cowtrace_bpf *sk;
 	int any = 0;
 
 	sk = open_skel(s, o, k, NULL, err, n);
 	if (!sk)
 		return -1;
-	for (int h = 0; h < H_MAX; h++) {
+	for (int h = 0; h < HOOK_MAX; h++) {
 		struct progs p;
 
 		choose(k, h, rung, &c[h]);
@@ -429,7 +425,7 @@ static int try_exact(struct ct_session *s, const struct ct_opts *o, const struct
 		if (add_link(s, bpf_program__attach(sk->progs.sched_fork), "sched_process_fork", err, n) ||
 		    add_link(s, bpf_program__attach(sk->progs.sched_exit), "sched_process_exit", err, n))
 			return -1;
-		for (int h = 0; h < H_MAX; h++) {
+		for (int h = 0; h < HOOK_MAX; h++) {
 			struct progs p;
 
 			hook_progs(sk, k, h, &p);

@@ -228,8 +228,7 @@ int svg_add(struct ct_svg *s, const struct ct_event *e)
 
 	switch (e->type) {
 	case CT_EV_WP:
-		if (e->kind == CT_WP_COPY_ANON || e->kind == CT_WP_COPY_ZERO ||
-		    e->kind == CT_WP_COPY_FILE || e->kind == CT_WP_COPY_KSM)
+		if (ct_wp_is_copy(e->kind))
 			return add_copies(s, e, 1, false);
 		break;
 	case CT_EV_PINNED:

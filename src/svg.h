@@ -4,8 +4,8 @@
  * one cumulative line per process.  Pure userspace: no libbpf, no globals, no
  * files; the caller feeds events and hands over the FILE to write to.
  *
- * What is counted.  A "copy" is a CT_EV_WP event of kind COPY_ANON,
- * COPY_ZERO, COPY_FILE or COPY_KSM (one page each), plus the pages fork copied
+ * What is counted.  A "copy" is a CT_EV_WP event of a copy kind
+ * (ct_wp_is_copy(): one page each), plus the pages fork copied
  * at once because they were pinned (CT_EV_PINNED, value pages): those are real
  * copies, charged to the parent at the fork time, so the parent's line jumps
  * at its fork marker.  The legend tells how many of a process's pages were

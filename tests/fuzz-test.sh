@@ -28,7 +28,7 @@ mkdir -p "$out"
 cc=${FUZZ_CC:-clang}
 flags=(-g -O1 -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Iinclude -Isrc -fno-omit-frame-pointer
        -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all)
-core=(src/record.c src/agg.c src/hist.c src/output_text.c src/output_json.c src/output_prom.c src/outfile.c src/plan.c)
+core=($(make -s print-CORE_SRCS | tr ' ' '\n' | grep -v '^src/svg.c$'))
 if "$cc" "${flags[@]}" tests/fuzz/fuzz_record.c "${core[@]}" src/svg.c -lm -o "$out/fuzz_record" \
      2>"$work/build.log"; then
   ok "build $out/fuzz_record (ASan+UBSan+libFuzzer, with svg.c)"

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Leak suite: the unit tests (tests/unit/test_core.c) run twice more,
+# Leak suite: the unit tests (tests/unit/*.c) run twice more,
 #  1. built with clang -fsanitize=address,undefined (LeakSanitizer included,
 #     -fno-sanitize-recover=all) into .output/fuzz/test_core_asan;
 #  2. the normal .output/test_core (make .output/test_core) under
@@ -18,8 +18,8 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 mkdir -p "$out"
 
-srcs=(tests/unit/test_core.c src/agg.c src/hist.c src/output_text.c src/output_json.c src/output_prom.c src/outfile.c
-      src/plan.c src/record.c src/svg.c src/tracefs.c src/util.c)
+core=($(make -s print-CORE_SRCS))
+srcs=(tests/unit/*.c "${core[@]}" src/tracefs.c src/util.c)
 summary() { grep -E '^[0-9]+ passed, [0-9]+ failed' "$1" | tail -1; }
 
 # 1. ASan + UBSan + LSan.
@@ -56,8 +56,7 @@ else
   fi
 fi
 # 3. cowtrace itself under ASan+UBSan+LSan: tracing (root) and report.
-tool=(src/main.c src/probes.c src/tracefs.c src/util.c src/agg.c src/hist.c src/output_text.c
-      src/output_json.c src/output_prom.c src/outfile.c src/plan.c src/record.c src/svg.c)
+tool=($(make -s print-TOOL_SRCS) "${core[@]}")
 asan_clean() { ! grep -qE 'ERROR: (Address|Leak)Sanitizer|runtime error|SUMMARY: ' "$1"; }
 export ASAN_OPTIONS=detect_leaks=1:exitcode=99 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 if [ ! -f .output/cowtrace.skel.h ]; then

@@ -92,14 +92,14 @@ static void check(const struct ct_agg *a, const struct truth *t, bool vetoed)
 		const struct ct_proc *p = &a->procs[i];
 
 		for (int k = 0; k < CT_WP_KIND_MAX; k++)
-			got.wp[k] += p->wp[k];
+			got.wp[k] += p->c[CT_C_WP + k];
 		for (int k = 0; k < CT_THP_KIND_MAX; k++)
-			got.thp[k] += p->thp[k];
+			got.thp[k] += p->c[CT_C_THP + k];
 		for (int k = 0; k < CT_UFFD_KIND_MAX; k++)
-			got.uffd[k] += p->uffd[k];
-		got.pinned += p->pinned_cow;
-		got.marker += p->marker_install;
-		got.forks += p->forks;
+			got.uffd[k] += p->c[CT_C_UFFD + k];
+		got.pinned += p->c[CT_C_PINNED];
+		got.marker += p->c[CT_C_MARKER];
+		got.forks += p->c[CT_C_FORKS];
 		if (!p->pid) {
 			if (!p->folded || !p->exited)
 				die("a fold row without folded processes");

@@ -1,0 +1,432 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * The process table and its lifecycle: processes by pid (an open-addressing
+ * index of the live ones), exits and pid reuse, fork records and the fork a
+ * copy is charged to, eviction of exited processes into per-command folds,
+ * cgroup names.  What an event counts is agg.c's.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include "agg.h"
+
+int agg_init(struct ct_agg *a, uint32_t page_size)
+{
+	memset(a, 0, sizeof(*a));
+	a->page_size = page_size ? page_size : 4096;
+	a->index_cap = 1024;
+	a->index = malloc(a->index_cap * sizeof(*a->index));
+	if (!a->index)
+		return -ENOMEM;
+	memset(a->index, 0xff, a->index_cap * sizeof(*a->index));
+	a->cache_idx = -1;
+	return 0;
+}
+
+void agg_free(struct ct_agg *a)
+{
+	for (uint32_t i = 0; i < a->nprocs; i++)
+		free(a->procs[i].h);
+	free(a->procs);
+	free(a->index);
+	free(a->forks);
+	for (uint32_t i = 0; i < a->ncgroups; i++)
+		free(a->cgroups[i].path);
+	free(a->cgroups);
+	memset(a, 0, sizeof(*a));
+}
+
+static uint32_t hash_pid(uint32_t pid)
+{
+	return pid * 2654435761u;
+}
+
+static int32_t *slot_for(const struct ct_agg *a, uint32_t pid)
+{
+	uint32_t mask = a->index_cap - 1;
+
+	for (uint32_t i = hash_pid(pid) & mask;; i = (i + 1) & mask) {
+		int32_t *s = &a->index[i];
+
+		if (*s < 0 || a->procs[*s].pid == pid)
+			return s;
+	}
+}
+
+struct ct_proc *agg_find(const struct ct_agg *a, uint32_t pid)
+{
+	int32_t *s = slot_for(a, pid);
+
+	return *s < 0 ? NULL : &a->procs[*s];
+}
+
+static int index_grow(struct ct_agg *a)
+{
+	uint32_t old_cap = a->index_cap;
+	int32_t *old = a->index;
+
+	a->index_cap *= 2;
+	a->index = malloc(a->index_cap * sizeof(*a->index));
+	if (!a->index) {
+		a->index = old;
+		a->index_cap = old_cap;
+		return -ENOMEM;
+	}
+	memset(a->index, 0xff, a->index_cap * sizeof(*a->index));
+	for (uint32_t i = 0; i < old_cap; i++)
+		if (old[i] >= 0)
+			*slot_for(a, a->procs[old[i]].pid) = old[i];
+	free(old);
+	return 0;
+}
+
+/* Remove pid from the live index (backward-shift deletion keeps probes valid). */
+static void index_remove(struct ct_agg *a, uint32_t pid)
+{
+	uint32_t mask = a->index_cap - 1;
+	int32_t *s = slot_for(a, pid);
+	uint32_t i, j;
+
+	if (*s < 0)
+		return;
+	i = (uint32_t)(s - a->index);
+	a->index[i] = -1;
+	a->index_used--;
+	for (j = (i + 1) & mask; a->index[j] >= 0; j = (j + 1) & mask) {
+		uint32_t home = hash_pid(a->procs[a->index[j]].pid) & mask;
+
+		/* Move j back to i if i lies cyclically in [home, j). */
+		if ((j > i && (home <= i || home > j)) || (j < i && home <= i && home > j)) {
+			a->index[i] = a->index[j];
+			a->index[j] = -1;
+			i = j;
+		}
+	}
+}
+
+static struct ct_proc *proc_new(struct ct_agg *a, uint32_t pid, uint32_t ppid,
+				const char *comm, uint64_t ts)
+{
+	struct ct_proc *p;
+
+	if ((a->index_used + 1) * 4 > a->index_cap * 3 && index_grow(a))
+		return NULL;
+	if (a->nprocs == a->cap) {
+		uint32_t cap = a->cap ? a->cap * 2 : 256;
+		struct ct_proc *n = realloc(a->procs, cap * sizeof(*n));
+
+		if (!n)
+			return NULL;
+		a->procs = n;
+		a->cap = cap;
+	}
+	p = &a->procs[a->nprocs];
+	memset(p, 0, sizeof(*p));
+	p->pid = pid;
+	p->ppid = ppid;
+	if (comm)
+		memcpy(p->comm, comm, CT_COMM_LEN);
+	p->comm[CT_COMM_LEN - 1] = 0;
+	p->birth_fork = -1;
+	p->last_fork = -1;
+	p->first_ns = p->last_ns = ts;
+	*slot_for(a, pid) = (int32_t)a->nprocs;
+	a->index_used++;
+	a->nprocs++;
+	return p;
+}
+
+struct ct_proc *agg_proc_of(struct ct_agg *a, const struct ct_event *e)
+{
+	struct ct_proc *p;
+
+	/* Events come in runs of one process: skip the hash lookup then. */
+	if (a->cache_idx >= 0 && a->procs[a->cache_idx].pid == e->pid)
+		p = &a->procs[a->cache_idx];
+	else
+		p = agg_find(a, e->pid);
+	if (!p) {
+		p = proc_new(a, e->pid, e->ppid, e->comm, e->ts_ns);
+		if (!p)
+			return NULL;
+		p->cgroup_id = e->cgroup_id;
+		a->cache_idx = (int32_t)(p - a->procs);
+		return p;
+	}
+	a->cache_idx = (int32_t)(p - a->procs);
+	if (e->cgroup_id)
+		p->cgroup_id = e->cgroup_id;
+	memcpy(p->comm, e->comm, CT_COMM_LEN); /* follows exec */
+	p->comm[CT_COMM_LEN - 1] = 0;
+	if (e->ppid)
+		p->ppid = e->ppid;
+	if (e->ts_ns > p->last_ns)
+		p->last_ns = e->ts_ns;
+	return p;
+}
+
+/* The child's birth fork, else the parent's last fork if it came later. */
+void agg_charge_copy(struct ct_agg *a, struct ct_proc *p, uint64_t ts)
+{
+	struct ct_fork *f = NULL;
+	struct ct_proc_hists *h;
+
+	if (p->last_fork >= 0 && (p->birth_fork < 0 ||
+				  a->forks[p->last_fork].ts_ns >= a->forks[p->birth_fork].ts_ns)) {
+		f = &a->forks[p->last_fork];
+		f->parent_copies++;
+	} else if (p->birth_fork >= 0) {
+		f = &a->forks[p->birth_fork];
+		f->child_copies++;
+	}
+	if (!f)
+		return;
+	if (!f->first_copy_ns || ts < f->first_copy_ns)
+		f->first_copy_ns = ts;
+	if (ts > f->last_copy_ns)
+		f->last_copy_ns = ts;
+	if (ts >= f->ts_ns && (h = proc_hists(p)))
+		hist_add(&h->h[CT_H_FORK_TO_COPY], ts - f->ts_ns);
+}
+
+static void proc_exited(struct ct_agg *a, struct ct_proc *p, uint64_t ts)
+{
+	uint32_t pid = p->pid;
+
+	p->exited = true;
+	if (ts > p->last_ns)
+		p->last_ns = ts;
+	index_remove(a, pid); /* pid may be reused from now on */
+	a->cache_idx = -1;
+	a->nexited++;
+	if (a->max_exited && a->nexited > a->max_exited)
+		agg_evict(a);
+}
+
+void agg_exit(struct ct_agg *a, const struct ct_event *e)
+{
+	struct ct_proc *p = agg_find(a, e->pid);
+
+	if (p)
+		proc_exited(a, p, e->ts_ns);
+}
+
+int agg_fork(struct ct_agg *a, const struct ct_event *e)
+{
+	struct ct_proc *parent, *child, *old;
+	struct ct_fork *f;
+	uint32_t fi;
+
+	/* A child pid seen before belonged to an earlier process whose exit was lost. */
+	if ((e->kind & CT_FORK_CHILD_TRACED) && (old = agg_find(a, e->aux)))
+		proc_exited(a, old, e->ts_ns); /* may evict: before fi is taken */
+	if (a->nforks == a->fork_cap) {
+		uint32_t cap = a->fork_cap ? a->fork_cap * 2 : 256;
+		struct ct_fork *n = realloc(a->forks, cap * sizeof(*n));
+
+		if (!n)
+			return -1;
+		a->forks = n;
+		a->fork_cap = cap;
+	}
+	fi = a->nforks++;
+	f = &a->forks[fi];
+	memset(f, 0, sizeof(*f));
+	f->parent = e->pid;
+	f->child = e->aux;
+	f->ts_ns = e->ts_ns;
+	f->pinned_cow = e->value;
+	if (e->kind & CT_FORK_PARENT_TRACED) {
+		parent = agg_proc_of(a, e);
+		if (!parent)
+			return -1;
+		parent->c[CT_C_FORKS]++;
+		parent->last_fork = (int32_t)fi;
+	}
+	if (e->kind & CT_FORK_CHILD_TRACED) {
+		child = proc_new(a, e->aux, e->pid, e->comm, e->ts_ns);
+		if (!child)
+			return -1;
+		child->birth_fork = (int32_t)fi;
+		child->cgroup_id = e->cgroup_id; /* the parent's, inherited */
+	}
+	return 0;
+}
+
+static int cmp_proc(const void *x, const void *y, void *ctx)
+{
+	const struct ct_agg *a = ctx;
+	const struct ct_proc *p = &a->procs[*(const uint32_t *)x];
+	const struct ct_proc *q = &a->procs[*(const uint32_t *)y];
+	uint64_t cp = proc_copies(p) + p->c[CT_C_PINNED], cq = proc_copies(q) + q->c[CT_C_PINNED];
+	uint64_t rp = p->c[CT_C_WP + CT_WP_REUSE], rq = q->c[CT_C_WP + CT_WP_REUSE];
+
+	if (cp != cq)
+		return cp > cq ? -1 : 1;
+	if (rp != rq)
+		return rp > rq ? -1 : 1;
+	if (p->pid != q->pid)
+		return p->pid < q->pid ? -1 : 1;
+	return p->first_ns < q->first_ns ? -1 : p->first_ns > q->first_ns;
+}
+
+uint32_t *agg_sorted(const struct ct_agg *a)
+{
+	uint32_t *idx = malloc((a->nprocs ? a->nprocs : 1) * sizeof(*idx));
+
+	if (!idx)
+		return NULL;
+	for (uint32_t i = 0; i < a->nprocs; i++)
+		idx[i] = i;
+	qsort_r(idx, a->nprocs, sizeof(*idx), cmp_proc, (void *)a);
+	return idx;
+}
+
+/* ---- eviction ---- */
+
+/* Folds beyond this many (comm, cgroup) pairs go to one "[other]" entry. */
+#define MAX_FOLDS 1024
+static const char fold_other[CT_COMM_LEN] = "[other]";
+
+/* The fold for p: among the compacted procs[0..n) or the not yet visited procs(i..). */
+static int32_t fold_find(const struct ct_agg *a, uint32_t n, uint32_t i, const char *comm, uint64_t cg)
+{
+	for (uint32_t j = 0; j < a->nprocs; j++) {
+		const struct ct_proc *q;
+
+		if (j == n)
+			j = i + 1; /* skip the hole [n, i] */
+		if (j >= a->nprocs)
+			break;
+		q = &a->procs[j];
+		if (!q->pid && q->cgroup_id == cg && !strncmp(q->comm, comm, CT_COMM_LEN))
+			return (int32_t)j;
+	}
+	return -1;
+}
+
+/* Drop fork records no kept process refers to, summing them into forks_folded. */
+static void forks_compact(struct ct_agg *a)
+{
+	int32_t *map = malloc((a->nforks ? a->nforks : 1) * sizeof(*map));
+	uint32_t n = 0;
+
+	if (!map)
+		return;
+	for (uint32_t i = 0; i < a->nforks; i++)
+		map[i] = -1;
+	for (uint32_t i = 0; i < a->nprocs; i++) {
+		if (a->procs[i].birth_fork >= 0)
+			map[a->procs[i].birth_fork] = 0;
+		if (a->procs[i].last_fork >= 0)
+			map[a->procs[i].last_fork] = 0;
+	}
+	for (uint32_t i = 0; i < a->nforks; i++) {
+		struct ct_fork *f = &a->forks[i];
+
+		if (map[i] < 0) {
+			a->forks_folded.child++;
+			a->forks_folded.pinned_cow += f->pinned_cow;
+			a->forks_folded.parent_copies += f->parent_copies;
+			a->forks_folded.child_copies += f->child_copies;
+			continue;
+		}
+		map[i] = (int32_t)n;
+		a->forks[n++] = *f;
+	}
+	for (uint32_t i = 0; i < a->nprocs; i++) {
+		struct ct_proc *p = &a->procs[i];
+
+		if (p->birth_fork >= 0)
+			p->birth_fork = map[p->birth_fork];
+		if (p->last_fork >= 0)
+			p->last_fork = map[p->last_fork];
+	}
+	a->nforks = n;
+	free(map);
+}
+
+void agg_evict(struct ct_agg *a)
+{
+	uint32_t target = a->max_exited / 2, n = 0, nfolds = 0;
+
+	for (uint32_t i = 0; i < a->nprocs; i++)
+		nfolds += !a->procs[i].pid;
+	/*
+	 * One pass in order of first sight (oldest first): kept entries move
+	 * down to procs[0..n), evicted ones are summed into their fold.  A new
+	 * fold takes the place of the first process it takes, so the order of
+	 * everything kept is unchanged.
+	 */
+	for (uint32_t i = 0; i < a->nprocs; i++) {
+		struct ct_proc p = a->procs[i];
+		const char *comm = nfolds < MAX_FOLDS ? p.comm : fold_other;
+		uint64_t cg = nfolds < MAX_FOLDS ? p.cgroup_id : 0;
+		int32_t fi;
+
+		if (!p.pid || !p.exited || a->nexited <= target || (a->keep && a->keep(a->keep_ctx, &p))) {
+			a->procs[n++] = p;
+			continue;
+		}
+		fi = fold_find(a, n, i, comm, cg);
+		if (fi < 0) {
+			struct ct_proc *d = &a->procs[n++];
+
+			memset(d, 0, sizeof(*d));
+			memcpy(d->comm, comm, CT_COMM_LEN);
+			d->cgroup_id = cg;
+			d->exited = true;
+			d->birth_fork = d->last_fork = -1;
+			fi = (int32_t)(d - a->procs);
+			nfolds++;
+		}
+		proc_add(&a->procs[fi], &p);
+		a->procs[fi].folded += p.folded ? p.folded : 1;
+		free(p.h);
+		a->nexited--;
+		a->evicted++;
+	}
+	a->nprocs = n;
+	/* Rebuild the live index: positions moved. */
+	memset(a->index, 0xff, a->index_cap * sizeof(*a->index));
+	a->index_used = 0;
+	for (uint32_t i = 0; i < n; i++)
+		if (a->procs[i].pid && !a->procs[i].exited) {
+			*slot_for(a, a->procs[i].pid) = (int32_t)i;
+			a->index_used++;
+		}
+	a->cache_idx = -1;
+	if (a->nforks > (a->max_exited > 1024 ? a->max_exited : 1024))
+		forks_compact(a);
+}
+
+int agg_set_cgroup_name(struct ct_agg *a, uint64_t id, const char *path)
+{
+	char *dup;
+
+	if (agg_cgroup_name(a, id))
+		return 0;
+	if (a->ncgroups == a->cgroup_cap) {
+		uint32_t cap = a->cgroup_cap ? a->cgroup_cap * 2 : 64;
+		struct ct_cgroup_name *n = realloc(a->cgroups, cap * sizeof(*n));
+
+		if (!n)
+			return -ENOMEM;
+		a->cgroups = n;
+		a->cgroup_cap = cap;
+	}
+	dup = strdup(path);
+	if (!dup)
+		return -ENOMEM;
+	a->cgroups[a->ncgroups].id = id;
+	a->cgroups[a->ncgroups++].path = dup;
+	return 0;
+}
+
+const char *agg_cgroup_name(const struct ct_agg *a, uint64_t id)
+{
+	for (uint32_t i = 0; i < a->ncgroups; i++)
+		if (a->cgroups[i].id == id)
+			return a->cgroups[i].path;
+	return NULL;
+}

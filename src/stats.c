@@ -1,0 +1,158 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* The table of statistics and histograms (see stats.h). */
+#include <string.h>
+#include "stats.h"
+
+#define WP_HOOKS (HOOK_BIT(HOOK_WP) | HOOK_BIT(HOOK_ANON))
+#define TP_FAULT "page_fault_user+mm_page_alloc"
+#define TP_NONE "needs fentry or kprobes"
+#define TP_KINDS "anon/file/KSM copies look alike here"
+
+#define WP(k) .type = STAT_COUNTER, .counter = CT_C_WP + (k), .hooks = WP_HOOKS
+#define THP(k) .type = STAT_COUNTER, .counter = CT_C_THP + (k), .hooks = HOOK_BIT(HOOK_THP)
+#define UFFD(k) .type = STAT_COUNTER, .counter = CT_C_UFFD + (k), .hooks = HOOK_BIT(HOOK_UFFD)
+#define COL(t, w) .column = t, .width = w
+#define PROM(f, v) .family = f, .family_value = v
+#define TP_UNAVAILABLE(why) .tp_quality = Q_UNAVAILABLE, .tp_hook = "-", .tp_reason = why
+
+const struct ct_stat_desc ct_stats[ST_MAX] = {
+	[ST_REUSE] = { .name = "reuse", WP(CT_WP_REUSE), COL("REUSE", 8), PROM(PF_WRITE_FAULTS, "reuse"),
+		.event_kind = "reuse",
+		.tp_quality = Q_DERIVED, .tp_hook = TP_FAULT,
+		.tp_reason = "write fault on present pte, no page allocated; includes shared-mapping writes" },
+	[ST_COPY] = { .name = "copy", .type = STAT_COPIES, .counter = -1, .hooks = WP_HOOKS, .column = "COPY",
+		.width = 8, .family = PF_WRITE_FAULTS, .family_value = "copy",
+		.tp_quality = Q_DERIVED, .tp_hook = TP_FAULT,
+		.tp_reason = "write fault on present pte, then a movable user page allocated" },
+	[ST_COPY_ANON] = { .name = "copy_anon", WP(CT_WP_COPY_ANON), COL("ANON", 8), PROM(PF_COW_COPIES, "anon"),
+		.event_kind = "copy_anon",
+		TP_UNAVAILABLE(TP_KINDS) },
+	[ST_COPY_ZERO] = { .name = "copy_zero", WP(CT_WP_COPY_ZERO), COL("ZERO", 7), PROM(PF_COW_COPIES, "zero"),
+		.event_kind = "copy_zero",
+		.tp_quality = Q_DERIVED, .tp_hook = TP_FAULT, .tp_reason = "the allocation was __GFP_ZERO" },
+	[ST_COPY_FILE] = { .name = "copy_file", WP(CT_WP_COPY_FILE), COL("FILE", 7), PROM(PF_COW_COPIES, "file"),
+		.event_kind = "copy_file",
+		TP_UNAVAILABLE(TP_KINDS) },
+	[ST_COPY_KSM] = { .name = "copy_ksm", WP(CT_WP_COPY_KSM), COL("KSM", 5), PROM(PF_COW_COPIES, "ksm"),
+		.event_kind = "copy_ksm",
+		TP_UNAVAILABLE(TP_KINDS) },
+	[ST_UNSHARE] = { .name = "unshare", WP(CT_WP_UNSHARE), COL("UNSHR", 6), PROM(PF_WRITE_FAULTS, "unshare"),
+		.event_kind = "unshare",
+		.needs = NEED_UNSHARE, TP_UNAVAILABLE(TP_NONE) },
+	[ST_SHARED_REUSE] = { .name = "shared_reuse", WP(CT_WP_SHARED_REUSE), COL("SHRD", 6),
+		PROM(PF_WRITE_FAULTS, "shared_reuse"), .event_kind = "shared_reuse", TP_UNAVAILABLE(TP_NONE) },
+	[ST_THP_REUSE] = { .name = "thp_reuse", THP(CT_THP_REUSE), COL("THP_R", 6), PROM(PF_THP_WRITE_FAULTS, "reuse"),
+		.event_kind = "reuse",
+		TP_UNAVAILABLE(TP_NONE) },
+	[ST_THP_SPLIT] = { .name = "thp_split", THP(CT_THP_SPLIT), COL("THP_S", 6), PROM(PF_THP_WRITE_FAULTS, "split"),
+		.event_kind = "split",
+		TP_UNAVAILABLE(TP_NONE) },
+	[ST_PINNED_COW] = { .name = "pinned_cow", .type = STAT_COUNTER, .counter = CT_C_PINNED,
+		.hooks = HOOK_BIT(HOOK_CPR) | HOOK_BIT(HOOK_ANON), .column = "PINNED", .width = 7,
+		.family = PF_PINNED_COW, .tp_quality = Q_DERIVED,
+		.tp_hook = "sys_enter+mm_page_alloc+sched_process_fork",
+		.tp_reason = "movable user pages allocated by a parent inside fork" },
+	[ST_UFFD_MISSING] = { .name = "uffd_missing", UFFD(CT_UFFD_MISSING), COL("UF_MISS", 8),
+		PROM(PF_UFFD_FAULTS, "missing"), .event_kind = "missing", TP_UNAVAILABLE(TP_NONE) },
+	[ST_UFFD_WP] = { .name = "uffd_wp", UFFD(CT_UFFD_WP), COL("UF_WP", 7), PROM(PF_UFFD_FAULTS, "wp"),
+		.event_kind = "wp",
+		TP_UNAVAILABLE(TP_NONE) },
+	[ST_UFFD_MINOR] = { .name = "uffd_minor", UFFD(CT_UFFD_MINOR), COL("UF_MIN", 7), PROM(PF_UFFD_FAULTS, "minor"),
+		.event_kind = "minor",
+		.needs = NEED_UFFD_MINOR, TP_UNAVAILABLE(TP_NONE) },
+	[ST_MARKER_INSTALL] = { .name = "marker_install", .type = STAT_COUNTER, .counter = CT_C_MARKER,
+		.hooks = HOOK_BIT(HOOK_ZAP), .column = "MARKER", .width = 7, .family = PF_MARKERS,
+		.note = "zap_pte_range inlined: marker ptes counted in the zapped range before and after",
+		.tp_quality = Q_UNAVAILABLE, .tp_hook = "zap_pte_range",
+		.tp_reason = "zap_pte_range inlined; needs a kprobe or fentry on unmap_page_range" },
+	[ST_COPIED_BYTES] = { .name = "copied_bytes", .type = STAT_BYTES, .counter = -1, .column = "COPIED",
+		.width = 9, .family = PF_COPIED_BYTES, .tp_quality = Q_DERIVED, .tp_hook = "-",
+		.tp_reason = "(copy + pinned_cow) x page size; unshare unavailable" },
+	[ST_WP_LATENCY] = { .name = "wp_latency", .type = STAT_HIST, .counter = -1, .hooks = WP_HOOKS,
+		TP_UNAVAILABLE(TP_NONE) },
+	[ST_UFFD_BLOCKED] = { .name = "uffd_blocked", .type = STAT_HIST, .counter = -1,
+		.hooks = HOOK_BIT(HOOK_UFFD), TP_UNAVAILABLE(TP_NONE) },
+	[ST_FORK_TO_COPY] = { .name = "fork_to_copy", .type = STAT_HIST, .counter = -1,
+		.tp_quality = Q_DERIVED, .tp_hook = "sched_process_fork", .tp_reason = "from derived copies" },
+};
+
+const struct ct_prom_family_desc ct_prom_families[PF_MAX] = {
+	[PF_WRITE_FAULTS] = { "cowtrace_write_faults_total",
+		"Write faults on present ptes handled by do_wp_page, by outcome.", "outcome" },
+	[PF_COW_COPIES] = { "cowtrace_cow_copies_total",
+		"Pages copied by write faults, by kind of the old page.", "kind" },
+	[PF_THP_WRITE_FAULTS] = { "cowtrace_thp_write_faults_total",
+		"Write faults on huge pmds, by outcome.", "outcome" },
+	[PF_PINNED_COW] = { "cowtrace_pinned_cow_pages_total",
+		"Pages fork copied at once because they may be pinned.", NULL },
+	[PF_UFFD_FAULTS] = { "cowtrace_userfaultfd_faults_total", "Faults handed to userfaultfd, by kind.",
+		"kind" },
+	[PF_MARKERS] = { "cowtrace_uffd_wp_markers_installed_total",
+		"uffd-wp PTE markers installed when protected file/shmem ptes were zapped.", NULL },
+	[PF_COPIED_BYTES] = { "cowtrace_copied_bytes_total",
+		"Bytes copied by COW, unshare and pinned-COW copies.", NULL },
+};
+
+const struct ct_hist_desc ct_hists[CT_H_MAX] = {
+	[CT_H_LAT_REUSE] = { ST_WP_LATENCY, "write-fault latency, reuse", "nsecs", 1, HF_WP_LATENCY, "reuse" },
+	[CT_H_LAT_COPY] = { ST_WP_LATENCY, "write-fault latency, copy", "nsecs", 1, HF_WP_LATENCY, "copy" },
+	[CT_H_LAT_SHARED_REUSE] = { ST_WP_LATENCY, "write-fault latency, shared_reuse", "nsecs", 1,
+		HF_WP_LATENCY, "shared_reuse" },
+	[CT_H_LAT_UNSHARE] = { ST_WP_LATENCY, "write-fault latency, unshare", "nsecs", 1, HF_WP_LATENCY,
+		"unshare" },
+	[CT_H_LAT_THP] = { ST_WP_LATENCY, "write-fault latency, thp", "nsecs", 1, HF_WP_LATENCY, "thp" },
+	[CT_H_UFFD_BLOCKED + CT_UFFD_MISSING] = { ST_UFFD_BLOCKED, "userfaultfd missing, blocked", "usecs",
+		1000, HF_UFFD_BLOCKED, "missing" },
+	[CT_H_UFFD_BLOCKED + CT_UFFD_WP] = { ST_UFFD_BLOCKED, "userfaultfd wp, blocked", "usecs", 1000,
+		HF_UFFD_BLOCKED, "wp" },
+	[CT_H_UFFD_BLOCKED + CT_UFFD_MINOR] = { ST_UFFD_BLOCKED, "userfaultfd minor, blocked", "usecs", 1000,
+		HF_UFFD_BLOCKED, "minor" },
+	[CT_H_FORK_TO_COPY] = { ST_FORK_TO_COPY, "time from fork to copy", "usecs", 1000, HF_NONE, NULL },
+};
+
+const struct ct_hist_family_desc ct_hist_families[HF_MAX] = {
+	[HF_WP_LATENCY] = { "cowtrace_write_fault_latency_seconds",
+		"Time spent in do_wp_page (do_huge_pmd_wp_page for thp), by outcome.", "outcome" },
+	[HF_UFFD_BLOCKED] = { "cowtrace_userfaultfd_blocked_seconds",
+		"Time a fault waited in handle_userfault, by kind.", "kind" },
+};
+
+const char *ct_stat_name(enum ct_stat s)
+{
+	return s < ST_MAX ? ct_stats[s].name : "?";
+}
+
+int ct_stat_from_name(const char *name)
+{
+	for (int i = 0; i < ST_MAX; i++)
+		if (!strcmp(ct_stats[i].name, name))
+			return i;
+	return -1;
+}
+
+int ct_stat_of_counter(int counter)
+{
+	for (int i = 0; i < ST_MAX; i++)
+		if (ct_stats[i].type == STAT_COUNTER && ct_stats[i].counter == counter)
+			return i;
+	return -1;
+}
+
+const char *ct_mode_name(enum ct_mode m)
+{
+	switch (m) {
+	case MODE_FENTRY: return "fentry";
+	case MODE_KPROBE: return "kprobe";
+	case MODE_TRACEPOINT: return "tracepoint";
+	default: return "none";
+	}
+}
+
+const char *ct_quality_name(enum ct_quality q)
+{
+	switch (q) {
+	case Q_EXACT: return "exact";
+	case Q_DERIVED: return "derived";
+	default: return "unavailable";
+	}
+}

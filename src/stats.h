@@ -1,0 +1,102 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * The statistics cowtrace reports, in one table that every output, the
+ * probe plan and the record format read: name (JSON field, plan and record
+ * key), the counter it reads, its text column, its Prometheus family and
+ * label value, its --events kind, the hooks that feed it and its tracepoint
+ * mode.  The histograms have a table of their own (ct_hists).
+ *
+ * Adding a kind of copy touches its counter (include/cowtrace.h), its hook
+ * (bpf/), and a row here; the outputs follow.
+ */
+#ifndef COWTRACE_STATS_H
+#define COWTRACE_STATS_H
+#include <stdint.h>
+#include "cowtrace.h"
+
+enum ct_stat {
+	ST_REUSE, ST_COPY, ST_COPY_ANON, ST_COPY_ZERO, ST_COPY_FILE, ST_COPY_KSM,
+	ST_UNSHARE, ST_SHARED_REUSE, ST_THP_REUSE, ST_THP_SPLIT, ST_PINNED_COW,
+	ST_UFFD_MISSING, ST_UFFD_WP, ST_UFFD_MINOR, ST_MARKER_INSTALL,
+	ST_COPIED_BYTES, ST_WP_LATENCY, ST_UFFD_BLOCKED, ST_FORK_TO_COPY,
+	ST_MAX,
+};
+
+enum ct_mode { MODE_NONE, MODE_FENTRY, MODE_KPROBE, MODE_TRACEPOINT };
+enum ct_quality { Q_UNAVAILABLE, Q_DERIVED, Q_EXACT };
+
+enum ct_stat_type {
+	STAT_COUNTER,   /* one per-process counter */
+	STAT_COPIES,    /* the sum of the copy kinds */
+	STAT_BYTES,     /* (copies + unshare + pinned_cow) x page size */
+	STAT_HIST,      /* histograms (ct_hists rows with this stat) */
+};
+
+/* Kernel hooks of the exact rungs (probes.c chooses and attaches them). */
+enum ct_hook { HOOK_WP, HOOK_ANON, HOOK_CPR, HOOK_THP, HOOK_UFFD, HOOK_ZAP, HOOK_MAX };
+#define HOOK_BIT(h) (1u << (h))
+
+/* What a statistic needs of the kernel beyond its hooks (exact rungs). */
+enum ct_need { NEED_NOTHING, NEED_UNSHARE, NEED_UFFD_MINOR };
+
+/* Prometheus counter families (a statistic is one label value of one). */
+enum ct_prom_family {
+	PF_NONE, PF_WRITE_FAULTS, PF_COW_COPIES, PF_THP_WRITE_FAULTS, PF_PINNED_COW,
+	PF_UFFD_FAULTS, PF_MARKERS, PF_COPIED_BYTES, PF_MAX,
+};
+
+struct ct_prom_family_desc {
+	const char *name;        /* cowtrace_..._total */
+	const char *help;
+	const char *label;       /* the label telling members apart, NULL: one member */
+};
+
+struct ct_stat_desc {
+	const char *name;        /* JSON field, plan key, record key */
+	enum ct_stat_type type;
+	int counter;             /* STAT_COUNTER: enum ct_counter */
+	const char *column;      /* per-process text table; NULL: no column */
+	int width;
+	enum ct_prom_family family;
+	const char *family_value;/* its label value in the family */
+	const char *event_kind;  /* --events: "kind" of its counter's event, NULL: none */
+	/* Exact rungs (fentry, kprobe): the hooks that feed it, and what else it needs. */
+	unsigned hooks;
+	enum ct_need needs;
+	const char *note;        /* the plan's reason when it is available there */
+	/* Tracepoint mode: quality, hook and reason as the plan states them. */
+	enum ct_quality tp_quality;
+	const char *tp_hook;
+	const char *tp_reason;
+};
+
+extern const struct ct_stat_desc ct_stats[ST_MAX];
+extern const struct ct_prom_family_desc ct_prom_families[PF_MAX];
+
+/* Per-process histograms (enum ct_hist_id). */
+enum ct_hist_family { HF_NONE, HF_WP_LATENCY, HF_UFFD_BLOCKED, HF_MAX };
+
+struct ct_hist_desc {
+	enum ct_stat stat;       /* the statistic whose availability it follows */
+	const char *text;        /* text report title: "pid N (comm) TEXT:" */
+	const char *unit;        /* hist_print unit, with divisor */
+	unsigned divisor;
+	enum ct_hist_family family; /* Prometheus histogram family */
+	const char *family_value;   /* its label value */
+};
+
+struct ct_hist_family_desc {
+	const char *name, *help, *label;
+};
+
+extern const struct ct_hist_desc ct_hists[CT_H_MAX];
+extern const struct ct_hist_family_desc ct_hist_families[HF_MAX];
+
+const char *ct_stat_name(enum ct_stat s);
+int ct_stat_from_name(const char *name);
+/* The counter statistic of a counter (enum ct_counter), or -1. */
+int ct_stat_of_counter(int counter);
+const char *ct_mode_name(enum ct_mode m);
+const char *ct_quality_name(enum ct_quality q);
+
+#endif

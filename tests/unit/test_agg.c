@@ -1,0 +1,843 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * Unit tests of the aggregation (src/agg.c): counters of every event kind,
+ * latency histograms, fork records and charging, process lifetime and pid
+ * reuse, bad events, the pid index, the sort order, eviction.
+ */
+#include "harness.h"
+#include "streams.h"
+
+static int add(struct ct_agg *a, uint64_t ts, unsigned type, unsigned kind, uint32_t pid,
+	       uint32_t ppid, uint64_t value, uint32_t aux, const char *comm)
+{
+	struct ct_event e = mkev(ts, type, kind, pid, ppid, value, aux, comm);
+
+	return agg_add(a, &e);
+}
+
+static int wp(struct ct_agg *a, uint64_t ts, unsigned kind, uint32_t pid, uint32_t ppid,
+	      uint64_t lat, const char *comm)
+{
+	return add(a, ts, CT_EV_WP, kind, pid, ppid, lat, 0, comm);
+}
+
+static int proc_index(const struct ct_agg *a, const struct ct_proc *p)
+{
+	return p ? (int)(p - a->procs) : -1;
+}
+
+/* --------------------------------------------------- aggregation: counters */
+
+static void agg_counts_every_kind(void)
+{
+	struct ct_agg a;
+	struct ct_proc *p;
+	static const unsigned wp_n[CT_WP_KIND_MAX] = {
+		[CT_WP_REUSE] = 3, [CT_WP_COPY_ANON] = 2, [CT_WP_COPY_ZERO] = 1,
+		[CT_WP_COPY_FILE] = 4, [CT_WP_COPY_KSM] = 1, [CT_WP_UNSHARE] = 2,
+		[CT_WP_SHARED_REUSE] = 5,
+	};
+	uint64_t ts = 1000;
+
+	CHECK(agg_init(&a, 4096) == 0, "agg_init failed");
+	for (unsigned k = 0; k < CT_WP_KIND_MAX; k++)
+		for (unsigned i = 0; i < wp_n[k]; i++)
+			CHECK(wp(&a, ts++, k, 42, 1, 0, "kinds") == 0, "wp kind %u rejected", k);
+	add(&a, ts++, CT_EV_THP, CT_THP_REUSE, 42, 1, 0, 0, "kinds");
+	add(&a, ts++, CT_EV_THP, CT_THP_REUSE, 42, 1, 0, 0, "kinds");
+	add(&a, ts++, CT_EV_THP, CT_THP_SPLIT, 42, 1, 0, 0, "kinds");
+	add(&a, ts++, CT_EV_UFFD, CT_UFFD_MISSING, 42, 1, 0, 0, "kinds");
+	add(&a, ts++, CT_EV_UFFD, CT_UFFD_WP, 42, 1, 0, 0, "kinds");
+	add(&a, ts++, CT_EV_UFFD, CT_UFFD_WP, 42, 1, 0, 0, "kinds");
+	for (int i = 0; i < 3; i++)
+		add(&a, ts++, CT_EV_UFFD, CT_UFFD_MINOR, 42, 1, 0, 0, "kinds");
+	add(&a, ts++, CT_EV_PINNED, 0, 42, 1, 7, 43, "kinds");
+	add(&a, ts++, CT_EV_PINNED, 0, 42, 1, 2, 44, "kinds");
+	add(&a, ts++, CT_EV_MARKER, 0, 42, 1, 10, 0, "kinds");
+	add(&a, ts++, CT_EV_MARKER, 0, 42, 1, 5, 0, "kinds");
+
+	/* 18 WP + 3 THP + 6 UFFD + 2 PINNED + 2 MARKER = 31 events, one process */
+	CHECK_EQ(a.events, 31);
+	CHECK_EQ(a.bad_events, 0);
+	CHECK_EQ(a.nprocs, 1);
+	p = agg_find(&a, 42);
+	CHECK(p != NULL, "pid 42 not found");
+	if (!p)
+		goto out;
+	for (unsigned k = 0; k < CT_WP_KIND_MAX; k++)
+		CHECK(p->c[CT_C_WP + k] == wp_n[k], "wp[%u] = %llu, expected %u", k,
+		      (unsigned long long)p->c[CT_C_WP + k], wp_n[k]);
+	CHECK_EQ(p->c[CT_C_THP + CT_THP_REUSE], 2);
+	CHECK_EQ(p->c[CT_C_THP + CT_THP_SPLIT], 1);
+	CHECK_EQ(p->c[CT_C_UFFD + CT_UFFD_MISSING], 1);
+	CHECK_EQ(p->c[CT_C_UFFD + CT_UFFD_WP], 2);
+	CHECK_EQ(p->c[CT_C_UFFD + CT_UFFD_MINOR], 3);
+	CHECK_EQ(p->c[CT_C_PINNED], 9);      /* 7 + 2 pages */
+	CHECK_EQ(p->c[CT_C_MARKER], 15); /* 10 + 5 markers */
+	/* copies = anon 2 + zero 1 + file 4 + ksm 1 = 8 (not reuse 3, unshare 2, shared 5) */
+	CHECK_EQ(proc_copies(p), 8);
+	/* (copies 8 + unshare 2 + pinned 9) = 19 pages */
+	CHECK_EQ(proc_copied_bytes(p, 4096), 19 * 4096);
+	CHECK_EQ(proc_copied_bytes(p, 16384), 19 * 16384);
+	CHECK_EQ(proc_stat(p, ST_COPY, 4096), 8);
+	CHECK_EQ(proc_stat(p, ST_COPIED_BYTES, 4096), 77824);
+	CHECK_EQ(proc_stat(p, ST_UNSHARE, 4096), 2);
+	CHECK_EQ(proc_stat(p, ST_SHARED_REUSE, 4096), 5);
+	CHECK_EQ(proc_stat(p, ST_PINNED_COW, 4096), 9);
+	CHECK_EQ(proc_stat(p, ST_MARKER_INSTALL, 4096), 15);
+	CHECK_EQ(proc_stat(p, ST_UFFD_MINOR, 4096), 3);
+	CHECK_EQ(p->c[CT_C_FORKS], 0);
+	CHECK_EQ(a.nforks, 0);
+	/* WP/THP with value 0 take no latency sample; UFFD always records blocked time */
+	CHECK(p->h != NULL, "no histograms after uffd events");
+	if (p->h) {
+		for (int l = CT_H_LAT_REUSE; l <= CT_H_LAT_THP; l++)
+			CHECK(p->h->h[l].count == 0, "wp_lat[%d] has samples from value 0", l);
+		CHECK_EQ(p->h->h[CT_H_UFFD_BLOCKED + CT_UFFD_MINOR].count, 3);
+		CHECK_EQ(p->h->h[CT_H_UFFD_BLOCKED + CT_UFFD_MINOR].slot[0], 3);
+		CHECK_EQ(p->h->h[CT_H_FORK_TO_COPY].count, 0);
+	}
+	CHECK_EQ(a.first_ns, 1000);
+	CHECK_EQ(a.last_ns, ts - 1);
+out:
+	agg_free(&a);
+}
+
+static void agg_default_page_size(void)
+{
+	struct ct_agg a;
+
+	CHECK(agg_init(&a, 0) == 0, "agg_init failed");
+	CHECK_EQ(a.page_size, 4096);
+	agg_free(&a);
+	CHECK(agg_init(&a, 65536) == 0, "agg_init failed");
+	CHECK_EQ(a.page_size, 65536);
+	agg_free(&a);
+}
+
+static void agg_latency_histograms(void)
+{
+	struct ct_agg a;
+	struct ct_proc *p;
+
+	agg_init(&a, 4096);
+	wp(&a, 10, CT_WP_REUSE, 7, 1, 0, "lat");
+	p = agg_find(&a, 7);
+	CHECK(p && p->h == NULL, "histograms allocated without a timed sample");
+	wp(&a, 11, CT_WP_REUSE, 7, 1, 100, "lat");
+	wp(&a, 12, CT_WP_COPY_ZERO, 7, 1, 3000, "lat");
+	wp(&a, 13, CT_WP_COPY_KSM, 7, 1, 5000, "lat");
+	wp(&a, 14, CT_WP_SHARED_REUSE, 7, 1, 50, "lat");
+	wp(&a, 15, CT_WP_UNSHARE, 7, 1, 7000, "lat");
+	add(&a, 16, CT_EV_THP, CT_THP_SPLIT, 7, 1, 9000, 0, "lat");
+	add(&a, 17, CT_EV_THP, CT_THP_REUSE, 7, 1, 1000, 0, "lat");
+	add(&a, 18, CT_EV_UFFD, CT_UFFD_WP, 7, 1, 123456, 0, "lat");
+	p = agg_find(&a, 7);
+	CHECK(p && p->h, "no histograms");
+	if (p && p->h) {
+		const struct ct_proc_hists *h = p->h;
+
+		CHECK_EQ(h->h[CT_H_LAT_REUSE].count, 1);
+		CHECK_EQ(h->h[CT_H_LAT_REUSE].sum, 100);
+		CHECK_EQ(h->h[CT_H_LAT_REUSE].slot[7], 1); /* 64 <= 100 < 128 */
+		CHECK_EQ(h->h[CT_H_LAT_COPY].count, 2);     /* zero + ksm */
+		CHECK_EQ(h->h[CT_H_LAT_COPY].sum, 8000);
+		CHECK_EQ(h->h[CT_H_LAT_SHARED_REUSE].count, 1);
+		CHECK_EQ(h->h[CT_H_LAT_SHARED_REUSE].sum, 50);
+		CHECK_EQ(h->h[CT_H_LAT_UNSHARE].count, 1);
+		CHECK_EQ(h->h[CT_H_LAT_UNSHARE].sum, 7000);
+		CHECK_EQ(h->h[CT_H_LAT_THP].count, 2);      /* split + reuse */
+		CHECK_EQ(h->h[CT_H_LAT_THP].sum, 10000);
+		CHECK_EQ(h->h[CT_H_UFFD_BLOCKED + CT_UFFD_WP].count, 1);
+		CHECK_EQ(h->h[CT_H_UFFD_BLOCKED + CT_UFFD_WP].sum, 123456);
+		CHECK_EQ(h->h[CT_H_UFFD_BLOCKED + CT_UFFD_WP].slot[17], 1); /* 65536 <= 123456 < 131072 */
+		CHECK_EQ(h->h[CT_H_UFFD_BLOCKED + CT_UFFD_MISSING].count, 0);
+	}
+	agg_free(&a);
+}
+
+/* ------------------------------------------------------ aggregation: forks */
+
+static void agg_fork_records_and_charging(void)
+{
+	struct ct_agg a;
+	struct ct_proc *p10, *p11, *p12, *p13, *p15;
+	const struct ct_fork *f;
+
+	agg_init(&a, 4096);
+	wp(&a, 1000, CT_WP_REUSE, 10, 1, 0, "parent");
+	add(&a, 2000, CT_EV_PINNED, 0, 10, 1, 4, 11, "parent");
+	add(&a, 2000, CT_EV_FORK, CT_FORK_PARENT_TRACED | CT_FORK_CHILD_TRACED, 10, 1, 4, 11, "parent");
+	CHECK_EQ(a.nforks, 1);
+	CHECK_EQ(a.nprocs, 2);
+	p10 = agg_find(&a, 10);
+	p11 = agg_find(&a, 11);
+	CHECK(p10 && p11, "parent or child missing after FORK");
+	if (!p10 || !p11)
+		goto out;
+	CHECK_EQ(p10->c[CT_C_FORKS], 1);
+	CHECK_EQ(p10->last_fork, 0);
+	CHECK(p10->birth_fork == -1, "birth_fork %d", p10->birth_fork);
+	CHECK_EQ(p10->c[CT_C_PINNED], 4);
+	CHECK_EQ(p11->ppid, 10);
+	CHECK_STR(p11->comm, "parent");
+	CHECK_EQ(p11->birth_fork, 0);
+	CHECK(p11->last_fork == -1, "last_fork %d", p11->last_fork);
+	CHECK_EQ(p11->first_ns, 2000);
+	CHECK_EQ(p11->c[CT_C_FORKS], 0);
+	CHECK_EQ(p11->c[CT_C_PINNED], 0);
+	f = &a.forks[0];
+	CHECK_EQ(f->parent, 10);
+	CHECK_EQ(f->child, 11);
+	CHECK_EQ(f->ts_ns, 2000);
+	CHECK_EQ(f->pinned_cow, 4);
+
+	wp(&a, 2500, CT_WP_COPY_ANON, 11, 10, 0, "child");   /* fork0 child   +1, 500 ns */
+	wp(&a, 3000, CT_WP_COPY_ANON, 10, 1, 0, "parent");   /* fork0 parent  +1, 1000 ns */
+	wp(&a, 3100, CT_WP_REUSE, 11, 10, 0, "child");       /* not a copy */
+	wp(&a, 3200, CT_WP_UNSHARE, 10, 1, 0, "parent");     /* not a copy kind */
+	wp(&a, 3300, CT_WP_SHARED_REUSE, 11, 10, 0, "child"); /* not a copy */
+	add(&a, 4000, CT_EV_FORK, CT_FORK_PARENT_TRACED | CT_FORK_CHILD_TRACED, 10, 1, 0, 12, "parent");
+	wp(&a, 3900, CT_WP_COPY_ANON, 12, 10, 0, "c12");     /* fork1 child +1, ts < fork: no sample */
+	wp(&a, 4100, CT_WP_COPY_FILE, 10, 1, 0, "parent");   /* fork1 parent  +1, 100 ns */
+	wp(&a, 4200, CT_WP_COPY_ZERO, 11, 10, 0, "child");   /* fork0 child   +1, 2200 ns */
+	add(&a, 5000, CT_EV_FORK, CT_FORK_PARENT_TRACED | CT_FORK_CHILD_TRACED, 11, 10, 0, 13, "child");
+	wp(&a, 5300, CT_WP_COPY_KSM, 11, 10, 0, "child");    /* fork2 parent  +1, 300 ns */
+	wp(&a, 5400, CT_WP_COPY_ANON, 13, 11, 0, "gchild");  /* fork2 child   +1, 400 ns */
+	add(&a, 6000, CT_EV_FORK, CT_FORK_PARENT_TRACED, 10, 1, 0, 14, "parent");      /* fork3 */
+	add(&a, 6000, CT_EV_FORK, CT_FORK_CHILD_TRACED, 99, 1, 0, 15, "child-only");  /* fork4 */
+	wp(&a, 6500, CT_WP_COPY_ANON, 15, 99, 0, "child-only"); /* fork4 child +1, 500 ns */
+	wp(&a, 6600, CT_WP_COPY_ANON, 10, 1, 0, "parent");   /* fork3 parent  +1, 600 ns */
+
+	CHECK_EQ(a.events, 19);
+	CHECK_EQ(a.nforks, 5);
+	CHECK_EQ(a.nprocs, 5); /* 10 11 12 13 15; not 14 (untraced child), not 99 (untraced parent) */
+	CHECK(agg_find(&a, 14) == NULL, "untraced child 14 got an entry");
+	CHECK(agg_find(&a, 99) == NULL, "untraced parent 99 got an entry");
+	p10 = agg_find(&a, 10);
+	p11 = agg_find(&a, 11);
+	p12 = agg_find(&a, 12);
+	p13 = agg_find(&a, 13);
+	p15 = agg_find(&a, 15);
+	CHECK(p10 && p11 && p12 && p13 && p15, "an entry is missing");
+	if (!p10 || !p11 || !p12 || !p13 || !p15)
+		goto out;
+	CHECK_EQ(a.forks[0].pinned_cow, 4);
+	CHECK_EQ(a.forks[0].parent_copies, 1);  /* 3000 (4100 and 6600 belong to later forks) */
+	CHECK_EQ(a.forks[0].child_copies, 2);   /* 2500, 4200 (5300 belongs to 11's own fork2) */
+	CHECK_EQ(a.forks[1].parent, 10);
+	CHECK_EQ(a.forks[1].child, 12);
+	CHECK_EQ(a.forks[1].parent_copies, 1);  /* 4100 */
+	CHECK_EQ(a.forks[1].child_copies, 1);   /* 3900 */
+	CHECK_EQ(a.forks[2].parent, 11);
+	CHECK_EQ(a.forks[2].child, 13);
+	CHECK_EQ(a.forks[2].parent_copies, 1);  /* 5300 */
+	CHECK_EQ(a.forks[2].child_copies, 1);   /* 5400 */
+	CHECK_EQ(a.forks[3].parent, 10);
+	CHECK_EQ(a.forks[3].child, 14);
+	CHECK_EQ(a.forks[3].parent_copies, 1);  /* 6600 */
+	CHECK_EQ(a.forks[3].child_copies, 0);
+	CHECK_EQ(a.forks[4].parent, 99);
+	CHECK_EQ(a.forks[4].child, 15);
+	CHECK_EQ(a.forks[4].parent_copies, 0);
+	CHECK_EQ(a.forks[4].child_copies, 1);   /* 6500 */
+	CHECK_EQ(p10->c[CT_C_FORKS], 3);
+	CHECK_EQ(p10->last_fork, 3);
+	CHECK_EQ(p11->c[CT_C_FORKS], 1);
+	CHECK_EQ(p11->birth_fork, 0);
+	CHECK_EQ(p11->last_fork, 2);
+	CHECK_EQ(p12->birth_fork, 1);
+	CHECK_EQ(p13->birth_fork, 2);
+	CHECK_EQ(p13->ppid, 11);
+	CHECK_EQ(p15->birth_fork, 4);
+	CHECK_EQ(p15->ppid, 99);
+	CHECK_STR(p15->comm, "child-only");
+	/* fork_to_copy samples (ns after the fork the copy was charged to) */
+	CHECK(p10->h && p11->h && p13->h && p15->h, "fork_to_copy histograms missing");
+	if (p10->h) {
+		CHECK_EQ(p10->h->h[CT_H_FORK_TO_COPY].count, 3);   /* 1000, 100, 600 */
+		CHECK_EQ(p10->h->h[CT_H_FORK_TO_COPY].sum, 1700);
+		CHECK_EQ(p10->h->h[CT_H_FORK_TO_COPY].slot[10], 2); /* 1000 and 600 in [512,1024) */
+		CHECK_EQ(p10->h->h[CT_H_FORK_TO_COPY].slot[7], 1);  /* 100 in [64,128) */
+	}
+	if (p11->h) {
+		CHECK_EQ(p11->h->h[CT_H_FORK_TO_COPY].count, 3);   /* 500, 2200, 300 */
+		CHECK_EQ(p11->h->h[CT_H_FORK_TO_COPY].sum, 3000);
+	}
+	CHECK(p12->h == NULL || p12->h->h[CT_H_FORK_TO_COPY].count == 0,
+	      "a copy timestamped before its fork got a fork_to_copy sample");
+	if (p13->h) {
+		CHECK_EQ(p13->h->h[CT_H_FORK_TO_COPY].count, 1);
+		CHECK_EQ(p13->h->h[CT_H_FORK_TO_COPY].sum, 400);
+	}
+	if (p15->h) {
+		CHECK_EQ(p15->h->h[CT_H_FORK_TO_COPY].count, 1);
+		CHECK_EQ(p15->h->h[CT_H_FORK_TO_COPY].sum, 500);
+	}
+out:
+	agg_free(&a);
+}
+
+/* --------------------------------------------------- aggregation: lifetime */
+
+static void agg_exit_then_pid_reuse(void)
+{
+	struct ct_agg a;
+	struct ct_proc *p;
+
+	agg_init(&a, 4096);
+	wp(&a, 100, CT_WP_COPY_ANON, 300, 1, 0, "old");
+	wp(&a, 200, CT_WP_COPY_ANON, 300, 1, 0, "old");
+	wp(&a, 300, CT_WP_REUSE, 300, 1, 0, "old");
+	add(&a, 400, CT_EV_EXIT, 0, 300, 1, 0, 0, "old");
+	CHECK(agg_find(&a, 300) == NULL, "exited pid still found");
+	CHECK(a.procs[0].exited, "EXIT did not mark the entry exited");
+	CHECK_EQ(a.procs[0].last_ns, 400);
+
+	wp(&a, 500, CT_WP_COPY_ZERO, 300, 2, 0, "new");
+	CHECK_EQ(a.nprocs, 2);
+	p = agg_find(&a, 300);
+	CHECK(p == &a.procs[1], "reused pid does not map to a new entry (index %d)",
+	      proc_index(&a, p));
+	if (p) {
+		CHECK_EQ(p->c[CT_C_WP + CT_WP_COPY_ZERO], 1);
+		CHECK_EQ(p->c[CT_C_WP + CT_WP_COPY_ANON], 0);
+		CHECK_EQ(p->c[CT_C_WP + CT_WP_REUSE], 0);
+		CHECK_EQ(p->first_ns, 500);
+		CHECK_EQ(p->ppid, 2);
+		CHECK(!p->exited, "new entry marked exited");
+		CHECK_STR(p->comm, "new");
+	}
+	/* the old process keeps its own numbers */
+	CHECK_EQ(a.procs[0].c[CT_C_WP + CT_WP_COPY_ANON], 2);
+	CHECK_EQ(a.procs[0].c[CT_C_WP + CT_WP_REUSE], 1);
+	CHECK_EQ(a.procs[0].c[CT_C_WP + CT_WP_COPY_ZERO], 0);
+	CHECK_STR(a.procs[0].comm, "old");
+	CHECK(a.procs[0].exited, "old entry lost its exited mark");
+
+	/* EXIT of a pid never seen: counted, changes nothing else */
+	CHECK(add(&a, 600, CT_EV_EXIT, 0, 777, 1, 0, 0, "x") == 0, "EXIT of unknown pid rejected");
+	CHECK_EQ(a.nprocs, 2);
+	CHECK_EQ(a.events, 6);
+
+	/* reuse through a FORK after an EXIT */
+	add(&a, 700, CT_EV_EXIT, 0, 300, 2, 0, 0, "new");
+	CHECK(a.procs[1].exited, "second EXIT did not mark the new entry");
+	add(&a, 800, CT_EV_FORK, CT_FORK_PARENT_TRACED | CT_FORK_CHILD_TRACED, 5, 1, 0, 300, "forker");
+	p = agg_find(&a, 300);
+	CHECK_EQ(a.nprocs, 4); /* old 300, new 300, 5, third 300 */
+	CHECK(p && proc_index(&a, p) == 3, "forked child with reused pid is not a new entry (%d)",
+	      proc_index(&a, p));
+	if (p) {
+		CHECK_EQ(p->birth_fork, 0);
+		CHECK_EQ(p->ppid, 5);
+		CHECK_EQ(p->c[CT_C_WP + CT_WP_COPY_ZERO], 0);
+	}
+	CHECK_EQ(a.procs[1].c[CT_C_WP + CT_WP_COPY_ZERO], 1);
+	agg_free(&a);
+}
+
+static void agg_fork_child_pid_seen_before(void)
+{
+	struct ct_agg a;
+	struct ct_proc *p;
+
+	agg_init(&a, 4096);
+	wp(&a, 100, CT_WP_COPY_ANON, 400, 1, 0, "stale");
+	wp(&a, 150, CT_WP_REUSE, 400, 1, 0, "stale");
+	/* No EXIT for 400 (e.g. lost): a FORK creating child 400 means a new process. */
+	add(&a, 200, CT_EV_FORK, CT_FORK_PARENT_TRACED | CT_FORK_CHILD_TRACED, 1, 0, 0, 400, "init");
+	CHECK_EQ(a.nprocs, 3); /* stale 400, 1, new 400 */
+	p = agg_find(&a, 400);
+	CHECK(p && proc_index(&a, p) == 2, "child 400 did not get a fresh entry (%d)",
+	      proc_index(&a, p));
+	if (p) {
+		CHECK_EQ(p->c[CT_C_WP + CT_WP_COPY_ANON], 0);
+		CHECK_EQ(p->c[CT_C_WP + CT_WP_REUSE], 0);
+		CHECK_EQ(p->birth_fork, 0);
+		CHECK_EQ(p->ppid, 1);
+		CHECK_EQ(p->first_ns, 200);
+	}
+	CHECK_EQ(a.procs[0].c[CT_C_WP + CT_WP_COPY_ANON], 1);
+	CHECK_EQ(a.procs[0].c[CT_C_WP + CT_WP_REUSE], 1);
+	wp(&a, 300, CT_WP_COPY_FILE, 400, 1, 0, "init");
+	CHECK_EQ(a.procs[2].c[CT_C_WP + CT_WP_COPY_FILE], 1);
+	CHECK_EQ(a.procs[0].c[CT_C_WP + CT_WP_COPY_FILE], 0);
+	CHECK_EQ(a.forks[0].child_copies, 1);
+	agg_free(&a);
+}
+
+/*
+ * The stale entry's process is gone for sure (its pid was handed to a new
+ * child), so it must not be reported as a live process next to the new one.
+ */
+static void agg_fork_reused_pid_marks_old_exited(void)
+{
+	struct ct_agg a;
+
+	agg_init(&a, 4096);
+	wp(&a, 100, CT_WP_COPY_ANON, 400, 1, 0, "stale");
+	add(&a, 200, CT_EV_FORK, CT_FORK_PARENT_TRACED | CT_FORK_CHILD_TRACED, 1, 0, 0, 400, "init");
+	CHECK_EQ(a.nprocs, 3);
+	CHECK(a.procs[0].exited, "stale entry for pid 400 is not marked exited after its pid "
+	      "was reused by a FORK (two live rows for pid 400)");
+	CHECK(!a.procs[2].exited, "new entry marked exited");
+	agg_free(&a);
+}
+
+static void agg_bad_type_changes_nothing(void)
+{
+	struct ct_agg a;
+	struct ct_proc snap;
+	static const unsigned bad_types[] = { 0, CT_EV_TYPE_MAX, CT_EV_TYPE_MAX + 1, 0xffff };
+
+	agg_init(&a, 4096);
+	wp(&a, 1000, CT_WP_REUSE, 50, 1, 0, "good");
+	snap = a.procs[0];
+	for (unsigned i = 0; i < sizeof(bad_types) / sizeof(bad_types[0]); i++) {
+		CHECK(add(&a, 5, bad_types[i], 0, 50, 9, 1, 0, "bad") == -1,
+		      "type %u accepted", bad_types[i]);
+		CHECK(add(&a, 99999, bad_types[i], 0, 51, 9, 1, 0, "bad") == -1,
+		      "type %u accepted", bad_types[i]);
+	}
+	CHECK_EQ(a.bad_events, 8);
+	CHECK_EQ(a.events, 1);
+	CHECK_EQ(a.nprocs, 1);
+	CHECK_EQ(a.nforks, 0);
+	CHECK_EQ(a.first_ns, 1000);
+	CHECK_EQ(a.last_ns, 1000);
+	CHECK(agg_find(&a, 51) == NULL, "bad event created pid 51");
+	CHECK(!memcmp(&snap, &a.procs[0], sizeof(snap)), "bad event modified pid 50's entry");
+	agg_free(&a);
+}
+
+static void agg_bad_kind_changes_nothing(void)
+{
+	struct ct_agg a;
+	struct ct_proc snap;
+	static const struct { unsigned type, kind; } bad[] = {
+		{ CT_EV_WP, CT_WP_KIND_MAX }, { CT_EV_WP, 0xffff },
+		{ CT_EV_THP, CT_THP_KIND_MAX }, { CT_EV_UFFD, CT_UFFD_KIND_MAX },
+	};
+
+	agg_init(&a, 4096);
+	wp(&a, 1000, CT_WP_REUSE, 50, 1, 0, "good");
+	snap = a.procs[0];
+	for (unsigned i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		CHECK(add(&a, 5, bad[i].type, bad[i].kind, 50, 9, 1, 0, "bad") == -1,
+		      "type %u kind %u accepted", bad[i].type, bad[i].kind);
+		CHECK(add(&a, 99999, bad[i].type, bad[i].kind, 51, 9, 1, 0, "bad") == -1,
+		      "type %u kind %u accepted", bad[i].type, bad[i].kind);
+	}
+	CHECK_EQ(a.bad_events, 8);
+	CHECK_EQ(a.events, 1);
+	CHECK_EQ(a.nprocs, 1);
+	CHECK(agg_find(&a, 51) == NULL, "event with a bad kind created an entry for pid 51");
+	CHECK(!memcmp(&snap, &a.procs[0], sizeof(snap)),
+	      "event with a bad kind modified pid 50 (comm now \"%s\", ppid %u, last_ns %llu)",
+	      a.procs[0].comm, a.procs[0].ppid, (unsigned long long)a.procs[0].last_ns);
+	CHECK_EQ(a.first_ns, 1000);
+	CHECK_EQ(a.last_ns, 1000);
+	agg_free(&a);
+}
+
+static void agg_comm_and_ppid_follow_latest(void)
+{
+	struct ct_agg a;
+	struct ct_proc *p;
+
+	agg_init(&a, 4096);
+	wp(&a, 1, CT_WP_REUSE, 60, 1, 0, "sh");
+	wp(&a, 2, CT_WP_REUSE, 60, 1, 0, "python3");
+	p = agg_find(&a, 60);
+	CHECK(p != NULL, "pid 60 missing");
+	if (p)
+		CHECK_STR(p->comm, "python3");
+	wp(&a, 3, CT_WP_REUSE, 60, 0, 0, "abcdefghijklmnop"); /* 16 bytes, no NUL */
+	p = agg_find(&a, 60);
+	if (p) {
+		CHECK_STR(p->comm, "abcdefghijklmno");
+		CHECK_EQ(p->ppid, 1);  /* ppid 0 does not overwrite */
+		CHECK_EQ(p->last_ns, 3);
+	}
+	wp(&a, 4, CT_WP_REUSE, 60, 77, 0, "python3"); /* reparented */
+	p = agg_find(&a, 60);
+	if (p) {
+		CHECK_EQ(p->ppid, 77);
+		CHECK_STR(p->comm, "python3");
+	}
+	/* a new entry from a 16-byte comm is terminated too */
+	wp(&a, 5, CT_WP_REUSE, 61, 1, 0, "ABCDEFGHIJKLMNOP");
+	p = agg_find(&a, 61);
+	if (p)
+		CHECK_STR(p->comm, "ABCDEFGHIJKLMNO");
+	/* out-of-order timestamps never move last_ns back */
+	wp(&a, 2, CT_WP_REUSE, 60, 77, 0, "python3");
+	p = agg_find(&a, 60);
+	if (p) {
+		CHECK_EQ(p->last_ns, 4);
+		CHECK_EQ(p->first_ns, 1);
+	}
+	agg_free(&a);
+}
+
+/* ------------------------------------------ aggregation: the pid index */
+
+static uint32_t lcg_state = 12345;
+
+static uint32_t lcg(void)
+{
+	lcg_state = lcg_state * 1103515245u + 12345u;
+	return lcg_state >> 8;
+}
+
+/* Model: for every pid, the procs[] index of its live entry, or -1. */
+static int check_model(const struct ct_agg *a, const int32_t *model, uint32_t npids)
+{
+	int bad = 0;
+	uint32_t live = 0;
+
+	for (uint32_t pid = 1; pid < npids; pid++) {
+		struct ct_proc *p = agg_find(a, pid);
+
+		if (model[pid] >= 0)
+			live++;
+		if (model[pid] < 0 && p) {
+			if (bad++ < 3)
+				CHECK(0, "pid %u exited/unseen but found (index %d)", pid,
+				      proc_index(a, p));
+		} else if (model[pid] >= 0 && p != &a->procs[model[pid]]) {
+			if (bad++ < 3)
+				CHECK(0, "pid %u: found index %d, expected %d", pid, proc_index(a, p),
+				      model[pid]);
+		}
+	}
+	CHECK(a->index_used == live, "index_used %u, live %u", a->index_used, live);
+	return bad;
+}
+
+static void agg_many_pids_with_exits(void)
+{
+	enum { N = 100000 };
+	struct ct_agg a;
+	int32_t *model = malloc((N + 200) * sizeof(*model));
+	uint32_t bad = 0;
+
+	if (!model) {
+		CHECK(0, "out of memory");
+		return;
+	}
+	for (uint32_t i = 0; i < N + 200; i++)
+		model[i] = -1;
+	agg_init(&a, 4096);
+	/* 100000 distinct pids; exits interleaved (earlier pids, and some at once) */
+	for (uint32_t pid = 1; pid <= N; pid++) {
+		wp(&a, pid, CT_WP_COPY_ANON, pid, 1, 0, "many");
+		model[pid] = (int32_t)(a.nprocs - 1);
+		if (pid % 4 == 0) {
+			add(&a, pid, CT_EV_EXIT, 0, pid / 2, 1, 0, 0, "many");
+			model[pid / 2] = -1;
+		}
+		if (pid % 7 == 0) {
+			add(&a, pid, CT_EV_EXIT, 0, pid, 1, 0, 0, "many");
+			model[pid] = -1;
+		}
+	}
+	CHECK_EQ(a.nprocs, N);
+	bad += check_model(&a, model, N + 200);
+	/* every live pid finds its own entry with the right numbers */
+	for (uint32_t pid = 1; pid <= N && bad < 3; pid++) {
+		struct ct_proc *p = agg_find(&a, pid);
+
+		if (model[pid] >= 0 && p && (p->pid != pid || p->c[CT_C_WP + CT_WP_COPY_ANON] != 1 || p->exited)) {
+			CHECK(0, "pid %u entry corrupt", pid);
+			bad++;
+		}
+	}
+	/* reuse a fifth of the exited pids, then exit live pids in a random order */
+	for (uint32_t pid = 5; pid <= N; pid += 5) {
+		if (model[pid] >= 0)
+			continue;
+		wp(&a, N + pid, CT_WP_COPY_ZERO, pid, 1, 0, "again");
+		model[pid] = (int32_t)(a.nprocs - 1);
+	}
+	bad += check_model(&a, model, N + 200);
+	for (int i = 0; i < 60000; i++) {
+		uint32_t pid = 1 + lcg() % N;
+
+		add(&a, 3 * N + i, CT_EV_EXIT, 0, pid, 1, 0, 0, "x");
+		model[pid] = -1;
+	}
+	bad += check_model(&a, model, N + 200);
+	for (uint32_t pid = 1; pid <= N; pid++)
+		if (model[pid] >= 0 && a.procs[model[pid]].exited && bad++ < 3)
+			CHECK(0, "live pid %u marked exited", pid);
+	agg_free(&a);
+	free(model);
+}
+
+/* Random adds and exits in a small pid range: many deletions inside clusters. */
+static void agg_index_random_small_range(void)
+{
+	enum { NP = 3000 };
+	struct ct_agg a;
+	int32_t model[NP];
+	int bad = 0;
+
+	lcg_state = 777;
+	for (int i = 0; i < NP; i++)
+		model[i] = -1;
+	agg_init(&a, 4096);
+	for (int op = 0; op < 200000 && bad < 3; op++) {
+		uint32_t pid = 1 + lcg() % (NP - 1);
+
+		if (lcg() % 3 == 0) {
+			add(&a, op, CT_EV_EXIT, 0, pid, 1, 0, 0, "r");
+			model[pid] = -1;
+		} else {
+			wp(&a, op, CT_WP_REUSE, pid, 1, 0, "r");
+			if (model[pid] < 0)
+				model[pid] = (int32_t)(a.nprocs - 1);
+		}
+		if (op % 2000 == 0)
+			bad += check_model(&a, model, NP);
+	}
+	bad += check_model(&a, model, NP);
+	agg_free(&a);
+}
+
+/*
+ * Pids whose home slot is at the end of the initial 1024-slot table, so their
+ * probe sequences wrap to slot 0; delete them in several orders.  (The hash
+ * is replicated from agg.c only to choose the pids; the checks hold for any
+ * hash.)
+ */
+static void agg_index_wraparound_cluster(void)
+{
+	uint32_t pids[16];
+	int n = 0;
+	static const int orders[4][16] = {
+		{ 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15 },
+		{ 15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0 },
+		{ 3, 0, 12, 7, 15, 1, 9, 4, 14, 2, 11, 6, 13, 5, 8, 10 },
+		{ 8, 9, 10, 11, 0, 1, 2, 3, 12, 13, 14, 15, 4, 5, 6, 7 },
+	};
+
+	for (uint32_t pid = 1; n < 16 && pid < 10000000; pid++) {
+		uint32_t home = (pid * 2654435761u) & 1023;
+
+		if ((n < 12 && home >= 1021) || (n >= 12 && home <= 1))
+			pids[n++] = pid;
+	}
+	CHECK(n == 16, "could not pick colliding pids");
+	for (int o = 0; o < 4 && n == 16; o++) {
+		struct ct_agg a;
+		int32_t model[16];
+
+		agg_init(&a, 4096);
+		for (int i = 0; i < 16; i++) {
+			wp(&a, 1, CT_WP_REUSE, pids[i], 1, 0, "w");
+			model[i] = i;
+		}
+		CHECK_EQ(a.index_cap, 1024);
+		for (int k = 0; k < 16; k++) {
+			int victim = orders[o][k];
+
+			add(&a, 2, CT_EV_EXIT, 0, pids[victim], 1, 0, 0, "w");
+			model[victim] = -1;
+			for (int i = 0; i < 16; i++) {
+				struct ct_proc *p = agg_find(&a, pids[i]);
+
+				if (model[i] < 0)
+					CHECK(p == NULL, "order %d step %d: exited pid %u found", o, k, pids[i]);
+				else
+					CHECK(p == &a.procs[model[i]], "order %d step %d: pid %u -> %d, expected %d",
+					      o, k, pids[i], proc_index(&a, p), model[i]);
+			}
+			/* re-add one of the exited ones every other step */
+			if (k % 2 == 1) {
+				int back = orders[o][k - 1];
+
+				wp(&a, 3, CT_WP_REUSE, pids[back], 1, 0, "w");
+				model[back] = (int32_t)(a.nprocs - 1);
+			}
+		}
+		agg_free(&a);
+	}
+}
+
+/* ----------------------------------------------------- aggregation: sort */
+
+static void agg_sorted_order(void)
+{
+	struct ct_agg a;
+	uint32_t *o;
+	static const uint32_t want_pid[] = { 4, 9, 3, 5, 5, 1 };
+	static const uint64_t want_first[] = { 40, 90, 30, 50, 70, 10 };
+
+	agg_init(&a, 4096);
+	/* F pid 1: unshare 10 -> copies+pinned 0 */
+	for (int i = 0; i < 10; i++)
+		wp(&a, 10, CT_WP_UNSHARE, 1, 1, 0, "F");
+	/* B pid 3: pinned 2, reuse 0 -> 2 */
+	add(&a, 30, CT_EV_PINNED, 0, 3, 1, 2, 33, "B");
+	/* D pid 4: copies 3 -> 3 */
+	for (int i = 0; i < 3; i++)
+		wp(&a, 40, CT_WP_COPY_FILE, 4, 1, 0, "D");
+	/* A pid 5: copies 2, reuse 0 -> 2; exits */
+	wp(&a, 50, CT_WP_COPY_ANON, 5, 1, 0, "A");
+	wp(&a, 51, CT_WP_COPY_ZERO, 5, 1, 0, "A");
+	add(&a, 60, CT_EV_EXIT, 0, 5, 1, 0, 0, "A");
+	/* E pid 5 again: copies 2, reuse 0 -> 2, later first_ns */
+	wp(&a, 70, CT_WP_COPY_KSM, 5, 1, 0, "E");
+	wp(&a, 71, CT_WP_COPY_KSM, 5, 1, 0, "E");
+	/* C pid 9: copy 1 + pinned 1 = 2, reuse 5 */
+	wp(&a, 90, CT_WP_COPY_ANON, 9, 1, 0, "C");
+	add(&a, 91, CT_EV_PINNED, 0, 9, 1, 1, 99, "C");
+	for (int i = 0; i < 5; i++)
+		wp(&a, 92, CT_WP_REUSE, 9, 1, 0, "C");
+	/* order: D(3) C(2, reuse 5) B(2, pid 3) A(2, pid 5, first 50) E(2, pid 5, first 70) F(0) */
+	o = agg_sorted(&a);
+	CHECK(o != NULL, "agg_sorted failed");
+	CHECK_EQ(a.nprocs, 6);
+	for (unsigned i = 0; o && i < 6 && i < a.nprocs; i++) {
+		CHECK(a.procs[o[i]].pid == want_pid[i] && a.procs[o[i]].first_ns == want_first[i],
+		      "rank %u: pid %u first_ns %llu, expected pid %u first_ns %llu", i,
+		      a.procs[o[i]].pid, (unsigned long long)a.procs[o[i]].first_ns, want_pid[i],
+		      (unsigned long long)want_first[i]);
+	}
+	free(o);
+	agg_free(&a);
+	/* empty aggregation */
+	agg_init(&a, 4096);
+	o = agg_sorted(&a);
+	CHECK(o != NULL, "agg_sorted of nothing returned NULL");
+	free(o);
+	agg_free(&a);
+}
+
+/* ---- eviction ---- */
+
+/* n children of pid 1 "sh": each forks, copies one page (kind anon), exits. */
+static void churn(struct ct_agg *a, uint32_t n, uint32_t first_pid, uint64_t *ts)
+{
+	for (uint32_t i = 0; i < n; i++) {
+		uint32_t pid = first_pid + i;
+
+		CHECK(add(a, ++*ts, CT_EV_FORK, PC, 1, 0, 0, pid, "sh") == 0, "fork");
+		CHECK(wp(a, ++*ts, CT_WP_COPY_ANON, pid, 1, 100, i % 2 ? "job-odd" : "job-even") == 0, "wp");
+		CHECK(add(a, ++*ts, CT_EV_EXIT, 0, pid, 1, 0, 0, "job") == 0, "exit");
+	}
+}
+
+static void agg_evict_bounded(void)
+{
+	struct ct_agg a;
+	uint64_t ts = 0, copies = 0, folded = 0, exited_rows = 0, child_copies = 0;
+
+	agg_init(&a, 4096);
+	a.max_exited = 64;
+	churn(&a, 5000, 1000, &ts);
+	/* 1 live parent, at most 64 exited kept, two folds ("job" twice: odd/even comm is overwritten by exit). */
+	CHECK(a.nprocs <= 1 + 64 + 2, "nprocs %u", a.nprocs);
+	CHECK(a.nexited <= 64, "nexited %u", a.nexited);
+	for (uint32_t i = 0; i < a.nprocs; i++) {
+		const struct ct_proc *p = &a.procs[i];
+
+		copies += proc_copies(p);
+		folded += p->folded;
+		exited_rows += p->exited && p->pid;
+		if (!p->pid)
+			CHECK(p->exited && p->folded > 0, "fold row without processes");
+		if (p->pid && p->pid != 1)
+			CHECK_EQ(proc_copies(p), 1); /* never two processes in one row */
+	}
+	CHECK_EQ(copies, 5000);
+	CHECK_EQ(folded, a.evicted);
+	CHECK_EQ(folded + exited_rows, 5000);
+	/* Fork records: bounded, and nothing lost from their sums. */
+	CHECK(a.nforks <= 1024 + 64 + 1, "nforks %u", a.nforks);
+	for (uint32_t i = 0; i < a.nforks; i++)
+		child_copies += a.forks[i].child_copies;
+	CHECK_EQ(a.forks_folded.child + a.nforks, 5000);
+	CHECK_EQ(child_copies + a.forks_folded.child_copies, 5000);
+	/* The parent is live and still findable; lookups still work after compaction. */
+	CHECK(agg_find(&a, 1) != NULL, "parent lost");
+	CHECK(agg_find(&a, 1000) == NULL, "exited pid still indexed");
+	agg_free(&a);
+}
+
+static bool keep_pid_1002(void *ctx, const struct ct_proc *p)
+{
+	(void)ctx;
+	return p->pid == 1002;
+}
+
+static void agg_evict_keep_and_reuse(void)
+{
+	struct ct_agg a;
+	uint64_t ts = 0;
+	int rows_1002 = 0;
+
+	agg_init(&a, 4096);
+	a.max_exited = 4;
+	a.keep = keep_pid_1002;
+	churn(&a, 100, 1000, &ts);
+	/* pid 1002 again: a new process with the same pid, never merged. */
+	churn(&a, 1, 1002, &ts);
+	CHECK(wp(&a, ++ts, CT_WP_REUSE, 1002, 1, 0, "x") == 0, "wp");
+	for (uint32_t i = 0; i < a.nprocs; i++)
+		if (a.procs[i].pid == 1002 && a.procs[i].exited) {
+			rows_1002++;
+			CHECK_EQ(proc_copies(&a.procs[i]), 1);
+		}
+	/* The first is kept from eviction; the second may be folded; the third is live. */
+	CHECK(rows_1002 >= 1, "pid 1002 rows: %d", rows_1002);
+	CHECK(a.procs[0].pid != 1000 && a.evicted > 0, "nothing evicted");
+	CHECK(agg_find(&a, 1002) && agg_find(&a, 1002)->c[CT_C_WP + CT_WP_REUSE] == 1 &&
+	      proc_copies(agg_find(&a, 1002)) == 0, "live pid 1002 merged with an earlier one");
+	agg_free(&a);
+}
+
+/* A fork whose child pid is still live (exit lost): the old process ends there. */
+static void agg_pid_reuse_without_exit(void)
+{
+	struct ct_agg a;
+	uint64_t ts = 0;
+	const struct ct_proc *p;
+
+	agg_init(&a, 4096);
+	CHECK(add(&a, ++ts, CT_EV_FORK, PC, 1, 0, 0, 50, "sh") == 0, "fork");
+	CHECK(wp(&a, ++ts, CT_WP_COPY_ANON, 50, 1, 0, "one") == 0, "wp");
+	CHECK(add(&a, ++ts, CT_EV_FORK, PC, 1, 0, 0, 50, "sh") == 0, "fork");
+	CHECK(wp(&a, ++ts, CT_WP_COPY_ZERO, 50, 1, 0, "two") == 0, "wp");
+	p = agg_find(&a, 50);
+	CHECK(p && p->c[CT_C_WP + CT_WP_COPY_ANON] == 0 && p->c[CT_C_WP + CT_WP_COPY_ZERO] == 1, "merged");
+	CHECK_EQ(a.nexited, 1);
+	agg_free(&a);
+}
+
+void tests_agg(void)
+{
+	RUN(agg_counts_every_kind);
+	RUN(agg_default_page_size);
+	RUN(agg_latency_histograms);
+	RUN(agg_fork_records_and_charging);
+	RUN(agg_exit_then_pid_reuse);
+	RUN(agg_fork_child_pid_seen_before);
+	RUN(agg_fork_reused_pid_marks_old_exited);
+	RUN(agg_bad_type_changes_nothing);
+	RUN(agg_bad_kind_changes_nothing);
+	RUN(agg_comm_and_ppid_follow_latest);
+	RUN(agg_many_pids_with_exits);
+	RUN(agg_index_random_small_range);
+	RUN(agg_index_wraparound_cluster);
+	RUN(agg_sorted_order);
+}
+
+void tests_agg_eviction(void)
+{
+	RUN(agg_evict_bounded);
+	RUN(agg_evict_keep_and_reuse);
+	RUN(agg_pid_reuse_without_exit);
+}

@@ -1,0 +1,161 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * Unit tests of record files (src/record.c): write and read back, and every
+ * way a file can be wrong.
+ */
+#include "harness.h"
+#include "streams.h"
+
+/* ---- record files (record.c) ---- */
+
+/* A record in memory: header with pl, then evs[], a cgroup name and totals. */
+static char *make_record(const struct ct_plan *pl, const struct ct_event *evs, int n, size_t *len)
+{
+	char *buf = NULL;
+	FILE *f = open_memstream(&buf, len);
+
+	if (!f)
+		return NULL;
+	CHECK(rec_write_header(f, pl, 4096, 1000, 1700000000000000000ull) == 0, "header");
+	for (int i = 0; i < n; i++)
+		CHECK(rec_write_event(f, &evs[i]) == 0, "event %d", i);
+	CHECK(rec_write_cgroup(f, 4242, "/system.slice/redis.service") == 0, "cgroup");
+	CHECK(rec_write_stats(f, 7, 3, 99000) == 0, "stats");
+	fclose(f);
+	return buf;
+}
+
+static void record_roundtrip(void)
+{
+	struct ct_plan pl, *got;
+	struct ct_event evs[3];
+	struct ct_rec_reader rd;
+	struct ct_rec_info info;
+	struct ct_rec rec;
+	char err[256];
+	size_t len;
+	char *buf;
+	int n = 0, r;
+
+	plan_fentry(&pl);
+	evs[0] = mkev(2000, CT_EV_WP, CT_WP_COPY_ANON, 10, 1, 1500, 0, "a");
+	evs[1] = mkev(3000, CT_EV_FORK, PC, 10, 1, 4, 11, "a");
+	evs[2] = mkev(4000, CT_EV_EXIT, 0, 11, 10, 0, 0, "b");
+	evs[2].cgroup_id = 4242;
+	buf = make_record(&pl, evs, 3, &len);
+	CHECK(buf != NULL, "no buffer");
+	if (!buf)
+		return;
+	CHECK(rec_open(&rd, buf, len, &info, err, sizeof(err)) == 0, "rec_open: %s", err);
+	CHECK_EQ(info.version, CT_REC_VERSION);
+	CHECK_EQ(info.page_size, 4096);
+	CHECK_EQ(info.start_mono_ns, 1000);
+	CHECK_EQ(info.start_real_ns, 1700000000000000000ull);
+	got = &info.plan;
+	CHECK_STR(got->kernel, pl.kernel);
+	CHECK_EQ(got->mode, MODE_FENTRY);
+	for (int s = 0; s < ST_MAX; s++) {
+		CHECK_STR(got->st[s].hook, pl.st[s].hook);
+		CHECK_STR(got->st[s].reason, pl.st[s].reason);
+		CHECK_EQ(got->st[s].mode, pl.st[s].mode);
+		CHECK_EQ(got->st[s].quality, pl.st[s].quality);
+	}
+	while ((r = rec_next(&rd, &rec, err, sizeof(err))) > 0) {
+		if (n < 3) {
+			CHECK_EQ(rec.type, CT_REC_EVENT);
+			CHECK(!memcmp(&rec.ev, &evs[n], sizeof(rec.ev)), "event %d differs", n);
+		} else if (n == 3) {
+			CHECK_EQ(rec.type, CT_REC_CGROUP);
+			CHECK_EQ(rec.cgroup_id, 4242);
+			CHECK_STR(rec.path, "/system.slice/redis.service");
+		} else {
+			CHECK_EQ(rec.type, CT_REC_STATS);
+			CHECK_EQ(rec.lost, 7);
+			CHECK_EQ(rec.unclassified, 3);
+			CHECK_EQ(rec.end_mono_ns, 99000);
+		}
+		n++;
+	}
+	CHECK_EQ(r, 0);
+	CHECK_EQ(n, 5);
+	CHECK_EQ(rd.records, 5);
+	free(buf);
+}
+
+/* Every way a file can be wrong gives -1 and names the problem. */
+static void record_rejects(void)
+{
+	struct ct_plan pl;
+	struct ct_event ev = mkev(2000, CT_EV_WP, CT_WP_REUSE, 10, 1, 0, 0, "a");
+	struct ct_rec_reader rd;
+	struct ct_rec_info info;
+	struct ct_rec rec;
+	char err[256], *buf, *bad;
+	size_t len, hdr;
+	int n, r;
+
+	plan_fentry(&pl);
+	buf = make_record(&pl, &ev, 1, &len);
+	if (!buf)
+		return;
+	bad = malloc(len);
+	if (!bad) {
+		free(buf);
+		return;
+	}
+	hdr = CT_REC_FIXED_LEN + *(uint32_t *)(buf + 40);
+
+	CHECK(rec_open(&rd, buf, 0, &info, err, sizeof(err)) < 0 && strstr(err, "empty"), "%s", err);
+	CHECK(rec_open(&rd, "hello world, not a record at all......................................", 60,
+		       &info, err, sizeof(err)) < 0 && strstr(err, "not a cowtrace record"), "%s", err);
+	CHECK(rec_open(&rd, buf, 20, &info, err, sizeof(err)) < 0 && strstr(err, "truncated header"),
+	      "%s", err);
+	CHECK(rec_open(&rd, buf, hdr - 1, &info, err, sizeof(err)) < 0 && strstr(err, "truncated header"),
+	      "%s", err);
+	memcpy(bad, buf, len);
+	bad[8] = 2;
+	CHECK(rec_open(&rd, bad, len, &info, err, sizeof(err)) < 0 && strstr(err, "version 2"), "%s", err);
+	memcpy(bad, buf, len);
+	bad[16] = 56; /* an older event size */
+	CHECK(rec_open(&rd, bad, len, &info, err, sizeof(err)) < 0 && strstr(err, "event size 56"),
+	      "%s", err);
+	/* Cut inside the first event: nothing before it, then the error. */
+	CHECK(rec_open(&rd, buf, hdr + 8 + 20, &info, err, sizeof(err)) == 0, "%s", err);
+	r = rec_next(&rd, &rec, err, sizeof(err));
+	CHECK(r < 0 && strstr(err, "cut mid-record"), "r=%d %s", r, err);
+	/* Cut inside the cgroup record: the event first, then the error. */
+	CHECK(rec_open(&rd, buf, hdr + 72 + 12, &info, err, sizeof(err)) == 0, "%s", err);
+	n = 0;
+	while ((r = rec_next(&rd, &rec, err, sizeof(err))) > 0)
+		n++;
+	CHECK(n == 1 && r < 0 && strstr(err, "cut mid-record"), "n=%d r=%d %s", n, r, err);
+	CHECK_EQ(rd.records, 1);
+	/* A non-zero reserved field is corruption, not a record. */
+	memcpy(bad, buf, len);
+	bad[hdr + 72 + 4] = 1;
+	CHECK(rec_open(&rd, bad, len, &info, err, sizeof(err)) == 0, "%s", err);
+	n = 0;
+	while ((r = rec_next(&rd, &rec, err, sizeof(err))) > 0)
+		n++;
+	CHECK(n == 1 && r < 0 && strstr(err, "corrupted record"), "n=%d r=%d %s", n, r, err);
+	/* An event record of the wrong length. */
+	memcpy(bad, buf, len);
+	bad[hdr + 2] = 63;
+	CHECK(rec_open(&rd, bad, len, &info, err, sizeof(err)) == 0, "%s", err);
+	r = rec_next(&rd, &rec, err, sizeof(err));
+	CHECK(r < 0 && strstr(err, "corrupted record"), "r=%d %s", r, err);
+	/* An unknown record type is skipped: the event after it still comes. */
+	memcpy(bad, buf, len);
+	bad[hdr] = 9; /* the event becomes type 9 */
+	CHECK(rec_open(&rd, bad, len, &info, err, sizeof(err)) == 0, "%s", err);
+	r = rec_next(&rd, &rec, err, sizeof(err));
+	CHECK(r == 1 && rec.type == CT_REC_CGROUP, "r=%d type %d", r, rec.type);
+	free(bad);
+	free(buf);
+}
+
+void tests_record(void)
+{
+	RUN(record_roundtrip);
+	RUN(record_rejects);
+}
