@@ -22,7 +22,7 @@ BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror \
 CORE_SRCS := src/agg.c src/agg_proc.c src/stats.c src/hist.c src/output_text.c src/output_json.c src/output_prom.c src/plan.c \
 	     src/record.c src/svg.c src/outfile.c
 # Talks to the kernel.
-TOOL_SRCS := src/main.c src/probes.c src/tracefs.c src/util.c
+TOOL_SRCS := src/main.c src/cli.c src/live.c src/replay.c src/report.c src/sink.c src/probes.c src/tracefs.c src/util.c
 
 CORE_OBJS := $(patsubst src/%.c,$(OUTPUT)/%.o,$(CORE_SRCS))
 TOOL_OBJS := $(patsubst src/%.c,$(OUTPUT)/%.o,$(TOOL_SRCS))
@@ -53,7 +53,7 @@ $(OUTPUT)/%.skel.h: $(OUTPUT)/%.bpf.o
 	$(call msg,GEN-SKEL,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< > $@
 
-$(OUTPUT)/probes.o $(OUTPUT)/main.o: $(OUTPUT)/cowtrace.skel.h
+$(OUTPUT)/probes.o: $(OUTPUT)/cowtrace.skel.h
 
 $(OUTPUT)/%.o: src/%.c include/cowtrace.h src/*.h | $(OUTPUT)
 	$(call msg,CC,$@)

@@ -1,0 +1,289 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * The command line (bcc conventions: argp, -p/-c/-d/-i/-v, a command after
+ * --).  All option validation lives here: syntax in parse_arg(), the
+ * options against each other in cli_parse(), against the system in
+ * cli_check_system().
+ */
+#include <argp.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <sys/vfs.h>
+#include <unistd.h>
+#include "cli.h"
+#include "outfile.h"
+#include "util.h"
+
+#ifndef CGROUP2_SUPER_MAGIC
+#define CGROUP2_SUPER_MAGIC 0x63677270
+#endif
+
+const char *argp_program_version = "cowtrace " COWTRACE_VERSION;
+const char *argp_program_bug_address = "https://github.com/cowtrace/cowtrace/issues";
+static const char doc[] =
+"Trace copy-on-write, pinned-COW, userfaultfd and uffd-wp marker events per process.\n"
+"\n"
+"USAGE: cowtrace [-p PID | -c CGROUP] [-d SECONDS] [-i SECONDS] [-o text|json] [-- CMD ARGS...]\n"
+"       cowtrace probes [--mode fentry|kprobe|tracepoint]\n"
+"       cowtrace report FILE [-o text|json] [--prom OUT] [--svg OUT.svg]\n"
+"\n"
+"EXAMPLES:\n"
+"    cowtrace -d 5                 # whole system for 5 seconds, per-process report\n"
+"    cowtrace -p 181               # only process 181 (and its threads), Ctrl-C to end\n"
+"    cowtrace -c /sys/fs/cgroup/system.slice/redis.service\n"
+"    cowtrace -- redis-cli bgsave  # run a command, trace it and its descendants\n"
+"    cowtrace -o json -i 10        # one NDJSON summary every 10 s\n"
+"    cowtrace probes               # which hook feeds each statistic on this kernel\n"
+"    cowtrace -i 15 --prom /var/lib/prometheus/node-exporter/cowtrace.prom\n"
+"    cowtrace --record bgsave.ctr -- redis-cli bgsave\n"
+"    cowtrace report bgsave.ctr --svg bgsave.svg   # offline, no root needed\n";
+
+enum { OPT_MODE = 1000, OPT_LOAD_ONLY, OPT_HIST_TOP, OPT_RINGBUF, OPT_PROM, OPT_PROM_LABELS, OPT_PROM_TOP,
+       OPT_EVENTS, OPT_RECORD, OPT_MAX_EXITED, OPT_SVG };
+
+static const struct argp_option opts[] = {
+	{ "pid", 'p', "PID", 0, "Trace this process only (all its threads)", 0 },
+	{ "cgroup", 'c', "CGROUP", 0, "Trace tasks in this cgroup v2 directory (and below)", 0 },
+	{ "duration", 'd', "SECONDS", 0, "Stop after this long", 0 },
+	{ "interval", 'i', "SECONDS", 0, "Print a cumulative report this often", 0 },
+	{ "output", 'o', "FORMAT", 0, "text (default) or json (NDJSON)", 0 },
+	{ "mode", OPT_MODE, "MODE", 0, "Force a rung: fentry, kprobe or tracepoint", 0 },
+	{ "hist-top", OPT_HIST_TOP, "N", 0, "Histograms for the top N processes (text, default 5)", 0 },
+	{ "ringbuf-size", OPT_RINGBUF, "BYTES", 0, "BPF ring buffer size (power of 2, default 4 MiB)", 0 },
+	{ "prom", OPT_PROM, "FILE", 0, "Write a Prometheus textfile, atomically, every interval (default 15 s) and at exit", 0 },
+	{ "prom-labels", OPT_PROM_LABELS, "comm|cgroup|pid", 0, "Label Prometheus series by comm (default), cgroup path or pid", 0 },
+	{ "prom-top", OPT_PROM_TOP, "N", 0, "At most N label values get series, the rest is \"other\" (default 20)", 0 },
+	{ "events", OPT_EVENTS, NULL, 0, "One NDJSON line per raw event on stdout (reports become NDJSON too)", 0 },
+	{ "record", OPT_RECORD, "FILE", 0, "Write the raw event stream to FILE, for `cowtrace report`", 0 },
+	{ "max-exited", OPT_MAX_EXITED, "N", 0, "Exited processes kept one by one before the oldest are folded by command (default 4096, 0: never)", 0 },
+	{ "svg", OPT_SVG, "FILE", 0, "report: draw copies over time per process as an SVG chart", 0 },
+	{ "load-only", OPT_LOAD_ONLY, NULL, OPTION_HIDDEN, "Load (verify) the programs, attach nothing", 0 },
+	{ "verbose", 'v', NULL, 0, "Show libbpf's messages and the ladder's attempts", 0 },
+	{},
+};
+
+/* While parsing: the result, and how many options only make sense when tracing. */
+struct parse_state {
+	struct ct_cli *c;
+	unsigned trace_opts;
+};
+
+static void usage_error(const char *fmt, const char *val)
+{
+	fprintf(stderr, "cowtrace: ");
+	fprintf(stderr, fmt, val);
+	fprintf(stderr, "\nTry 'cowtrace --help' for more information.\n");
+	exit(2);
+}
+
+/* A value among names[]; a usage error naming opt otherwise. */
+static int choice(const char *arg, const char *const *names, int n, const char *err)
+{
+	for (int i = 0; i < n; i++)
+		if (!strcmp(arg, names[i]))
+			return i;
+	usage_error(err, arg);
+	return -1;
+}
+
+static error_t parse_arg(int key, char *arg, struct argp_state *state)
+{
+	static const char *const fmts[] = { "text", "json" };
+	static const char *const modes[] = { "fentry", "kprobe", "tracepoint" };
+	static const char *const labels[] = { "comm", "cgroup", "pid" };
+	struct parse_state *ps = state->input;
+	struct ct_cli *c = ps->c;
+	unsigned long long v;
+
+	switch (key) {
+	case 'p':
+		ps->trace_opts++;
+		if (parse_uint(arg, 1, 0x7fffffff, &v))
+			usage_error("invalid PID '%s': expected a positive integer", arg);
+		c->o.pid = v;
+		break;
+	case 'c':
+		ps->trace_opts++;
+		c->cgroup = arg;
+		break;
+	case 'd':
+		ps->trace_opts++;
+		if (parse_seconds(arg, &c->duration))
+			usage_error("invalid duration '%s': expected positive seconds", arg);
+		break;
+	case 'i':
+		ps->trace_opts++;
+		if (parse_seconds(arg, &c->interval))
+			usage_error("invalid interval '%s': expected positive seconds", arg);
+		break;
+	case 'o':
+		c->fmt = choice(arg, fmts, 2, "invalid output format '%s': expected text or json");
+		break;
+	case OPT_MODE:
+		ps->trace_opts++;
+		c->o.mode = MODE_FENTRY + choice(arg, modes, 3,
+					"invalid mode '%s': expected fentry, kprobe or tracepoint");
+		break;
+	case OPT_HIST_TOP:
+		if (parse_uint(arg, 0, 1000000, &v))
+			usage_error("invalid --hist-top '%s': expected a count", arg);
+		c->hist_top = v;
+		break;
+	case OPT_RINGBUF:
+		if (parse_uint(arg, 4096, 1ULL << 30, &v) || (v & (v - 1)))
+			usage_error("invalid --ringbuf-size '%s': expected a power of 2 >= 4096", arg);
+		c->o.ringbuf_bytes = v;
+		break;
+	case OPT_PROM:
+		c->prom = arg;
+		break;
+	case OPT_PROM_LABELS:
+		c->prom_by = choice(arg, labels, 3, "invalid --prom-labels '%s': expected comm, cgroup or pid");
+		break;
+	case OPT_PROM_TOP:
+		if (parse_uint(arg, 1, 100000, &v))
+			usage_error("invalid --prom-top '%s': expected a positive count", arg);
+		c->prom_top = v;
+		break;
+	case OPT_EVENTS:
+		c->events = true;
+		break;
+	case OPT_RECORD:
+		ps->trace_opts++;
+		c->record = arg;
+		break;
+	case OPT_MAX_EXITED:
+		if (parse_uint(arg, 0, 100000000, &v))
+			usage_error("invalid --max-exited '%s': expected a count", arg);
+		c->max_exited = v;
+		break;
+	case OPT_SVG:
+		c->svg = arg;
+		break;
+	case OPT_LOAD_ONLY:
+		c->o.load_only = true;
+		break;
+	case 'v':
+		c->o.verbose = true;
+		break;
+	case ARGP_KEY_ARG:
+		if (state->arg_num == 0 && !strcmp(arg, "probes") && !state->quoted) {
+			c->command = CMD_PROBES;
+			break;
+		}
+		if (state->arg_num == 0 && !strcmp(arg, "report") && !state->quoted) {
+			c->command = CMD_REPORT;
+			break;
+		}
+		if (state->arg_num == 1 && c->command == CMD_REPORT && !state->quoted) {
+			c->report_file = arg;
+			break;
+		}
+		if (state->quoted && state->next - 1 >= state->quoted) {
+			c->cmd = &state->argv[state->next - 1];
+			state->next = state->argc; /* the rest belongs to CMD */
+			break;
+		}
+		usage_error("unexpected argument '%s' (put a command after --)", arg);
+		break;
+	default:
+		return ARGP_ERR_UNKNOWN;
+	}
+	return 0;
+}
+
+static void fail(const char *msg)
+{
+	fprintf(stderr, "cowtrace: %s\n", msg);
+	exit(2);
+}
+
+void cli_parse(int argc, char **argv, struct ct_cli *c)
+{
+	static const struct argp argp = { .options = opts, .parser = parse_arg, .doc = doc };
+	struct parse_state ps = { .c = c };
+
+	memset(c, 0, sizeof(*c));
+	c->prom_top = 20;
+	c->max_exited = 4096;
+	c->hist_top = 5;
+	c->o.cgroup_fd = -1;
+	c->o.ringbuf_bytes = 4 << 20;
+	argp_err_exit_status = 2; /* usage errors exit 2, as in bcc's tools */
+	if (argp_parse(&argp, argc, argv, ARGP_IN_ORDER, NULL, &ps))
+		exit(2);
+	if (c->command == CMD_REPORT) {
+		if (!c->report_file)
+			fail("report: which record file? (cowtrace report FILE)");
+		if (ps.trace_opts || c->cmd)
+			fail("report: -p, -c, -d, -i, --mode, --record and -- CMD apply to tracing, not to 'report'");
+		return;
+	}
+	if (c->svg)
+		fail("--svg draws a record: cowtrace report FILE --svg OUT.svg");
+	if (c->cmd && (c->o.pid || c->cgroup))
+		fail("a command (-- CMD) cannot be combined with -p or -c");
+	if (c->events)
+		c->fmt = OUT_JSON; /* stdout is all NDJSON then */
+	c->o.follow = c->cmd != NULL;
+}
+
+bool cli_target_gone(unsigned pid, int pidfd)
+{
+	struct pollfd p = { .fd = pidfd, .events = POLLIN };
+
+	/* kill(pid, 0) succeeds on a zombie; a pidfd turns readable at exit (5.3+). */
+	if (pidfd >= 0)
+		return poll(&p, 1, 0) > 0;
+	return kill(pid, 0) && errno == ESRCH;
+}
+
+static void check_out(const char *opt, const char *path)
+{
+	char err[8800];
+
+	if (path && outfile_check(opt, path, err, sizeof(err)))
+		fail(err);
+}
+
+void cli_check_system(struct ct_cli *c, int *pidfd)
+{
+	char msg[4200];
+	struct statfs sf;
+
+	*pidfd = -1;
+	if (c->command == CMD_REPORT) {
+		check_out("--prom", c->prom);
+		check_out("--svg", c->svg);
+		return;
+	}
+#ifdef SYS_pidfd_open
+	if (c->o.pid)
+		*pidfd = syscall(SYS_pidfd_open, c->o.pid, 0); /* -1 (a thread, old kernel): kill() */
+#endif
+	if (c->o.pid && cli_target_gone(c->o.pid, *pidfd)) {
+		snprintf(msg, sizeof(msg), "no process with PID %u", c->o.pid);
+		fail(msg);
+	}
+	if (c->cgroup) {
+		int fd = open(c->cgroup, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+		if (fd < 0) {
+			snprintf(msg, sizeof(msg), "cgroup '%.4000s': %s", c->cgroup, strerror(errno));
+			fail(msg);
+		}
+		if (fstatfs(fd, &sf) || sf.f_type != CGROUP2_SUPER_MAGIC) {
+			snprintf(msg, sizeof(msg), "cgroup '%.4000s': not a cgroup v2 directory", c->cgroup);
+			fail(msg);
+		}
+		c->o.cgroup_fd = fd;
+	}
+	check_out("--record", c->record);
+	check_out("--prom", c->prom);
+}

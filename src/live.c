@@ -1,0 +1,201 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * Live tracing (libbpf-bootstrap's shape): plan+load+attach (probes.c) ->
+ * ring buffer -> poll loop until Ctrl-C/SIGTERM, -d, -p's exit or the
+ * command's exit -> detach, drain -> final report -> cleanup.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <bpf/libbpf.h>
+#include "live.h"
+#include "report.h"
+#include "sink.h"
+#include "util.h"
+
+extern char **environ;
+
+static volatile sig_atomic_t exiting;
+
+static void sig_handler(int sig)
+{
+	(void)sig;
+	exiting = 1;
+}
+
+void live_signals(void)
+{
+	/* From the start: a signal at any moment still ends in a complete report. */
+	signal(SIGINT, sig_handler);
+	signal(SIGTERM, sig_handler);
+}
+
+static int handle_event(void *ctx, void *data, size_t size)
+{
+	if (size >= sizeof(struct ct_event))
+		sink_event(ctx, data);
+	return 0;
+}
+
+static int pending_cb(void *ctx, const void *ev)
+{
+	sink_event(ctx, ev);
+	return 0;
+}
+
+int run_probes(struct ct_cli *cli)
+{
+	struct ct_session sess;
+	char err[512];
+
+	if (probes_start(&sess, &cli->o, err, sizeof(err))) {
+		fprintf(stderr, "cowtrace: cannot trace on this kernel: %s\n", err);
+		probes_stop(&sess);
+		return 1;
+	}
+	printf("kernel %s, mode %s%s\n", sess.plan.kernel, ct_mode_name(sess.plan.mode),
+	       cli->o.load_only ? " (loaded, not attached)" : "");
+	if (sess.attempts[0])
+		printf("ladder: %s\n", sess.attempts);
+	output_plan_text(stdout, &sess.plan);
+	probes_stop(&sess);
+	return 0;
+}
+
+struct live {
+	struct ct_cli *cli;
+	struct ct_session sess;
+	struct ct_reporter out;
+	struct ct_agg agg;
+	struct ct_sink k;
+	int pidfd;
+	uint64_t start;
+};
+
+static void report(struct live *l, bool final, int cmd_status, bool to_stdout)
+{
+	struct ct_report r = {
+		.agg = &l->agg, .plan = &l->sess.plan, .duration_s = (now_ns() - l->start) / 1e9,
+		.final = final, .cmd_status = cmd_status, .hist_top = l->cli->hist_top,
+		.version = COWTRACE_VERSION,
+		.lost_events = probes_stat(&l->sess, CT_STAT_LOST),
+		.unclassified = probes_stat(&l->sess, CT_STAT_INFLIGHT_FULL),
+	};
+
+	if (l->cli->fmt == OUT_JSON || l->cli->prom_by == PROM_BY_CGROUP || l->k.rec)
+		sink_resolve_cgroups(&l->k);
+	reporter_emit(&l->out, &r, to_stdout);
+	if (l->k.rec && !l->k.rec_errno && fflush(l->k.rec))
+		l->k.rec_errno = errno;
+}
+
+/* Why the loop ends: a signal, -d, -p's process or the command exiting. */
+static bool should_stop(struct live *l, pid_t child, int *cmd_status, uint64_t now)
+{
+	int status;
+
+	if (child > 0 && waitpid(child, &status, WNOHANG) == child) {
+		*cmd_status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+		return true;
+	}
+	if (l->cli->o.pid && cli_target_gone(l->cli->o.pid, l->pidfd)) {
+		if (l->cli->o.verbose)
+			fprintf(stderr, "cowtrace: process %u exited\n", l->cli->o.pid);
+		return true;
+	}
+	return l->cli->duration > 0 && now - l->start >= (uint64_t)(l->cli->duration * 1e9);
+}
+
+/* The poll loop: reports on stdout every -i, the textfile every -i or 15 s. */
+static int poll_loop(struct live *l, struct ring_buffer *rb, pid_t child)
+{
+	uint64_t step, next_report, next_cg = 0;
+	int cmd_status = -1;
+
+	step = l->cli->interval > 0 ? (uint64_t)(l->cli->interval * 1e9) : l->cli->prom ? 15000000000ull : 0;
+	next_report = step ? l->start + step : UINT64_MAX;
+	while (!exiting) {
+		uint64_t now = now_ns();
+		int err, timeout = 100;
+
+		/* Wake up in time for the next report: -i may be shorter than 100 ms. */
+		if (next_report < now + 100000000ull)
+			timeout = next_report > now ? (int)((next_report - now + 999999) / 1000000) : 0;
+		err = ring_buffer__poll(rb, timeout);
+		if (err < 0 && err != -EINTR) {
+			fprintf(stderr, "cowtrace: polling the ring buffer: %s\n", strerror(-err));
+			break;
+		}
+		now = now_ns();
+		if (should_stop(l, child, &cmd_status, now))
+			break;
+		if (now >= next_report) {
+			report(l, false, -1, l->cli->interval > 0);
+			next_report += step;
+		} else if (l->k.rec && now >= next_cg) {
+			/* Name cgroups while they still exist, for the record. */
+			sink_resolve_cgroups(&l->k);
+			next_cg = now + 1000000000ull;
+		}
+	}
+	return cmd_status;
+}
+
+int run_trace(struct ct_cli *cli, int pidfd)
+{
+	struct live l = { .cli = cli, .pidfd = pidfd };
+	struct ring_buffer *rb = NULL;
+	pid_t child = -1;
+	int cmd_status, ret = 1;
+	char err[512];
+
+	reporter_init(&l.out, cli, &l.agg, (uint32_t)sysconf(_SC_PAGESIZE));
+	l.k = (struct ct_sink){ .agg = &l.agg, .events = cli->events };
+	if (probes_start(&l.sess, &cli->o, err, sizeof(err))) {
+		fprintf(stderr, "cowtrace: cannot trace on this kernel: %s\n", err);
+		goto cleanup;
+	}
+	rb = ring_buffer__new(probes_events_fd(&l.sess), handle_event, &l.k, NULL);
+	if (!rb) {
+		fprintf(stderr, "cowtrace: ring buffer: %s\n", strerror(errno));
+		goto cleanup;
+	}
+	if (cli->record)
+		sink_record_open(&l.k, cli->record, &l.sess.plan, l.agg.page_size);
+	if (cli->cmd) {
+		/* posix_spawn: CLONE_VM|CLONE_VFORK, so the frontend's pages are never COW-shared. */
+		int e = posix_spawnp(&child, cli->cmd[0], NULL, NULL, cli->cmd, environ);
+
+		if (e) {
+			fprintf(stderr, "cowtrace: cannot run '%s': %s\n", cli->cmd[0], strerror(e));
+			sink_record_discard(&l.k);
+			ret = 127;
+			goto cleanup;
+		}
+	}
+	if (cli->o.verbose)
+		fprintf(stderr, "cowtrace: tracing in %s mode\n", ct_mode_name(l.sess.plan.mode));
+	l.start = now_ns();
+	cmd_status = poll_loop(&l, rb, child);
+	/* Stop new events, take everything already in the buffer, then report. */
+	probes_detach(&l.sess);
+	ring_buffer__consume(rb);
+	probes_flush_pending(&l.sess, pending_cb, &l.k);
+	report(&l, true, cmd_status, true);
+	ret = 0; /* interrupted with -- CMD: the command keeps running */
+	if (l.k.rec && sink_record_close(&l.k, probes_stat(&l.sess, CT_STAT_LOST),
+					 probes_stat(&l.sess, CT_STAT_INFLIGHT_FULL)))
+		ret = 1;
+cleanup:
+	sink_record_discard(&l.k); /* still open: nothing was traced into it */
+	ring_buffer__free(rb);
+	probes_stop(&l.sess);
+	agg_free(&l.agg);
+	reporter_free(&l.out);
+	return ret;
+}

@@ -1,0 +1,135 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* cowtrace report FILE: the report of a record, offline, no root needed. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include "outfile.h"
+#include "record.h"
+#include "replay.h"
+#include "report.h"
+#include "sink.h"
+
+struct svg_job {
+	const struct ct_svg *svg;
+	const char *title;
+};
+
+static int svg_job_write(FILE *f, void *ctx)
+{
+	const struct svg_job *j = ctx;
+
+	return svg_write(f, j->svg, j->title);
+}
+
+/* The record, mapped; exits 2 naming the file if it cannot be read. */
+static const void *map_record(const char *path, size_t *len)
+{
+	struct stat sb;
+	void *map = NULL;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0 || fstat(fd, &sb)) {
+		fprintf(stderr, "cowtrace: report '%s': %s\n", path, strerror(errno));
+		exit(2);
+	}
+	if (!S_ISREG(sb.st_mode)) {
+		fprintf(stderr, "cowtrace: report '%s': not a regular file\n", path);
+		exit(2);
+	}
+	if (sb.st_size > 0) {
+		map = mmap(NULL, sb.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+		if (map == MAP_FAILED) {
+			fprintf(stderr, "cowtrace: report '%s': %s\n", path, strerror(errno));
+			exit(2);
+		}
+		madvise(map, sb.st_size, MADV_SEQUENTIAL);
+	}
+	close(fd);
+	*len = sb.st_size;
+	return map;
+}
+
+int run_report(const struct ct_cli *cli)
+{
+	const char *path = cli->report_file, *base;
+	struct ct_rec_reader rd;
+	struct ct_rec_info info;
+	struct ct_reporter out = { 0 };
+	struct ct_agg agg;
+	struct ct_rec *rec;
+	struct ct_sink k = { .agg = &agg, .events = cli->events };
+	uint64_t lost = 0, unclassified = 0, end_ns = 0;
+	char err[512] = "", title[512];
+	size_t len;
+	const void *map = map_record(path, &len);
+	int n, ret = 0;
+
+	if (rec_open(&rd, map, len, &info, err, sizeof(err))) {
+		fprintf(stderr, "cowtrace: report '%s': %s\n", path, err);
+		return 2;
+	}
+	reporter_init(&out, cli, &agg, info.page_size);
+	if (cli->svg && !(k.svg = svg_new())) {
+		fprintf(stderr, "cowtrace: out of memory\n");
+		return 1;
+	}
+	rec = malloc(sizeof(*rec));
+	if (!rec) {
+		fprintf(stderr, "cowtrace: out of memory\n");
+		return 1;
+	}
+	while ((n = rec_next(&rd, rec, err, sizeof(err))) > 0) {
+		switch (rec->type) {
+		case CT_REC_EVENT:
+			sink_event(&k, &rec->ev);
+			break;
+		case CT_REC_CGROUP:
+			agg_set_cgroup_name(&agg, rec->cgroup_id, rec->path);
+			break;
+		case CT_REC_STATS:
+			lost = rec->lost;
+			unclassified = rec->unclassified;
+			end_ns = rec->end_mono_ns;
+			break;
+		}
+	}
+	free(rec);
+	if (!end_ns || end_ns < info.start_mono_ns)
+		end_ns = agg.last_ns > info.start_mono_ns ? agg.last_ns : info.start_mono_ns;
+	struct ct_report r = {
+		.agg = &agg, .plan = &info.plan, .duration_s = (end_ns - info.start_mono_ns) / 1e9,
+		.final = true, .cmd_status = -1, .hist_top = cli->hist_top, .version = COWTRACE_VERSION,
+		.lost_events = lost, .unclassified = unclassified,
+	};
+	reporter_emit(&out, &r, true);
+	base = strrchr(path, '/');
+	snprintf(title, sizeof(title), "cowtrace: pages copied over time, %s (kernel %s)",
+		 base ? base + 1 : path, info.plan.kernel);
+	if (k.svg) {
+		struct svg_job j = { .svg = k.svg, .title = title };
+
+		if (outfile_write("--svg", cli->svg, svg_job_write, &j, err, sizeof(err))) {
+			fprintf(stderr, "cowtrace: %s\n", err);
+			ret = 1;
+		}
+	}
+	if (n < 0) {
+		fprintf(stderr, "cowtrace: report '%s': %s; the %llu complete records before it are reported\n",
+			path, err, (unsigned long long)rd.records);
+		ret = 1;
+	}
+	if (agg.bad_events)
+		fprintf(stderr, "cowtrace: report '%s': %llu events of unknown type or kind ignored\n",
+			path, (unsigned long long)agg.bad_events);
+	svg_free(k.svg);
+	agg_free(&agg);
+	reporter_free(&out);
+	if (map)
+		munmap((void *)map, len);
+	return ret;
+}

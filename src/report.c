@@ -1,0 +1,57 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* Reports to stdout and the Prometheus textfile, for live tracing and replay. */
+#include <stdio.h>
+#include <stdlib.h>
+#include "report.h"
+
+/* With pid labels, a pid that has its own series is never folded away. */
+static bool keep_cb(void *ctx, const struct ct_proc *p)
+{
+	return prom_keeps(ctx, p);
+}
+
+void reporter_init(struct ct_reporter *r, const struct ct_cli *cli, struct ct_agg *agg,
+		   uint32_t page_size)
+{
+	char err[512];
+
+	r->cli = cli;
+	if (cli->prom) {
+		if (prom_prepare(cli->prom, err, sizeof(err))) {
+			fprintf(stderr, "cowtrace: %s\n", err);
+			exit(2);
+		}
+		if (prom_init(&r->prom, cli->prom_by, cli->prom_top)) {
+			fprintf(stderr, "cowtrace: out of memory\n");
+			exit(1);
+		}
+	}
+	if (agg_init(agg, page_size)) {
+		fprintf(stderr, "cowtrace: out of memory\n");
+		exit(1);
+	}
+	agg->max_exited = cli->max_exited;
+	if (cli->prom && cli->prom_by == PROM_BY_PID) {
+		agg->keep = keep_cb;
+		agg->keep_ctx = &r->prom;
+	}
+}
+
+void reporter_emit(struct ct_reporter *r, const struct ct_report *rep, bool to_stdout)
+{
+	char err[512];
+
+	if (r->cli->prom && prom_write_file(r->cli->prom, rep, &r->prom, err, sizeof(err)))
+		fprintf(stderr, "cowtrace: %s\n", err);
+	if (!to_stdout)
+		return;
+	if (r->cli->fmt == OUT_JSON)
+		output_json(stdout, rep);
+	else
+		output_text(stdout, rep);
+}
+
+void reporter_free(struct ct_reporter *r)
+{
+	prom_free(&r->prom);
+}

@@ -1,0 +1,117 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* Event consumers (aggregation, record file, --events, SVG) and cgroup naming. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include "output.h"
+#include "record.h"
+#include "sink.h"
+#include "util.h"
+
+void sink_event(struct ct_sink *k, const struct ct_event *e)
+{
+	agg_add(k->agg, e);
+	if (k->rec && !k->rec_errno && rec_write_event(k->rec, e))
+		k->rec_errno = errno ? errno : EIO;
+	if (k->events)
+		output_json_event(stdout, e);
+	if (k->svg && svg_add(k->svg, e))
+		fprintf(stderr, "cowtrace: --svg: out of memory\n");
+}
+
+/* ---- cgroup paths for ids, looked up only for ids the report uses ---- */
+
+struct cg_walk {
+	struct ct_sink *k;
+	uint64_t *want;
+	unsigned nwant;
+};
+
+static int cg_found(void *ctx, uint64_t id, const char *path)
+{
+	struct cg_walk *w = ctx;
+
+	for (unsigned i = 0; i < w->nwant; i++) {
+		if (w->want[i] != id)
+			continue;
+		if (agg_set_cgroup_name(w->k->agg, id, path))
+			return 0;
+		if (w->k->rec && !w->k->rec_errno && rec_write_cgroup(w->k->rec, id, path))
+			w->k->rec_errno = errno ? errno : EIO;
+		w->want[i] = w->want[--w->nwant];
+		return w->nwant ? 0 : 1; /* 1 stops the walk */
+	}
+	return 0;
+}
+
+void sink_resolve_cgroups(struct ct_sink *k)
+{
+	struct ct_agg *a = k->agg;
+	struct cg_walk w = { .k = k };
+	char root[1024];
+
+	w.want = malloc((a->nprocs ? a->nprocs : 1) * sizeof(*w.want));
+	if (!w.want)
+		return;
+	for (uint32_t i = 0; i < a->nprocs; i++) {
+		uint64_t id = a->procs[i].cgroup_id;
+		bool dup = false;
+
+		for (unsigned j = 0; j < w.nwant && !dup; j++)
+			dup = w.want[j] == id;
+		if (id && !dup && !agg_cgroup_name(a, id))
+			w.want[w.nwant++] = id;
+	}
+	if (w.nwant && !cgroup2_mount(root, sizeof(root)))
+		cgroup_walk(root, cg_found, &w);
+	free(w.want);
+}
+
+/* ---- the record file ---- */
+
+void sink_record_open(struct ct_sink *k, const char *path, const struct ct_plan *plan,
+		      uint32_t page_size)
+{
+	struct timespec rt;
+
+	k->rec = fopen(path, "we"); /* its directory was checked at start */
+	if (!k->rec) {
+		fprintf(stderr, "cowtrace: --record '%s': %s\n", path, strerror(errno));
+		exit(2);
+	}
+	k->rec_path = path;
+	setvbuf(k->rec, NULL, _IOFBF, 1 << 20);
+	clock_gettime(CLOCK_REALTIME, &rt);
+	if (rec_write_header(k->rec, plan, page_size, now_ns(), rt.tv_sec * 1000000000ull + rt.tv_nsec))
+		k->rec_errno = errno;
+}
+
+int sink_record_close(struct ct_sink *k, uint64_t lost, uint64_t unclassified)
+{
+	int e = k->rec_errno;
+
+	if (!e && rec_write_stats(k->rec, lost, unclassified, now_ns()))
+		e = errno;
+	if (!e && (fflush(k->rec) || fsync(fileno(k->rec))))
+		e = errno;
+	if (fclose(k->rec) && !e)
+		e = errno;
+	k->rec = NULL;
+	if (e) {
+		fprintf(stderr, "cowtrace: --record '%s': %s (the record ends early)\n", k->rec_path,
+			strerror(e));
+		return -1;
+	}
+	return 0;
+}
+
+void sink_record_discard(struct ct_sink *k)
+{
+	if (!k->rec)
+		return;
+	fclose(k->rec);
+	k->rec = NULL;
+	unlink(k->rec_path);
+}

@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * Where events go: the aggregation, and what the options ask for (the
+ * record file, --events lines on stdout, the SVG chart).  Also the record
+ * file's lifecycle and naming cgroups for the report and the record.
+ */
+#ifndef COWTRACE_SINK_H
+#define COWTRACE_SINK_H
+#include <stdbool.h>
+#include <stdio.h>
+#include "agg.h"
+#include "plan.h"
+#include "svg.h"
+
+struct ct_sink {
+	struct ct_agg *agg;
+	FILE *rec;               /* --record */
+	const char *rec_path;
+	int rec_errno;           /* first write error; recording stops there */
+	bool events;             /* --events on stdout */
+	struct ct_svg *svg;      /* report --svg */
+};
+
+void sink_event(struct ct_sink *k, const struct ct_event *e);
+/* Name the cgroups the processes are in (agg, and the record) while they exist. */
+void sink_resolve_cgroups(struct ct_sink *k);
+
+/* --record: create the file (exits 2 if it cannot) and write its header. */
+void sink_record_open(struct ct_sink *k, const char *path, const struct ct_plan *plan,
+		      uint32_t page_size);
+/* End the record: totals, then make it durable.  0, or -1 with a message. */
+int sink_record_close(struct ct_sink *k, uint64_t lost, uint64_t unclassified);
+/* Nothing was traced into it: remove it. */
+void sink_record_discard(struct ct_sink *k);
+
+#endif
