@@ -194,6 +194,46 @@ static __always_inline __u32 current_ppid(void)
 	return BPF_CORE_READ((struct task_struct *)bpf_get_current_task(), real_parent, tgid);
 }
 
+/* The current process's start (its group leader's, CLOCK_MONOTONIC ns). */
+static __always_inline __u64 current_start_ns(void)
+{
+	if (bpf_core_enum_value_exists(enum bpf_func_id, BPF_FUNC_get_current_task_btf))
+		return bpf_get_current_task_btf()->group_leader->start_time;
+	return BPF_CORE_READ((struct task_struct *)bpf_get_current_task(), group_leader, start_time);
+}
+
+/* The current thread's completed page faults (mm_account_fault() counts them at the end). */
+static __always_inline __u64 current_faults(void)
+{
+	if (bpf_core_enum_value_exists(enum bpf_func_id, BPF_FUNC_get_current_task_btf)) {
+		struct task_struct *t = bpf_get_current_task_btf();
+
+		return t->min_flt + t->maj_flt;
+	}
+	return BPF_CORE_READ((struct task_struct *)bpf_get_current_task(), min_flt) +
+	       BPF_CORE_READ((struct task_struct *)bpf_get_current_task(), maj_flt);
+}
+
+/*
+ * The current thread's user pt_regs' orig_ax: the syscall number inside a
+ * syscall, -1 in an exception.  "bpf: Add bpf_task_pt_regs() helper" (5.15);
+ * before it, x86-64's task_pt_regs(): the pt_regs at the top of the 16 KiB
+ * kernel stack (THREAD_SIZE without KASAN, as distributions build).
+ */
+static __always_inline long current_user_orig_ax(void)
+{
+	struct task_struct *task;
+	struct pt_regs *regs;
+
+	if (bpf_core_enum_value_exists(enum bpf_func_id, BPF_FUNC_task_pt_regs)) {
+		regs = (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
+		return regs->orig_ax;
+	}
+	task = (void *)bpf_get_current_task();
+	regs = (struct pt_regs *)((__u64)BPF_CORE_READ(task, stack) + 16384) - 1;
+	return BPF_CORE_READ(regs, orig_ax);
+}
+
 /*
  * ---- zap_details->zap_flags ----
  * "mm/shmem: persist uffd-wp bit across zapping for file-backed" (5.19)

@@ -16,134 +16,88 @@
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
-/*
- * A write fault in flight in do_wp_page (keyed by pid_tgid).  The entry of a
- * thread stays while the thread lives (deleted at its exit) and is reused by
- * its next fault: a lookup per fault instead of an insert and a delete.
- */
-struct wp_state {
-	__u64 ts;
-	__u64 vmf;
-	__u64 vma;
-	__u8 unshare;   /* FAULT_FLAG_UNSHARE */
-	__u8 shared;    /* VM_SHARED|VM_MAYSHARE mapping */
-	__u8 copied;    /* a new anon page was mapped into vma while in flight */
-	__u8 copy_kind; /* enum ct_wp_kind when copied */
-	__u8 uffd;      /* handle_userfault ran: the fault went to userspace */
-	__u8 active;    /* between do_wp_page entry and exit */
-	__u8 __pad[2];
-};
-
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 65536);
-	__type(key, __u64);
-	__type(value, struct wp_state);
-} inflight_wp SEC(".maps");
-
-struct thp_state {
-	__u64 ts;
-	__u8 unshare;
-	__u8 __pad[7];
-};
-
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 16384);
-	__type(key, __u64);
-	__type(value, struct thp_state);
-} inflight_thp SEC(".maps");
-
-struct uffd_state {
-	__u64 ts;
-	__u32 kind;
-	__u32 __pad;
-};
-
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 16384);
-	__type(key, __u64);
-	__type(value, struct uffd_state);
-} inflight_uffd SEC(".maps");
-
 /* ---- do_wp_page ---- */
+
+/*
+ * Settle a fault whose exit program the kernel skipped (its per-CPU
+ * recursion guard skips a program while a preempted run of it is pending
+ * on that CPU; the skips are counted in the program's recursion_misses).
+ * A copy is known from the rmap hook.  Otherwise the fault most likely
+ * reused the page, unless the same page faults again (the fault was
+ * retried), or it went to userfaultfd, or it was an unshare: those had no
+ * outcome.  Settled outcomes have no latency.  next_addr: the page of the
+ * thread's next fault, 0 at its exit.
+ */
+static __always_inline void wp_settle(struct ct_thread *t, __u64 next_addr, __u64 now)
+{
+	t->wp_active = 0;
+	stat_inc(CT_STAT_SETTLED);
+	if (t->wp_copied)
+		count_wp(t->wp_unshare ? CT_WP_UNSHARE : t->wp_kind, 0, now);
+	else if (!t->wp_uffd && !t->wp_unshare && next_addr != t->wp_addr)
+		count_wp(t->wp_shared ? CT_WP_SHARED_REUSE : CT_WP_REUSE, 0, now);
+}
 
 static __always_inline int handle_wp_enter(struct vm_fault *vmf, bool btf)
 {
-	__u64 id = bpf_get_current_pid_tgid();
+	struct ct_thread *t = thread_traced();
 	struct vm_area_struct *vma;
-	static const struct wp_state zero;
-	struct wp_state *st;
-	unsigned long vm_flags;
+	__u64 addr;
 
-	if (!want())
+	if (!t)
 		return 0;
-	st = bpf_map_lookup_elem(&inflight_wp, &id);
-	if (!st) {
-		/* The thread's first fault: BPF_NOEXIST, the entry is only ever its own. */
-		if (bpf_map_update_elem(&inflight_wp, &id, &zero, BPF_NOEXIST) ||
-		    !(st = bpf_map_lookup_elem(&inflight_wp, &id))) {
-			stat_inc(CT_STAT_INFLIGHT_FULL);
-			return 0;
-		}
-	}
 	vma = KREAD(btf, vmf, vma);
-	vm_flags = KREAD(btf, vma, vm_flags);
-	st->vmf = (__u64)vmf;
-	st->vma = (__u64)vma;
-	st->unshare = vmf_unshare(vmf, btf);
-	st->shared = vm_flags_shared(vm_flags);
-	st->copied = 0;
-	st->copy_kind = 0;
-	st->uffd = 0;
-	st->active = 1;
-	st->ts = bpf_ktime_get_ns();
+	addr = KREAD(btf, vmf, address); /* page aligned */
+	if (t->wp_active)
+		wp_settle(t, addr, bpf_ktime_get_ns());
+	t->wp_vmf = (__u64)vmf;
+	t->wp_vma = (__u64)vma;
+	t->wp_addr = addr;
+	t->wp_unshare = vmf_unshare(vmf, btf);
+	t->wp_shared = vm_flags_shared(KREAD(btf, vma, vm_flags));
+	t->wp_copied = 0;
+	t->wp_uffd = 0;
+	t->wp_active = 1;
+	t->wp_ts = bpf_ktime_get_ns();
 	return 0;
 }
 
 static __always_inline int handle_wp_exit(__u32 ret)
 {
-	__u64 id = bpf_get_current_pid_tgid();
-	struct wp_state *st;
+	struct ct_thread *t = thread_get(false);
+	__u32 kind;
 	__u64 now;
-	int kind;
 
-	st = bpf_map_lookup_elem(&inflight_wp, &id);
-	if (!st || !st->active)
+	if (!t || !t->wp_active)
 		return 0;
-	now = bpf_ktime_get_ns();
-	if (st->copied)
-		kind = st->unshare ? CT_WP_UNSHARE : st->copy_kind;
-	else if (st->uffd || st->unshare || !vmf_done(ret))
-		kind = -1;	/* went to userspace, no-op unshare, retry or error */
+	t->wp_active = 0;
+	if (t->wp_copied)
+		kind = t->wp_unshare ? CT_WP_UNSHARE : t->wp_kind;
+	else if (t->wp_uffd || t->wp_unshare || !vmf_done(ret))
+		return 0; /* went to userspace, no-op unshare, retry or error */
 	else
-		kind = st->shared ? CT_WP_SHARED_REUSE : CT_WP_REUSE;
-	if (kind >= 0)
-		emit(CT_EV_WP, kind, now - st->ts, 0, now);
-	st->active = 0;
+		kind = t->wp_shared ? CT_WP_SHARED_REUSE : CT_WP_REUSE;
+	now = bpf_ktime_get_ns();
+	count_wp(kind, now - t->wp_ts, now);
 	return 0;
 }
 
-/* ---- new anon page mapped: a copy in do_wp_page, or an early copy at fork ---- */
+/* ---- a new anon page mapped: a copy in do_wp_page, or an early copy at fork ---- */
 
-static __always_inline int handle_new_anon(struct vm_area_struct *vma)
+static __always_inline int handle_new_anon(struct vm_area_struct *vma, unsigned long address)
 {
-	__u64 id = bpf_get_current_pid_tgid();
-	struct fork_state *fs;
-	struct wp_state *st;
+	struct ct_thread *t = thread_get(false);
 
-	st = bpf_map_lookup_elem(&inflight_wp, &id);
-	if (st && st->active && st->vma == (__u64)vma) {
-		struct vm_fault *vmf = (void *)st->vmf;
-
-		st->copied = 1;
-		st->copy_kind = old_page_copy_kind(BPF_CORE_READ(vmf, page));
+	if (!t)
 		return 0;
+	if (t->wp_active && t->wp_vma == (__u64)vma && t->wp_addr == address) {
+		struct vm_fault *vmf = (void *)t->wp_vmf;
+
+		t->wp_copied = 1;
+		t->wp_kind = old_page_copy_kind(BPF_CORE_READ(vmf, page));
+	} else if (t->fork_vma && t->fork_vma == (__u64)vma) {
+		t->fork_pages++;
 	}
-	fs = bpf_map_lookup_elem(&inflight_fork, &id);
-	if (fs && fs->dst_vma == (__u64)vma)
-		fs->pages++;
 	return 0;
 }
 
@@ -151,39 +105,26 @@ static __always_inline int handle_new_anon(struct vm_area_struct *vma)
 
 static __always_inline int handle_cpr_enter(struct vm_area_struct *dst_vma)
 {
-	__u64 id = bpf_get_current_pid_tgid();
-	__u64 mm = (__u64)BPF_CORE_READ(dst_vma, vm_mm);
-	struct fork_state *fs, init = {};
+	struct ct_thread *t = thread_traced();
+	__u64 mm;
 
-	if (!want())
+	if (!t)
 		return 0;
-	fs = bpf_map_lookup_elem(&inflight_fork, &id);
-	if (!fs) {
-		init.dst_mm = mm;
-		if (bpf_map_update_elem(&inflight_fork, &id, &init, BPF_ANY)) {
-			stat_inc(CT_STAT_INFLIGHT_FULL);
-			return 0;
-		}
-		fs = bpf_map_lookup_elem(&inflight_fork, &id);
-		if (!fs)
-			return 0;
+	mm = (__u64)BPF_CORE_READ(dst_vma, vm_mm);
+	if (t->fork_mm != mm) { /* a new fork (an earlier one failed before sched_process_fork) */
+		t->fork_mm = mm;
+		t->fork_pages = 0;
 	}
-	if (fs->dst_mm != mm) {
-		/* A new fork (an earlier one failed before sched_process_fork). */
-		fs->dst_mm = mm;
-		fs->pages = 0;
-	}
-	fs->dst_vma = (__u64)dst_vma;
+	t->fork_vma = (__u64)dst_vma;
 	return 0;
 }
 
 static __always_inline int handle_cpr_exit(void)
 {
-	__u64 id = bpf_get_current_pid_tgid();
-	struct fork_state *fs = bpf_map_lookup_elem(&inflight_fork, &id);
+	struct ct_thread *t = thread_get(false);
 
-	if (fs)
-		fs->dst_vma = 0;
+	if (t)
+		t->fork_vma = 0;
 	return 0;
 }
 
@@ -191,33 +132,35 @@ static __always_inline int handle_cpr_exit(void)
 
 static __always_inline int handle_thp_enter(struct vm_fault *vmf)
 {
-	__u64 id = bpf_get_current_pid_tgid();
-	struct thp_state st = {};
+	struct ct_thread *t = thread_traced();
 
-	if (!want())
+	if (!t)
 		return 0;
-	st.ts = bpf_ktime_get_ns();
-	st.unshare = vmf_unshare(vmf, false);
-	if (bpf_map_update_elem(&inflight_thp, &id, &st, BPF_ANY))
-		stat_inc(CT_STAT_INFLIGHT_FULL);
+	t->thp_unshare = vmf_unshare(vmf, false);
+	t->thp_active = 1;
+	t->thp_ts = bpf_ktime_get_ns();
 	return 0;
 }
 
 static __always_inline int handle_thp_exit(__u32 ret)
 {
-	__u64 id = bpf_get_current_pid_tgid();
-	struct thp_state *st;
+	struct ct_thread *t = thread_get(false);
+	__u32 kind;
 	__u64 now;
 
-	st = bpf_map_lookup_elem(&inflight_thp, &id);
-	if (!st)
+	if (!t || !t->thp_active)
+		return 0;
+	t->thp_active = 0;
+	if (vmf_fallback(ret))
+		kind = CT_THP_SPLIT;
+	else if (!t->thp_unshare && !(ret & vmf_error_mask()) && !vmf_retry(ret))
+		kind = CT_THP_REUSE;
+	else
 		return 0;
 	now = bpf_ktime_get_ns();
-	if (vmf_fallback(ret))
-		emit(CT_EV_THP, CT_THP_SPLIT, now - st->ts, 0, now);
-	else if (!st->unshare && !(ret & vmf_error_mask()) && !vmf_retry(ret))
-		emit(CT_EV_THP, CT_THP_REUSE, now - st->ts, 0, now);
-	bpf_map_delete_elem(&inflight_thp, &id);
+	count_n(CT_C_THP + kind, 1, CT_H_LAT_THP, now - t->thp_ts, now);
+	if (cfg.per_event)
+		emit(CT_EV_THP, kind, now - t->thp_ts, 0, now);
 	return 0;
 }
 
@@ -225,47 +168,57 @@ static __always_inline int handle_thp_exit(__u32 ret)
 
 static __always_inline int handle_uffd_enter(unsigned long reason)
 {
-	__u64 id = bpf_get_current_pid_tgid();
-	struct uffd_state st = {};
-	struct wp_state *wp;
+	struct ct_thread *t = thread_traced();
 
-	if (!want())
+	if (!t)
 		return 0;
-	wp = bpf_map_lookup_elem(&inflight_wp, &id);
-	if (wp)
-		wp->uffd = 1;
-	st.ts = bpf_ktime_get_ns();
-	st.kind = uffd_reason_kind(reason);
-	if (bpf_map_update_elem(&inflight_uffd, &id, &st, BPF_ANY))
-		stat_inc(CT_STAT_INFLIGHT_FULL);
+	if (t->wp_active)
+		t->wp_uffd = 1;
+	t->uffd_kind = uffd_reason_kind(reason);
+	t->uffd_active = 1;
+	t->uffd_ts = bpf_ktime_get_ns();
 	return 0;
 }
 
 static __always_inline int handle_uffd_exit(void)
 {
-	__u64 id = bpf_get_current_pid_tgid();
-	struct uffd_state *st;
+	struct ct_thread *t = thread_get(false);
+	__u32 kind;
 	__u64 now;
 
-	st = bpf_map_lookup_elem(&inflight_uffd, &id);
-	if (!st)
+	if (!t || !t->uffd_active)
+		return 0;
+	t->uffd_active = 0;
+	kind = t->uffd_kind;
+	if (kind >= CT_UFFD_KIND_MAX)
 		return 0;
 	now = bpf_ktime_get_ns();
-	emit(CT_EV_UFFD, st->kind, now - st->ts, 0, now);
-	bpf_map_delete_elem(&inflight_uffd, &id);
+	count_n(CT_C_UFFD + kind, 1, CT_H_UFFD_BLOCKED + kind, now - t->uffd_ts, now);
+	if (cfg.per_event)
+		emit(CT_EV_UFFD, kind, now - t->uffd_ts, 0, now);
 	return 0;
 }
 
-
 /* ---- process lifecycle (tp_btf, every mode) ---- */
+
+/* A copy of a process record into the ring (flags added); NULL: ring full (counted). */
+static __always_inline struct ct_proc_rec *proc_rec_reserve(const struct ct_proc_rec *p, __u8 flags)
+{
+	struct ct_proc_rec *r = ring_reserve(sizeof(*r));
+
+	if (r) {
+		__builtin_memcpy(r, p, sizeof(*r));
+		r->flags |= flags;
+	}
+	return r;
+}
 
 SEC("tp_btf/sched_process_fork")
 int BPF_PROG(sched_fork, struct task_struct *parent, struct task_struct *child)
 {
-	__u32 ptgid = BPF_CORE_READ(parent, tgid);
-	__u32 ctgid = BPF_CORE_READ(child, tgid);
-	__u64 id = bpf_get_current_pid_tgid();
-	struct fork_state *fs;
+	__u32 ptgid = parent->tgid, ctgid = child->tgid;
+	struct ct_thread *t = thread_get(false);
+	struct ct_proc_rec *p, *r;
 	__u64 now, pages = 0;
 	__u16 kind = 0;
 
@@ -282,38 +235,110 @@ int BPF_PROG(sched_fork, struct task_struct *parent, struct task_struct *child)
 		kind |= CT_FORK_PARENT_TRACED;
 	if (want_tgid(ctgid))
 		kind |= CT_FORK_CHILD_TRACED;
-	fs = bpf_map_lookup_elem(&inflight_fork, &id);
-	if (fs) {
-		if (cfg.tp_mode || fs->dst_mm == (__u64)BPF_CORE_READ(child, mm))
-			pages = fs->pages;
-		bpf_map_delete_elem(&inflight_fork, &id);
+	/* the pages fork copied at once: counted in the fork window of this thread */
+	if (t && (cfg.tp_mode || t->fork_mm == (__u64)child->mm))
+		pages = t->fork_pages;
+	if (t) {
+		t->fork_mm = 0;
+		t->fork_pages = 0;
 	}
 	if (!kind)
 		return 0;
 	now = bpf_ktime_get_ns();
-	if (pages && (kind & CT_FORK_PARENT_TRACED))
-		emit(CT_EV_PINNED, 0, pages, ctgid, now);
+	if ((kind & CT_FORK_PARENT_TRACED) && (p = proc_current(now))) {
+		/* The parent's copies are charged to this fork from now on: hand over the old segment. */
+		if (p->seg_copies && (r = proc_rec_reserve(p, CT_PROC_FORKED)))
+			bpf_ringbuf_submit(r, rb_wakeup());
+		__sync_fetch_and_add(&p->c[CT_C_FORKS], 1);
+		__sync_fetch_and_add(&p->c[CT_C_PINNED], pages);
+		p->seg_fork_ns = now;
+		p->seg_side = CT_SEG_PARENT;
+		p->seg_copies = 0;
+		p->seg_first_ns = 0;
+		p->seg_last_ns = 0;
+		p->last_ns = now;
+		if (pages && cfg.per_event)
+			emit(CT_EV_PINNED, 0, pages, ctgid, now);
+	}
+	if (kind & CT_FORK_CHILD_TRACED)
+		proc_new(ctgid, ptgid, child->start_time, now, CT_SEG_CHILD, now, true);
 	/* value: pages fork copied at once, whichever side is traced */
 	emit(CT_EV_FORK, kind, pages, ctgid, now);
 	return 0;
 }
 
+/* Hand a process's final counts and histograms to the frontend, and forget them. */
+static __always_inline void proc_exit(__u32 tgid, __u64 now)
+{
+	struct ct_proc_rec *p = bpf_map_lookup_elem(&procs, &tgid), *r;
+	__u64 start_ns;
+
+	if (!p)
+		return;
+	start_ns = p->start_ns;
+	r = proc_rec_reserve(p, CT_PROC_EXITED);
+	if (r) {
+		r->ppid = current_ppid(); /* may have been reparented */
+		r->last_ns = now;
+	}
+	/* Two threads can both see the group dead: the one that deletes reports. */
+	if (bpf_map_delete_elem(&procs, &tgid)) {
+		if (r)
+			bpf_ringbuf_discard(r, 0);
+		return;
+	}
+	if (r)
+		bpf_ringbuf_submit(r, 0);
+	for (__u32 id = 0; id < CT_H_MAX; id++) {
+		struct ct_hist_key k = { .pid = tgid, .id = id };
+		struct ct_hist_val *h = bpf_map_lookup_elem(&hists, &k);
+		struct ct_hist_rec *hr;
+
+		if (!h)
+			continue;
+		hr = ring_reserve(sizeof(*hr));
+		if (hr) {
+			hr->start_ns = start_ns;
+			hr->pid = tgid;
+			hr->type = CT_REC_TYPE_HIST;
+			hr->id = id;
+			__builtin_memcpy(&hr->h, h, sizeof(hr->h));
+			bpf_ringbuf_submit(hr, 0);
+		}
+		bpf_map_delete_elem(&hists, &k);
+	}
+}
 SEC("tp_btf/sched_process_exit")
 int BPF_PROG(sched_exit, struct task_struct *p)
 {
-	__u64 id = bpf_get_current_pid_tgid();
-	__u32 tgid = id >> 32;
+	struct ct_thread *t = thread_get(false);
+	__u64 now = bpf_ktime_get_ns();
+	__u32 tgid = p->tgid;
 
-	bpf_map_delete_elem(&inflight_fork, &id);
-	bpf_map_delete_elem(&inflight_wp, &id);
-	if (cfg.tp_mode)
-		tp_resolve(id);
-	if ((__u32)id != tgid)
-		return 0; /* a thread, not the group leader */
-	if (want_tgid(tgid))
-		emit(CT_EV_EXIT, 0, 0, 0, bpf_ktime_get_ns());
+	if (t && t->wp_active)
+		wp_settle(t, 0, now);
+	if (t && cfg.tp_mode)
+		tp_settle(t);
+	thread_drop();
+	if (p->signal->live.counter)
+		return 0; /* other threads of the process live on */
+	if (cfg.per_event && want_tgid(tgid))
+		emit(CT_EV_EXIT, 0, 0, 0, now);
+	proc_exit(tgid, now);
 	if (cfg.filter_follow)
 		bpf_map_delete_elem(&traced, &tgid);
+	return 0;
+}
+
+/* exec renames the process. */
+SEC("tp_btf/sched_process_exec")
+int BPF_PROG(sched_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm *bprm)
+{
+	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+	struct ct_proc_rec *r = bpf_map_lookup_elem(&procs, &tgid);
+
+	if (r)
+		bpf_get_current_comm(r->comm, sizeof(r->comm));
 	return 0;
 }
 
@@ -336,9 +361,9 @@ int BPF_PROG(fx_wp, struct vm_fault *vmf, vm_fault_t ret)
 }
 
 SEC("fentry/folio_add_new_anon_rmap")
-int BPF_PROG(fe_new_anon, void *folio_or_page, struct vm_area_struct *vma)
+int BPF_PROG(fe_new_anon, void *folio_or_page, struct vm_area_struct *vma, unsigned long address)
 {
-	return handle_new_anon(vma);
+	return handle_new_anon(vma, address);
 }
 
 SEC("fentry/copy_page_range")
@@ -400,9 +425,9 @@ int BPF_KRETPROBE(krp_wp, vm_fault_t ret)
 }
 
 SEC("kprobe")
-int BPF_KPROBE(kp_new_anon, void *folio_or_page, struct vm_area_struct *vma)
+int BPF_KPROBE(kp_new_anon, void *folio_or_page, struct vm_area_struct *vma, unsigned long address)
 {
-	return handle_new_anon(vma);
+	return handle_new_anon(vma, address);
 }
 
 SEC("kprobe")

@@ -1,9 +1,16 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
  * What every cowtrace BPF file shares: the configuration (.rodata, set by
- * the frontend before load), the maps every mode uses (ring buffer, stats,
- * filters, the fork window), the filters, and the event fill.  Each
- * BPF file of cowtrace includes this first and reads on its own.
+ * the frontend before load), the maps, the filters, per-thread state, and
+ * counting in place.  Each BPF file of cowtrace includes this first and
+ * reads on its own.
+ *
+ * Counting (include/cowtrace.h): a hook classifies an event and calls
+ * count_*(), which adds to the process's record in `procs` and, for timed
+ * events, to its histogram in `hists`, both in place.  The ring buffer
+ * carries only lifecycle records (forks, a process's final counts at exit)
+ * and, when the frontend asks for them (--events, --record), one event per
+ * fault.
  */
 #ifndef COWTRACE_BPF_H
 #define COWTRACE_BPF_H
@@ -44,51 +51,187 @@ struct {
 	__type(value, __u32);
 } cgroup_filter SEC(".maps");
 
-/*
- * Fork window (keyed by pid_tgid of the forking thread): pages copied into
- * the child at once, counted by the exact hooks (new anon pages mapped into
- * the destination VMA inside copy_page_range) or by tracepoint mode (user
- * page allocations inside clone/fork), emitted at sched_process_fork.
- */
-struct fork_state {
-	__u64 dst_mm;
-	__u64 dst_vma; /* non-zero only inside copy_page_range */
-	__u64 pages;
-};
+/* Per-process counts (tgid -> record), updated in place; see the top of the file. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, 131072); /* resized by the frontend */
+	__type(key, __u32);
+	__type(value, struct ct_proc_rec);
+} procs SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 16384);
-	__type(key, __u64);
-	__type(value, struct fork_state);
-} inflight_fork SEC(".maps");
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, 262144); /* resized by the frontend */
+	__type(key, struct ct_hist_key);
+	__type(value, struct ct_hist_val);
+} hists SEC(".maps");
 
-static __always_inline void stat_inc(__u32 idx)
+/* Scratch for building a new process record off the 512-byte stack. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct ct_proc_rec);
+} proc_scratch SEC(".maps");
+
+static const struct ct_hist_val hist_zero;
+
+/*
+ * An index the verifier must see bounded: hide its value from clang (which
+ * could prove the bound and drop the check), then check it in the register
+ * that indexes (libbpf's barrier_var()).
+ */
+#define ct_barrier_var(v) asm volatile("" : "+r"(v))
+
+/*
+ * What a thread has in flight, between the entry and the exit of a hooked
+ * function (and, in tracepoint mode, between a fault and its allocation).
+ * One per thread for its whole life: in task-local storage where the
+ * kernel has it for tracing programs, else in a hash keyed by pid_tgid
+ * (deleted at the thread's exit).
+ */
+struct ct_thread {
+	/* do_wp_page */
+	__u64 wp_ts;
+	__u64 wp_vmf;
+	__u64 wp_vma;
+	__u64 wp_addr;        /* page address of the fault */
+	__u8 wp_active;       /* between entry and exit */
+	__u8 wp_unshare;      /* FAULT_FLAG_UNSHARE */
+	__u8 wp_shared;       /* VM_SHARED|VM_MAYSHARE mapping */
+	__u8 wp_copied;       /* a new anon page was mapped at wp_addr while in flight */
+	__u8 wp_kind;         /* enum ct_wp_kind of that copy */
+	__u8 wp_uffd;         /* handle_userfault ran: the fault went to userspace */
+	__u8 filter;          /* follow mode: 0 not looked up, 1 traced, 2 not */
+	__u8 thp_active;
+	/* do_huge_pmd_wp_page */
+	__u64 thp_ts;
+	__u8 thp_unshare;
+	__u8 uffd_active;
+	__u8 zap_active;
+	__u8 tp_pending;      /* tracepoint mode: a write fault waits for its allocation */
+	__u8 tp_copied;       /* ... and it had one */
+	__u8 tp_kernel;       /* ... taken in kernel mode */
+	__u8 __pad[2];
+	/* handle_userfault */
+	__u64 uffd_ts;
+	__u32 uffd_kind;
+	__u32 __pad2;
+	/* the fork window: new anon pages mapped into the child inside copy_page_range */
+	__u64 fork_mm;
+	__u64 fork_vma;       /* non-zero only inside copy_page_range */
+	__u64 fork_pages;
+	/* unmap_page_range on a uffd-wp file VMA */
+	__u64 zap_mm, zap_start, zap_end, zap_before;
+	/* tracepoint mode */
+	__u64 tp_flt;         /* min_flt + maj_flt at the fault */
+	__u64 tp_regs;        /* the fault's user pt_regs (the top of the kernel stack) */
+	__u64 tp_ts;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct ct_thread);
+} thread_store SEC(".maps"); /* a hash of one entry where the kernel has no task storage */
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 65536); /* 1 where task storage is used */
+	__type(key, __u64);
+	__type(value, struct ct_thread);
+} thread_hash SEC(".maps");
+
+static __always_inline void stat_add(__u32 idx, __u64 n)
 {
 	__u64 *v = bpf_map_lookup_elem(&stats, &idx);
 
 	if (v)
-		(*v)++;
+		*v += n;
 }
 
-static __always_inline bool want_tgid(__u32 tgid)
+static __always_inline void stat_inc(__u32 idx)
+{
+	stat_add(idx, 1);
+}
+
+/* -p and -c: cheap enough to ask every time. */
+static __always_inline bool want_pid_cgroup(__u32 tgid)
 {
 	if (cfg.filter_tgid && tgid != cfg.filter_tgid)
 		return false;
 	if (cfg.filter_cgroup && bpf_current_task_under_cgroup(&cgroup_filter, 0) != 1)
 		return false;
-	if (cfg.filter_follow) {
-		__u8 *v = bpf_map_lookup_elem(&traced, &tgid);
-
-		if (!v || *v != CT_TRACED_YES)
-			return false;
-	}
 	return true;
 }
 
-static __always_inline bool want(void)
+static __always_inline bool want_follow(__u32 tgid)
 {
-	return want_tgid(bpf_get_current_pid_tgid() >> 32);
+	__u8 *v = bpf_map_lookup_elem(&traced, &tgid);
+
+	return v && *v == CT_TRACED_YES;
+}
+
+/* Any process (for lifecycle hooks that have no thread state at hand). */
+static __always_inline bool want_tgid(__u32 tgid)
+{
+	return want_pid_cgroup(tgid) && (!cfg.filter_follow || want_follow(tgid));
+}
+
+/* The current thread's state; create: make it on first use.  NULL: no room (counted). */
+static __always_inline struct ct_thread *thread_get(bool create)
+{
+	static const struct ct_thread zero;
+	struct ct_thread *t;
+	__u64 id;
+
+	if (cfg.task_storage)
+		return bpf_task_storage_get(&thread_store, bpf_get_current_task_btf(), 0,
+					    create ? BPF_LOCAL_STORAGE_GET_F_CREATE : 0);
+	id = bpf_get_current_pid_tgid();
+	t = bpf_map_lookup_elem(&thread_hash, &id);
+	if (t || !create)
+		return t;
+	/* BPF_NOEXIST: the entry is only ever its own thread's. */
+	if (bpf_map_update_elem(&thread_hash, &id, &zero, BPF_NOEXIST))
+		return NULL;
+	return bpf_map_lookup_elem(&thread_hash, &id);
+}
+
+static __always_inline void thread_drop(void)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+
+	if (!cfg.task_storage)
+		bpf_map_delete_elem(&thread_hash, &id); /* task storage goes with the task */
+}
+
+/*
+ * The state of a thread the filters let through, created on first use;
+ * NULL otherwise.  The follow-mode verdict is looked up once per thread.
+ */
+static __always_inline struct ct_thread *thread_traced(void)
+{
+	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+	struct ct_thread *t;
+
+	if (!want_pid_cgroup(tgid))
+		return NULL;
+	t = thread_get(true);
+	if (!t) {
+		stat_inc(CT_STAT_NOSPACE);
+		return NULL;
+	}
+	if (cfg.filter_follow) {
+		if (!t->filter)
+			t->filter = want_follow(tgid) ? 1 : 2;
+		if (t->filter != 1)
+			return NULL;
+	}
+	return t;
 }
 
 /*
@@ -101,21 +244,21 @@ static __always_inline __u64 rb_wakeup(void)
 	       BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP;
 }
 
-/* Reserve an event; a full ring is counted, never silent. */
-static __always_inline struct ct_event *event_reserve(void)
+/* Reserve ring space; a full ring is counted, never silent. */
+static __always_inline void *ring_reserve(__u64 size)
 {
-	struct ct_event *e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	void *r = bpf_ringbuf_reserve(&events, size, 0);
 
-	if (!e)
+	if (!r)
 		stat_inc(CT_STAT_LOST);
-	return e;
+	return r;
 }
 
 /* An event about the current task. */
 static __always_inline void emit(__u16 type, __u16 kind, __u64 value, __u32 aux, __u64 ts)
 {
 	__u64 id = bpf_get_current_pid_tgid();
-	struct ct_event *e = event_reserve();
+	struct ct_event *e = ring_reserve(sizeof(*e));
 
 	if (!e)
 		return;
@@ -131,6 +274,128 @@ static __always_inline void emit(__u16 type, __u16 kind, __u64 value, __u32 aux,
 	bpf_get_current_comm(e->comm, sizeof(e->comm));
 	e->cgroup_id = bpf_get_current_cgroup_id();
 	bpf_ringbuf_submit(e, rb_wakeup());
+}
+
+/* ---- per-process records ---- */
+
+/*
+ * Create tgid's record.  task: the process (a thread of it); ppid, comm and
+ * the cgroup come from the current task, which is the process itself or,
+ * at a fork, its parent.  seg_fork_ns: the fork its copies are charged to.
+ * replace: a new process (at its fork) replaces a stale record of its pid.
+ */
+static __always_inline struct ct_proc_rec *proc_new(__u32 tgid, __u32 ppid, __u64 start_ns,
+						    __u64 seg_fork_ns, __u8 side, __u64 now, bool replace)
+{
+	__u32 zero = 0;
+	struct ct_proc_rec *r = bpf_map_lookup_elem(&proc_scratch, &zero);
+
+	if (!r)
+		return NULL;
+	__builtin_memset(r, 0, sizeof(*r));
+	r->pid = tgid;
+	r->ppid = ppid;
+	r->type = CT_REC_TYPE_PROC;
+	r->start_ns = start_ns;
+	r->first_ns = now;
+	r->last_ns = now;
+	r->cgroup_id = bpf_get_current_cgroup_id();
+	r->seg_fork_ns = seg_fork_ns;
+	r->seg_side = side;
+	if (side == CT_SEG_CHILD)
+		r->birth_ns = seg_fork_ns;
+	bpf_get_current_comm(r->comm, sizeof(r->comm));
+	if (bpf_map_update_elem(&procs, &tgid, r, replace ? BPF_ANY : BPF_NOEXIST) &&
+	    !bpf_map_lookup_elem(&procs, &tgid)) {
+		stat_inc(CT_STAT_NOSPACE);
+		return NULL;
+	}
+	return bpf_map_lookup_elem(&procs, &tgid);
+}
+
+/* The current process's record, created when it first counts (no fork seen). */
+static __always_inline struct ct_proc_rec *proc_current(__u64 now)
+{
+	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+	struct ct_proc_rec *p = bpf_map_lookup_elem(&procs, &tgid);
+
+	if (p)
+		return p;
+	return proc_new(tgid, current_ppid(), current_start_ns(), 0, CT_SEG_NONE, now, false);
+}
+
+static __always_inline void hist_add(__u32 tgid, __u32 id, __u64 v)
+{
+	struct ct_hist_key k = { .pid = tgid, .id = id };
+	struct ct_hist_val *h = bpf_map_lookup_elem(&hists, &k);
+	unsigned s;
+
+	if (!h) {
+		bpf_map_update_elem(&hists, &k, &hist_zero, BPF_NOEXIST);
+		h = bpf_map_lookup_elem(&hists, &k);
+		if (!h) {
+			stat_inc(CT_STAT_NOSPACE);
+			return;
+		}
+	}
+	s = ct_hist_slot(v);
+	ct_barrier_var(s);
+	if (s >= CT_HIST_SLOTS)
+		s = CT_HIST_SLOTS - 1;
+	__sync_fetch_and_add(&h->slot[s], 1);
+	__sync_fetch_and_add(&h->sum, v);
+}
+
+/* A copy: the fork it follows gets it (segment, fork_to_copy). */
+static __always_inline void count_copy_after_fork(struct ct_proc_rec *p, __u32 tgid, __u64 now)
+{
+	if (p->seg_side == CT_SEG_NONE)
+		return;
+	__sync_fetch_and_add(&p->seg_copies, 1);
+	if (!p->seg_first_ns)
+		p->seg_first_ns = now;
+	p->seg_last_ns = now;
+	if (now >= p->seg_fork_ns)
+		hist_add(tgid, CT_H_FORK_TO_COPY, now - p->seg_fork_ns);
+}
+
+/*
+ * One write-fault outcome of the current process: its counter, its latency
+ * histogram (lat 0: not timed), the fork it follows if it copied, and the
+ * per-fault event if the frontend asked for them.
+ */
+static __always_inline void count_wp(__u32 kind, __u64 lat, __u64 now)
+{
+	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+	struct ct_proc_rec *p = proc_current(now);
+	__u32 c = CT_C_WP + kind;
+
+	ct_barrier_var(c);
+	if (!p || c >= CT_C_WP + CT_WP_KIND_MAX)
+		return;
+	__sync_fetch_and_add(&p->c[c], 1);
+	p->last_ns = now;
+	if (lat)
+		hist_add(tgid, ct_wp_lat_hist(kind), lat);
+	if (ct_wp_is_copy(kind))
+		count_copy_after_fork(p, tgid, now);
+	if (cfg.per_event)
+		emit(CT_EV_WP, kind, lat, 0, now);
+}
+
+/* n of counter c (not a write fault) for the current process; hist: -1 or enum ct_hist_id. */
+static __always_inline void count_n(__u32 c, __u64 n, int hist, __u64 v, __u64 now)
+{
+	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+	struct ct_proc_rec *p = proc_current(now);
+
+	ct_barrier_var(c);
+	if (!p || c >= CT_C_MAX)
+		return;
+	__sync_fetch_and_add(&p->c[c], n);
+	p->last_ns = now;
+	if (hist >= 0)
+		hist_add(tgid, hist, v);
 }
 
 #endif /* COWTRACE_BPF_H */

@@ -20,20 +20,6 @@
 
 #include "cowtrace.bpf.h"
 
-struct marker_state {
-	__u64 mm;
-	__u64 start;
-	__u64 end;
-	__u64 before;
-};
-
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 4096);
-	__type(key, __u64);
-	__type(value, struct marker_state);
-} inflight_marker SEC(".maps");
-
 struct walk_ctx {
 	__u64 pgd;        /* mm->pgd (direct map) */
 	__u64 base;       /* page_offset_base */
@@ -114,39 +100,40 @@ static __always_inline __u64 count_markers(__u64 mm, __u64 start, __u64 end)
 static __always_inline int handle_zap_enter(struct vm_area_struct *vma, unsigned long addr,
 					    unsigned long end, void *details)
 {
-	__u64 id = bpf_get_current_pid_tgid();
-	struct marker_state st = {};
-	unsigned long vm_flags;
+	unsigned long vm_flags = BPF_CORE_READ(vma, vm_flags);
+	struct ct_thread *t;
 
-	if (!want())
-		return 0;
-	vm_flags = BPF_CORE_READ(vma, vm_flags);
 	if (!vm_flags_uffd_wp(vm_flags) || !BPF_CORE_READ(vma, vm_ops))
 		return 0; /* not uffd-wp, or anonymous: zapping drops everything */
 	/* munmap/exit pass ZAP_FLAG_DROP_MARKER: markers go, none are installed. */
 	if (zap_drops_markers(details))
 		return 0;
-	st.mm = (__u64)BPF_CORE_READ(vma, vm_mm);
-	st.start = addr & ~4095ULL;
-	st.end = end;
-	st.before = count_markers(st.mm, st.start, st.end);
-	if (bpf_map_update_elem(&inflight_marker, &id, &st, BPF_ANY))
-		stat_inc(CT_STAT_INFLIGHT_FULL);
+	t = thread_traced();
+	if (!t)
+		return 0;
+	t->zap_mm = (__u64)BPF_CORE_READ(vma, vm_mm);
+	t->zap_start = addr & ~4095ULL;
+	t->zap_end = end;
+	t->zap_before = count_markers(t->zap_mm, t->zap_start, t->zap_end);
+	t->zap_active = 1;
 	return 0;
 }
 
 static __always_inline int handle_zap_exit(void)
 {
-	__u64 id = bpf_get_current_pid_tgid();
-	struct marker_state *st = bpf_map_lookup_elem(&inflight_marker, &id);
-	__u64 after;
+	struct ct_thread *t = thread_get(false);
+	__u64 after, now;
 
-	if (!st)
+	if (!t || !t->zap_active)
 		return 0;
-	after = count_markers(st->mm, st->start, st->end);
-	if (after > st->before)
-		emit(CT_EV_MARKER, 0, after - st->before, 0, bpf_ktime_get_ns());
-	bpf_map_delete_elem(&inflight_marker, &id);
+	t->zap_active = 0;
+	after = count_markers(t->zap_mm, t->zap_start, t->zap_end);
+	if (after <= t->zap_before)
+		return 0;
+	now = bpf_ktime_get_ns();
+	count_n(CT_C_MARKER, after - t->zap_before, -1, 0, now);
+	if (cfg.per_event)
+		emit(CT_EV_MARKER, 0, after - t->zap_before, 0, now);
 	return 0;
 }
 

@@ -2,98 +2,76 @@
 /*
  * Tracepoint mode: for kernels where neither fentry nor kprobes attach.
  *
- * A user write fault on a present pte (x86 error_code P|W) is left pending
- * on its thread.  If the same thread allocates an order-0 movable user page
- * before its next fault, syscall or exit, the fault copied (a __GFP_ZERO
- * allocation means the copied page was the zero page); otherwise it reused.
- * Pages allocated by a parent inside clone()/fork() before
- * sched_process_fork are the pages fork copied at once (pinned COW).
- * Everything here is derived, and the frontend says so.
+ * A write fault on a present pte (x86 error code P|W) of a user address,
+ * taken in user mode (exceptions:page_fault_user) or by the kernel on a
+ * user page (exceptions:page_fault_kernel: read() into a copy-on-write
+ * buffer), counts as a reuse at once.  If the same thread then allocates an
+ * order-0 movable user page (kmem:mm_page_alloc) while it is still handling
+ * that fault, the fault copied: the reuse becomes a copy (a copy of the zero
+ * page if the allocation is __GFP_ZERO).  "Still handling that fault": its
+ * count of completed faults has not moved (mm_account_fault() counts a
+ * fault at its end), and, for a user-mode fault, it is in an exception, not
+ * in a syscall (its user pt_regs say orig_ax == -1).
+ *
+ * Pages a parent allocates inside clone/clone3/fork/vfork (its user pt_regs
+ * say which syscall) before sched_process_fork are the pages fork copied at
+ * once (pinned COW).  No hook on syscalls.  Everything here is derived, and
+ * the frontend says so.
  */
 #ifndef COWTRACE_TP_BPF_H
 #define COWTRACE_TP_BPF_H
 
 #include "cowtrace.bpf.h"
 
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 16384);
-	__type(key, __u64);
-	__type(value, struct ct_tp_pending);
-} tp_pending SEC(".maps");
-
-static __always_inline void emit_for(struct ct_tp_pending *p, __u32 tid, __u16 kind)
+/* Per-event mode: the fault's outcome, once it is known (its next fault or exit). */
+static __always_inline void tp_settle(struct ct_thread *t)
 {
-	struct ct_event *e = event_reserve();
+	__u16 kind = t->tp_copied == 2 ? CT_WP_COPY_ZERO : t->tp_copied ? CT_WP_COPY_ANON : CT_WP_REUSE;
 
-	if (!e)
-		return;
-	e->ts_ns = p->ts;
-	e->value = 0; /* latency is not observable from tracepoints */
-	e->pid = p->tgid;
-	e->tid = tid;
-	e->ppid = p->ppid;
-	e->aux = 0;
-	e->type = CT_EV_WP;
-	e->kind = kind;
-	e->__pad = 0;
-	__builtin_memcpy(e->comm, p->comm, sizeof(e->comm));
-	e->cgroup_id = p->cgroup_id;
-	bpf_ringbuf_submit(e, rb_wakeup());
+	if (t->tp_pending && cfg.per_event)
+		emit(CT_EV_WP, kind, 0, 0, t->tp_ts); /* latency is not observable here */
+	t->tp_pending = 0;
 }
 
-/* Classify the thread's pending write fault, if any. */
-static __always_inline void tp_resolve(__u64 id)
+static __always_inline int tp_fault(unsigned long address, unsigned long error_code, bool kernel)
 {
-	struct ct_tp_pending *p = bpf_map_lookup_elem(&tp_pending, &id);
+	struct ct_proc_rec *p;
+	struct ct_thread *t;
+	__u64 now;
 
+	if (!x86_write_on_present(error_code) || (kernel && (address >> 63)))
+		return 0; /* not a write on a present pte, or a kernel address */
+	t = thread_traced();
+	if (!t)
+		return 0;
+	now = bpf_ktime_get_ns();
+	if (t->tp_pending)
+		tp_settle(t);
+	p = proc_current(now);
 	if (!p)
-		return;
-	emit_for(p, (__u32)id, !p->alloc ? CT_WP_REUSE :
-			       p->zero ? CT_WP_COPY_ZERO : CT_WP_COPY_ANON);
-	bpf_map_delete_elem(&tp_pending, &id);
+		return 0;
+	__sync_fetch_and_add(&p->c[CT_C_WP + CT_WP_REUSE], 1);
+	p->last_ns = now;
+	t->tp_flt = current_faults();
+	t->tp_kernel = kernel;
+	t->tp_copied = 0;
+	t->tp_pending = 1;
+	t->tp_ts = now;
+	if (!kernel)
+		t->fork_pages = 0; /* back in user mode: a fork that failed left pages behind */
+	return 0;
 }
 
 SEC("tp_btf/page_fault_user")
-int BPF_PROG(tp_fault, unsigned long address, struct pt_regs *regs, unsigned long error_code)
+int BPF_PROG(tp_fault_user, unsigned long address, struct pt_regs *regs, unsigned long error_code)
 {
-	__u64 id = bpf_get_current_pid_tgid();
-	struct ct_tp_pending p = {};
-
-	tp_resolve(id);
-	if (!x86_write_on_present(error_code))
-		return 0;
-	if (!want())
-		return 0;
-	p.ts = bpf_ktime_get_ns();
-	p.tgid = id >> 32;
-	p.ppid = current_ppid();
-	bpf_get_current_comm(p.comm, sizeof(p.comm));
-	p.cgroup_id = bpf_get_current_cgroup_id();
-	if (bpf_map_update_elem(&tp_pending, &id, &p, BPF_ANY))
-		stat_inc(CT_STAT_INFLIGHT_FULL);
-	return 0;
+	return tp_fault(address, error_code, false);
 }
 
-SEC("tp_btf/mm_page_alloc")
-int BPF_PROG(tp_alloc, struct page *page, unsigned int order, gfp_t gfp_flags, int migratetype)
+SEC("tp_btf/page_fault_kernel")
+int BPF_PROG(tp_fault_kernel, unsigned long address, struct pt_regs *regs, unsigned long error_code)
 {
-	__u64 id = bpf_get_current_pid_tgid();
-	struct ct_tp_pending *p;
-	struct fork_state *fs;
-
-	if (order != 0 || (gfp_flags & cfg.gfp_user_movable) != cfg.gfp_user_movable)
-		return 0;
-	p = bpf_map_lookup_elem(&tp_pending, &id);
-	if (p) {
-		p->alloc = 1;
-		p->zero = (gfp_flags & cfg.gfp_zero) != 0;
-		return 0;
-	}
-	fs = bpf_map_lookup_elem(&inflight_fork, &id);
-	if (fs)
-		fs->pages++;
-	return 0;
+	return tp_fault(address, error_code, true);
 }
 
 static __always_inline bool is_fork_nr(long nr)
@@ -102,27 +80,35 @@ static __always_inline bool is_fork_nr(long nr)
 	       nr == cfg.nr_fork[2] || nr == cfg.nr_fork[3];
 }
 
-SEC("tp_btf/sys_enter")
-int BPF_PROG(tp_sys_enter, struct pt_regs *regs, long nr)
+SEC("tp_btf/mm_page_alloc")
+int BPF_PROG(tp_alloc, struct page *page, unsigned int order, gfp_t gfp_flags, int migratetype)
 {
-	__u64 id = bpf_get_current_pid_tgid();
-	struct fork_state fs = {};
+	struct ct_proc_rec *p;
+	struct ct_thread *t;
+	long orig_ax;
+	__u64 now;
+	__u32 kind;
 
-	tp_resolve(id);
-	if (is_fork_nr(nr) && want()) {
-		if (bpf_map_update_elem(&inflight_fork, &id, &fs, BPF_ANY))
-			stat_inc(CT_STAT_INFLIGHT_FULL);
+	if (order != 0 || (gfp_flags & cfg.gfp_user_movable) != cfg.gfp_user_movable)
+		return 0;
+	orig_ax = current_user_orig_ax();
+	t = thread_get(false);
+	if (t && t->tp_pending && !t->tp_copied && t->tp_flt == current_faults() &&
+	    (t->tp_kernel || orig_ax == -1)) {
+		/* the pending write fault copied: its reuse becomes a copy */
+		kind = (gfp_flags & cfg.gfp_zero) ? CT_WP_COPY_ZERO : CT_WP_COPY_ANON;
+		t->tp_copied = kind == CT_WP_COPY_ZERO ? 2 : 1;
+		now = bpf_ktime_get_ns();
+		p = proc_current(now);
+		if (!p)
+			return 0;
+		__sync_fetch_and_add(&p->c[CT_C_WP + CT_WP_REUSE], -1);
+		__sync_fetch_and_add(&p->c[CT_C_WP + kind], 1);
+		count_copy_after_fork(p, bpf_get_current_pid_tgid() >> 32, now);
+		return 0;
 	}
-	return 0;
-}
-
-SEC("tp_btf/sys_exit")
-int BPF_PROG(tp_sys_exit, struct pt_regs *regs, long ret)
-{
-	__u64 id = bpf_get_current_pid_tgid();
-
-	/* A kernel-mode fault inside the syscall is not traced; nothing pends. */
-	bpf_map_delete_elem(&inflight_fork, &id);
+	if (is_fork_nr(orig_ax) && (t || (t = thread_traced())) && (!cfg.filter_follow || t->filter == 1))
+		t->fork_pages++;
 	return 0;
 }
 

@@ -113,22 +113,86 @@ struct ct_event {
 	__u64 cgroup_id;           /* cgroup v2 id (= inode of its directory) */
 };
 
-/* Tracepoint mode: a user write fault waiting for its outcome (per thread). */
-struct ct_tp_pending {
-	__u64 ts;
-	__u32 tgid;
-	__u32 ppid;
-	__u8 alloc;                /* a user page was allocated during the fault */
-	__u8 zero;                 /* ... and it was zeroed: the zero page was copied */
-	__u8 __pad[6];
-	char comm[CT_COMM_LEN];
-	__u64 cgroup_id;
+/*
+ * In-kernel counting.  The BPF side keeps a process's counters in the
+ * `procs` map (keyed by tgid) and its histograms in `hists` (keyed by
+ * tgid and enum ct_hist_id), updated in place.  The frontend reads both
+ * maps at every report; when a process's last thread exits, its record and
+ * histograms go through the ring buffer and leave the maps, so a reused pid
+ * starts afresh.  Record files keep the same records.
+ */
+#define CT_HIST_SLOTS 40 /* log2 of ns: slot 0 holds 0, slot i [2^(i-1), 2^i), the last is open */
+
+/* The fork a process's copies are charged to (the "segment" since it). */
+enum ct_seg_side {
+	CT_SEG_NONE = 0,   /* no fork seen: the process was there before the trace */
+	CT_SEG_CHILD = 1,  /* the fork that created it */
+	CT_SEG_PARENT = 2, /* its own most recent fork */
 };
 
-/* Counters kept by the BPF side and read by the frontend at every report. */
+/* Ring records other than struct ct_event carry one of these in `type`. */
+#define CT_REC_TYPE_PROC 0x100
+#define CT_REC_TYPE_HIST 0x101
+
+/* ct_proc_rec flags */
+#define CT_PROC_EXITED 1   /* the process's last thread exited: final counts */
+#define CT_PROC_FORKED 2   /* sent at a fork: its segment before the fork ends here */
+
+struct ct_proc_rec {
+	__u64 c[CT_C_MAX];         /* enum ct_counter */
+	__u64 start_ns;            /* the process's start (CLOCK_MONOTONIC): pid + start = identity */
+	__u64 first_ns, last_ns;   /* its first and last counted event */
+	__u64 cgroup_id;           /* cgroup v2 id when first seen */
+	__u64 birth_ns;            /* the fork that created it: its CT_EV_FORK ts_ns; 0: not seen */
+	__u64 seg_fork_ns;         /* the segment's fork: its CT_EV_FORK ts_ns; 0: none */
+	__u64 seg_copies;          /* copies since that fork */
+	__u64 seg_first_ns, seg_last_ns;
+	__u32 pid, ppid;
+	__u16 type;                /* CT_REC_TYPE_PROC */
+	__u8 seg_side;             /* enum ct_seg_side */
+	__u8 flags;                /* CT_PROC_* */
+	__u32 __pad;
+	char comm[CT_COMM_LEN];    /* when first seen, and again at exec */
+};
+
+struct ct_hist_key {
+	__u32 pid;                 /* tgid */
+	__u32 id;                  /* enum ct_hist_id */
+};
+
+struct ct_hist_val {
+	__u64 sum;                 /* ns */
+	__u64 slot[CT_HIST_SLOTS];
+};
+
+struct ct_hist_rec {
+	__u64 start_ns;            /* the process's start, as in its ct_proc_rec */
+	__u32 pid;
+	__u16 type;                /* CT_REC_TYPE_HIST */
+	__u16 id;                  /* enum ct_hist_id */
+	struct ct_hist_val h;
+};
+
+/* log2 slot of a value (shared by the BPF side and the frontend). */
+static inline unsigned ct_hist_slot(__u64 v)
+{
+	unsigned s = 0;
+
+	if (v >= 1ULL << 32) { v >>= 32; s += 32; }
+	if (v >= 1ULL << 16) { v >>= 16; s += 16; }
+	if (v >= 1ULL << 8) { v >>= 8; s += 8; }
+	if (v >= 1ULL << 4) { v >>= 4; s += 4; }
+	if (v >= 1ULL << 2) { v >>= 2; s += 2; }
+	if (v >= 1ULL << 1) { v >>= 1; s += 1; }
+	s += v; /* v is now 0 or 1: slot 0 for 0, else floor(log2) + 1 */
+	return s < CT_HIST_SLOTS ? s : CT_HIST_SLOTS - 1;
+}
+
+/* Counters kept by the BPF side (per CPU) and read by the frontend at every report. */
 enum ct_stat_idx {
 	CT_STAT_LOST = 0,     /* ring buffer reservations that failed */
-	CT_STAT_INFLIGHT_FULL,/* in-flight hash full: a fault could not be classified */
+	CT_STAT_NOSPACE,      /* no room in a map: a fault or process could not be counted */
+	CT_STAT_SETTLED,      /* faults whose do_wp_page exit was skipped, settled later */
 	CT_STAT_MAX,
 };
 
@@ -155,10 +219,14 @@ struct ct_config {
 	__u64 pgdir_shift_addr;      /* &pgdir_shift from kallsyms, 0: 4-level */
 	/* Wake the frontend only once this much is waiting (it polls anyway). */
 	__u64 wakeup_bytes;
+	__u32 per_event;      /* also one ring event per fault (--events, --record) */
+	__u32 task_storage;   /* per-thread state in task-local storage (5.11+), else a hash */
 };
 
 #ifndef __VMLINUX_H__
 _Static_assert(sizeof(struct ct_event) == 64, "ct_event layout is ABI");
+_Static_assert(sizeof(struct ct_proc_rec) == 224, "ct_proc_rec layout is ABI");
+_Static_assert(sizeof(struct ct_hist_rec) == 344, "ct_hist_rec layout is ABI");
 #endif
 
 #endif /* COWTRACE_H */

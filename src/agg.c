@@ -77,9 +77,12 @@ int agg_add(struct ct_agg *a, const struct ct_event *e)
 	case CT_EV_FORK:
 		return agg_fork(a, e);
 	case CT_EV_EXIT:
-		agg_exit(a, e);
+		if (a->count_events) /* else the process's final record ends it */
+			agg_exit(a, e);
 		return 0;
 	}
+	if (!a->count_events)
+		return 0; /* the kernel counted it: its records say so */
 	p = agg_proc_of(a, e);
 	if (!p)
 		return -1;
@@ -91,6 +94,66 @@ int agg_add(struct ct_agg *a, const struct ct_event *e)
 		hist_add(&h->h[hi], e->value);
 	if (e->type == CT_EV_WP && ct_wp_is_copy(e->kind))
 		agg_charge_copy(a, p, e->ts_ns);
+	return 0;
+}
+
+static void span(struct ct_agg *a, uint64_t first, uint64_t last)
+{
+	if (first && (!a->first_ns || first < a->first_ns))
+		a->first_ns = first;
+	if (last > a->last_ns)
+		a->last_ns = last;
+}
+
+int agg_proc_rec(struct ct_agg *a, const struct ct_proc_rec *r)
+{
+	bool exited = r->flags & CT_PROC_EXITED;
+	struct ct_proc *p;
+
+	if (!r->pid || r->type != CT_REC_TYPE_PROC || r->seg_side > CT_SEG_PARENT) {
+		a->bad_events++;
+		return -1;
+	}
+	p = agg_proc_for_rec(a, r->pid, r->start_ns, r->birth_ns, exited);
+	if (!p)
+		return -1;
+	memcpy(p->c, r->c, sizeof(p->c));
+	p->ppid = r->ppid;
+	memcpy(p->comm, r->comm, CT_COMM_LEN);
+	p->comm[CT_COMM_LEN - 1] = 0;
+	p->cgroup_id = r->cgroup_id;
+	p->birth_ns = r->birth_ns;
+	if (r->first_ns && (!p->first_ns || r->first_ns < p->first_ns))
+		p->first_ns = r->first_ns;
+	if (r->last_ns > p->last_ns)
+		p->last_ns = r->last_ns;
+	p->seen_gen = a->snap_gen;
+	span(a, r->first_ns, r->last_ns);
+	agg_apply_segment(a, p, r);
+	if (exited)
+		agg_proc_exited(a, p, r->last_ns); /* may move entries: p is stale after this */
+	return 0;
+}
+
+int agg_hist_rec(struct ct_agg *a, const struct ct_hist_rec *r)
+{
+	struct ct_proc *p;
+	struct ct_hist *h;
+
+	if (!r->pid || r->type != CT_REC_TYPE_HIST || r->id >= CT_H_MAX) {
+		a->bad_events++;
+		return -1;
+	}
+	p = agg_proc_lookup(a, r->pid, r->start_ns);
+	if (!p || !proc_hists(p))
+		return -1; /* its process record has not come yet: the next read brings both */
+	h = &p->h->h[r->id];
+	memset(h, 0, sizeof(*h));
+	for (unsigned i = 0; i < CT_HIST_SLOTS; i++) {
+		h->slot[i] = r->h.slot[i];
+		h->count += r->h.slot[i];
+	}
+	h->sum = r->h.sum;
 	return 0;
 }
 

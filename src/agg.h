@@ -7,7 +7,14 @@
  *   exits and pid reuse, fork records and which fork a copy is charged to,
  *   eviction of exited processes into per-command folds, cgroup names;
  * - counting (agg.c): what an event adds to a process's counters and
- *   histograms, and the numbers derived from them (proc_stat()).
+ *   histograms, or what a process record from the kernel's maps sets them
+ *   to, and the numbers derived from them (proc_stat()).
+ *
+ * Two sources of counts.  Live tracing counts in the kernel: the frontend
+ * gives agg_proc_rec() and agg_hist_rec() every process's record at every
+ * report (and its final one at exit), and agg_add() only the fork events
+ * (count_events false).  Replaying an old record, and the unit tests, feed
+ * one event per fault to agg_add() (count_events true).
  */
 #ifndef COWTRACE_AGG_H
 #define COWTRACE_AGG_H
@@ -28,6 +35,9 @@ struct ct_proc {
 	uint32_t folded;         /* processes summed into this entry (pid 0) */
 	uint64_t cgroup_id;      /* cgroup v2 id of its last event */
 	uint64_t first_ns, last_ns;
+	uint64_t start_ns;       /* from its kernel record: pid + start_ns = the process (0: unknown) */
+	uint64_t birth_ns;       /* from its kernel record: its fork's time, 0: not seen */
+	uint32_t seen_gen;       /* the last snapshot that had it */
 	uint64_t c[CT_C_MAX];    /* enum ct_counter */
 	int32_t birth_fork;      /* index into forks[] of the fork that made it, -1 */
 	int32_t last_fork;       /* its most recent fork as a parent, -1 */
@@ -42,7 +52,10 @@ struct ct_fork {
 	uint64_t child_copies;   /* pages the child copied */
 	uint64_t first_copy_ns;  /* first and last of those copies (0: none) */
 	uint64_t last_copy_ns;
+	uint64_t side_first[2], side_last[2]; /* the same, per side: CT_FORK_SIDE_* */
 };
+
+enum { CT_FORK_SIDE_PARENT, CT_FORK_SIDE_CHILD };
 
 struct ct_cgroup_name {
 	uint64_t id;
@@ -57,6 +70,9 @@ struct ct_agg {
 	uint32_t index_used;
 	struct ct_fork *forks;
 	uint32_t nforks, fork_cap;
+	bool count_events;       /* agg_add() counts faults (else the kernel's records do) */
+	uint32_t snap_gen;       /* agg_snapshot_begin() generation */
+	uint64_t exits_unseen;   /* processes gone from the kernel's maps without their exit record */
 	uint64_t events;         /* events consumed */
 	uint64_t bad_events;     /* events with an unknown type or kind */
 	uint64_t first_ns, last_ns;
@@ -82,6 +98,20 @@ struct ct_agg {
 
 /* Consume one event.  Returns 0, or -1 if the event was malformed (counted). */
 int agg_add(struct ct_agg *a, const struct ct_event *e);
+/*
+ * A process's record from the kernel (a snapshot, or its final counts with
+ * CT_PROC_EXITED): sets its counters.  0, or -1 if malformed (counted).
+ */
+int agg_proc_rec(struct ct_agg *a, const struct ct_proc_rec *r);
+/* One histogram of a process, from the kernel: replaces it.  0 or -1. */
+int agg_hist_rec(struct ct_agg *a, const struct ct_hist_rec *r);
+/*
+ * A full read of the kernel's process map is bracketed by these: a live
+ * process missing from two reads in a row left the map without its exit
+ * record reaching us (the ring was full); it is marked exited.
+ */
+void agg_snapshot_begin(struct ct_agg *a);
+void agg_snapshot_end(struct ct_agg *a);
 /* Value of a per-process statistic (counters and derived numbers, not histograms). */
 uint64_t proc_stat(const struct ct_proc *p, enum ct_stat s, uint32_t page_size);
 uint64_t proc_copies(const struct ct_proc *p);   /* all copy kinds, not unshare */
@@ -105,6 +135,18 @@ int agg_fork(struct ct_agg *a, const struct ct_event *e);
 void agg_exit(struct ct_agg *a, const struct ct_event *e);
 /* Charge a copy by p at ts to the fork it follows (fork records, fork_to_copy). */
 void agg_charge_copy(struct ct_agg *a, struct ct_proc *p, uint64_t ts);
+/*
+ * The entry of the process a kernel record describes (pid and start_ns):
+ * the live one, a new one (a reused pid ends the old entry), or an exited
+ * one for a late exit record.  NULL: out of memory.
+ */
+struct ct_proc *agg_proc_for_rec(struct ct_agg *a, uint32_t pid, uint64_t start_ns, uint64_t birth_ns,
+				 bool exited);
+/* The entry (live or exited) of pid with that start; NULL if none. */
+struct ct_proc *agg_proc_lookup(const struct ct_agg *a, uint32_t pid, uint64_t start_ns);
+/* A kernel record's segment: the copies since the fork its process's copies are charged to. */
+void agg_apply_segment(struct ct_agg *a, struct ct_proc *p, const struct ct_proc_rec *r);
+void agg_proc_exited(struct ct_agg *a, struct ct_proc *p, uint64_t ts);
 
 /* Fold exited processes now, down to max_exited / 2 (0: all that may go). */
 void agg_evict(struct ct_agg *a);

@@ -20,6 +20,7 @@ int agg_init(struct ct_agg *a, uint32_t page_size)
 		return -ENOMEM;
 	memset(a->index, 0xff, a->index_cap * sizeof(*a->index));
 	a->cache_idx = -1;
+	a->count_events = true;
 	return 0;
 }
 
@@ -165,28 +166,69 @@ struct ct_proc *agg_proc_of(struct ct_agg *a, const struct ct_event *e)
 	return p;
 }
 
+/* A fork's first and last copy, over both sides. */
+static void fork_span(struct ct_fork *f)
+{
+	f->first_copy_ns = f->last_copy_ns = 0;
+	for (int s = 0; s < 2; s++) {
+		if (f->side_first[s] && (!f->first_copy_ns || f->side_first[s] < f->first_copy_ns))
+			f->first_copy_ns = f->side_first[s];
+		if (f->side_last[s] > f->last_copy_ns)
+			f->last_copy_ns = f->side_last[s];
+	}
+}
+
 /* The child's birth fork, else the parent's last fork if it came later. */
 void agg_charge_copy(struct ct_agg *a, struct ct_proc *p, uint64_t ts)
 {
 	struct ct_fork *f = NULL;
 	struct ct_proc_hists *h;
+	int side;
 
 	if (p->last_fork >= 0 && (p->birth_fork < 0 ||
 				  a->forks[p->last_fork].ts_ns >= a->forks[p->birth_fork].ts_ns)) {
 		f = &a->forks[p->last_fork];
 		f->parent_copies++;
+		side = CT_FORK_SIDE_PARENT;
 	} else if (p->birth_fork >= 0) {
 		f = &a->forks[p->birth_fork];
 		f->child_copies++;
+		side = CT_FORK_SIDE_CHILD;
 	}
 	if (!f)
 		return;
-	if (!f->first_copy_ns || ts < f->first_copy_ns)
-		f->first_copy_ns = ts;
-	if (ts > f->last_copy_ns)
-		f->last_copy_ns = ts;
+	if (!f->side_first[side] || ts < f->side_first[side])
+		f->side_first[side] = ts;
+	if (ts > f->side_last[side])
+		f->side_last[side] = ts;
+	fork_span(f);
 	if (ts >= f->ts_ns && (h = proc_hists(p)))
 		hist_add(&h->h[CT_H_FORK_TO_COPY], ts - f->ts_ns);
+}
+
+/*
+ * The kernel counts the copies since the fork a process's copies are
+ * charged to (its birth, then each fork of its own) and sends them with
+ * its record: set them on that fork, if it is the fork we know (a fork
+ * whose event has not arrived yet is set by a later record).
+ */
+void agg_apply_segment(struct ct_agg *a, struct ct_proc *p, const struct ct_proc_rec *r)
+{
+	int32_t fi = r->seg_side == CT_SEG_CHILD ? p->birth_fork :
+		     r->seg_side == CT_SEG_PARENT ? p->last_fork : -1;
+	int side = r->seg_side == CT_SEG_CHILD ? CT_FORK_SIDE_CHILD : CT_FORK_SIDE_PARENT;
+	struct ct_fork *f;
+
+	if (fi < 0 || (uint32_t)fi >= a->nforks || a->forks[fi].ts_ns != r->seg_fork_ns)
+		return;
+	f = &a->forks[fi];
+	if (side == CT_FORK_SIDE_CHILD)
+		f->child_copies = r->seg_copies;
+	else
+		f->parent_copies = r->seg_copies;
+	f->side_first[side] = r->seg_first_ns;
+	f->side_last[side] = r->seg_last_ns;
+	fork_span(f);
 }
 
 static void proc_exited(struct ct_agg *a, struct ct_proc *p, uint64_t ts)
@@ -203,6 +245,95 @@ static void proc_exited(struct ct_agg *a, struct ct_proc *p, uint64_t ts)
 		agg_evict(a);
 }
 
+void agg_proc_exited(struct ct_agg *a, struct ct_proc *p, uint64_t ts)
+{
+	if (!p->exited)
+		proc_exited(a, p, ts);
+}
+
+/* An exited entry of pid with this start time, most recent first; NULL if none. */
+static struct ct_proc *find_exited(const struct ct_agg *a, uint32_t pid, uint64_t start_ns)
+{
+	for (uint32_t i = a->nprocs; i-- > 0;)
+		if (a->procs[i].exited && a->procs[i].pid == pid && a->procs[i].start_ns == start_ns)
+			return &a->procs[i];
+	return NULL;
+}
+
+struct ct_proc *agg_proc_lookup(const struct ct_agg *a, uint32_t pid, uint64_t start_ns)
+{
+	struct ct_proc *p = agg_find(a, pid);
+
+	if (p && (!start_ns || !p->start_ns || p->start_ns == start_ns))
+		return p; /* start_ns 0: the live process of that pid */
+	return find_exited(a, pid, start_ns);
+}
+
+struct ct_proc *agg_proc_for_rec(struct ct_agg *a, uint32_t pid, uint64_t start_ns, uint64_t birth_ns,
+				 bool exited)
+{
+	struct ct_proc *p = agg_find(a, pid), *q;
+	bool other = false;
+
+	/* Known only from events so far: the same process unless its fork differs. */
+	if (p && p->start_ns)
+		other = p->start_ns != start_ns;
+	else if (p && birth_ns && p->birth_fork >= 0)
+		other = a->forks[p->birth_fork].ts_ns != birth_ns;
+	if (other) {
+		/* pid reused: this record is another process */
+		q = find_exited(a, pid, start_ns);
+		if (q)
+			return q; /* a late exit record of an exited entry */
+		proc_exited(a, p, p->last_ns); /* the old one is gone; its exit record may follow */
+		p = NULL;
+	}
+	if (!p && exited && (q = find_exited(a, pid, start_ns)))
+		return q;
+	if (!p) {
+		p = proc_new(a, pid, 0, NULL, 0);
+		if (!p)
+			return NULL;
+	}
+	p->start_ns = start_ns;
+	return p;
+}
+
+void agg_snapshot_begin(struct ct_agg *a)
+{
+	a->snap_gen++;
+}
+
+void agg_snapshot_end(struct ct_agg *a)
+{
+	uint32_t *gone, n = 0;
+
+	/* seen in a snapshot before, but in neither this one nor the one before it */
+	for (uint32_t i = 0; i < a->nprocs; i++) {
+		const struct ct_proc *p = &a->procs[i];
+
+		n += p->pid && !p->exited && p->start_ns && p->seen_gen + 1 < a->snap_gen;
+	}
+	if (!n || !(gone = malloc(n * sizeof(*gone))))
+		return;
+	n = 0;
+	for (uint32_t i = 0; i < a->nprocs; i++) {
+		const struct ct_proc *p = &a->procs[i];
+
+		if (p->pid && !p->exited && p->start_ns && p->seen_gen + 1 < a->snap_gen)
+			gone[n++] = p->pid;
+	}
+	for (uint32_t i = 0; i < n; i++) { /* by pid: exiting may evict and move entries */
+		struct ct_proc *p = agg_find(a, gone[i]);
+
+		if (p) {
+			a->exits_unseen++;
+			proc_exited(a, p, p->last_ns);
+		}
+	}
+	free(gone);
+}
+
 void agg_exit(struct ct_agg *a, const struct ct_event *e)
 {
 	struct ct_proc *p = agg_find(a, e->pid);
@@ -217,9 +348,16 @@ int agg_fork(struct ct_agg *a, const struct ct_event *e)
 	struct ct_fork *f;
 	uint32_t fi;
 
-	/* A child pid seen before belonged to an earlier process whose exit was lost. */
-	if ((e->kind & CT_FORK_CHILD_TRACED) && (old = agg_find(a, e->aux)))
+	/*
+	 * A child pid seen before belonged to an earlier process whose exit was
+	 * lost, unless the kernel's record of this very child came first (its
+	 * birth is this fork).
+	 */
+	old = (e->kind & CT_FORK_CHILD_TRACED) ? agg_find(a, e->aux) : NULL;
+	if (old && (!old->birth_ns || old->birth_ns != e->ts_ns)) {
 		proc_exited(a, old, e->ts_ns); /* may evict: before fi is taken */
+		old = NULL;
+	}
 	if (a->nforks == a->fork_cap) {
 		uint32_t cap = a->fork_cap ? a->fork_cap * 2 : 256;
 		struct ct_fork *n = realloc(a->forks, cap * sizeof(*n));
@@ -240,15 +378,17 @@ int agg_fork(struct ct_agg *a, const struct ct_event *e)
 		parent = agg_proc_of(a, e);
 		if (!parent)
 			return -1;
-		parent->c[CT_C_FORKS]++;
+		if (a->count_events)
+			parent->c[CT_C_FORKS]++;
 		parent->last_fork = (int32_t)fi;
 	}
 	if (e->kind & CT_FORK_CHILD_TRACED) {
-		child = proc_new(a, e->aux, e->pid, e->comm, e->ts_ns);
+		child = old ? old : proc_new(a, e->aux, e->pid, e->comm, e->ts_ns);
 		if (!child)
 			return -1;
 		child->birth_fork = (int32_t)fi;
-		child->cgroup_id = e->cgroup_id; /* the parent's, inherited */
+		if (!old)
+			child->cgroup_id = e->cgroup_id; /* the parent's, inherited */
 	}
 	return 0;
 }

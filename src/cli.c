@@ -232,6 +232,7 @@ void cli_parse(int argc, char **argv, struct ct_cli *c)
 	if (c->events)
 		c->fmt = OUT_JSON; /* stdout is all NDJSON then */
 	c->o.follow = c->cmd != NULL;
+	c->o.per_event = c->events || c->record; /* else the kernel sends no event per fault */
 }
 
 bool cli_target_gone(unsigned pid, int pidfd)

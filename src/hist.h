@@ -5,7 +5,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#define HIST_SLOTS 40 /* slot i holds [2^(i-1), 2^i), slot 0 holds 0; last is open */
+#define HIST_SLOTS 40 /* slot i holds [2^(i-1), 2^i), slot 0 holds 0; last is open (CT_HIST_SLOTS) */
 
 struct ct_hist {
 	uint64_t slot[HIST_SLOTS];

@@ -35,16 +35,36 @@ void live_signals(void)
 	signal(SIGTERM, sig_handler);
 }
 
-static int handle_event(void *ctx, void *data, size_t size)
+/* Ring records: an event (64 bytes), or a process record or histogram, told apart by size. */
+static int handle_record(void *ctx, void *data, size_t size)
 {
-	if (size >= sizeof(struct ct_event))
+	if (size == sizeof(struct ct_event))
 		sink_event(ctx, data);
+	else if (size == sizeof(struct ct_proc_rec))
+		sink_proc(ctx, data, true);
+	else if (size == sizeof(struct ct_hist_rec))
+		sink_hist(ctx, data, true);
 	return 0;
 }
 
-static int pending_cb(void *ctx, const void *ev)
+struct snap {
+	struct ct_sink *k;
+	bool record;
+};
+
+static int snap_proc(void *ctx, const struct ct_proc_rec *r)
 {
-	sink_event(ctx, ev);
+	struct snap *s = ctx;
+
+	sink_proc(s->k, r, s->record);
+	return 0;
+}
+
+static int snap_hist(void *ctx, const struct ct_hist_rec *r)
+{
+	struct snap *s = ctx;
+
+	sink_hist(s->k, r, s->record);
 	return 0;
 }
 
@@ -62,7 +82,7 @@ int run_probes(struct ct_cli *cli)
 	       cli->o.load_only ? " (loaded, not attached)" : "");
 	if (sess.attempts[0])
 		printf("ladder: %s\n", sess.attempts);
-	output_plan_text(stdout, &sess.plan);
+	output_plan_text(stdout, &sess.plan, NULL);
 	probes_stop(&sess);
 	return 0;
 }
@@ -73,9 +93,32 @@ struct live {
 	struct ct_reporter out;
 	struct ct_agg agg;
 	struct ct_sink k;
+	struct ring_buffer *rb;
+	struct ct_misses misses;
 	int pidfd;
 	uint64_t start;
 };
+
+/*
+ * Bring the aggregation up to date: what is waiting in the ring (forks,
+ * exits), then every live process's record and histograms from the maps.
+ * record: the snapshot also goes into the record file (the final one).
+ */
+static void read_kernel(struct live *l, bool record, bool hists)
+{
+	struct snap sn = { .k = &l->k, .record = record };
+	int err;
+
+	ring_buffer__consume(l->rb);
+	agg_snapshot_begin(&l->agg);
+	err = probes_read_procs(&l->sess, snap_proc, &sn);
+	if (!err)
+		agg_snapshot_end(&l->agg);
+	if (!err && hists)
+		err = probes_read_hists(&l->sess, snap_hist, &sn);
+	if (err)
+		fprintf(stderr, "cowtrace: reading the kernel's counts: %s\n", strerror(-err));
+}
 
 static void report(struct live *l, bool final, int cmd_status, bool to_stdout)
 {
@@ -84,9 +127,15 @@ static void report(struct live *l, bool final, int cmd_status, bool to_stdout)
 		.final = final, .cmd_status = cmd_status, .hist_top = l->cli->hist_top,
 		.version = COWTRACE_VERSION,
 		.lost_events = probes_stat(&l->sess, CT_STAT_LOST),
-		.unclassified = probes_stat(&l->sess, CT_STAT_INFLIGHT_FULL),
+		.unclassified = probes_stat(&l->sess, CT_STAT_NOSPACE),
+		.settled = probes_stat(&l->sess, CT_STAT_SETTLED),
+		.misses = &l->misses,
 	};
 
+	/* histograms only where a report shows them: text, and the textfile */
+	if (!final)
+		read_kernel(l, false, l->cli->fmt == OUT_TEXT || l->cli->prom);
+	probes_misses(&l->sess, &l->misses);
 	if (l->cli->fmt == OUT_JSON || l->cli->prom_by == PROM_BY_CGROUP || l->k.rec)
 		sink_resolve_cgroups(&l->k);
 	reporter_emit(&l->out, &r, to_stdout);
@@ -155,12 +204,13 @@ int run_trace(struct ct_cli *cli, int pidfd)
 	char err[512];
 
 	reporter_init(&l.out, cli, &l.agg, (uint32_t)sysconf(_SC_PAGESIZE));
+	l.agg.count_events = false; /* the kernel counts; its records say so */
 	l.k = (struct ct_sink){ .agg = &l.agg, .events = cli->events };
 	if (probes_start(&l.sess, &cli->o, err, sizeof(err))) {
 		fprintf(stderr, "cowtrace: cannot trace on this kernel: %s\n", err);
 		goto cleanup;
 	}
-	rb = ring_buffer__new(probes_events_fd(&l.sess), handle_event, &l.k, NULL);
+	rb = l.rb = ring_buffer__new(probes_events_fd(&l.sess), handle_record, &l.k, NULL);
 	if (!rb) {
 		fprintf(stderr, "cowtrace: ring buffer: %s\n", strerror(errno));
 		goto cleanup;
@@ -182,14 +232,14 @@ int run_trace(struct ct_cli *cli, int pidfd)
 		fprintf(stderr, "cowtrace: tracing in %s mode\n", ct_mode_name(l.sess.plan.mode));
 	l.start = now_ns();
 	cmd_status = poll_loop(&l, rb, child);
-	/* Stop new events, take everything already in the buffer, then report. */
+	/* Stop new events, take everything already in the buffer and the maps, then report. */
 	probes_detach(&l.sess);
-	ring_buffer__consume(rb);
-	probes_flush_pending(&l.sess, pending_cb, &l.k);
+	read_kernel(&l, true, true);
 	report(&l, true, cmd_status, true);
 	ret = 0; /* interrupted with -- CMD: the command keeps running */
-	if (l.k.rec && sink_record_close(&l.k, probes_stat(&l.sess, CT_STAT_LOST),
-					 probes_stat(&l.sess, CT_STAT_INFLIGHT_FULL)))
+	if (l.k.rec && sink_record_close(&l.k, &l.misses, probes_stat(&l.sess, CT_STAT_LOST),
+					 probes_stat(&l.sess, CT_STAT_NOSPACE),
+					 probes_stat(&l.sess, CT_STAT_SETTLED)))
 		ret = 1;
 cleanup:
 	sink_record_discard(&l.k); /* still open: nothing was traced into it */

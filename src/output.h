@@ -11,7 +11,9 @@ struct ct_report {
 	const struct ct_agg *agg;
 	const struct ct_plan *plan;
 	uint64_t lost_events;    /* ring buffer reservations that failed */
-	uint64_t unclassified;   /* faults that could not be tracked (map full) */
+	uint64_t unclassified;   /* faults or processes that could not be counted (map full) */
+	uint64_t settled;        /* faults whose exit was skipped, settled at the thread's next fault */
+	const struct ct_misses *misses; /* programs the kernel skipped; NULL: none attached */
 	double duration_s;
 	bool final;
 	int cmd_status;          /* exit status of `-- CMD`, -1 if none */
@@ -19,7 +21,8 @@ struct ct_report {
 	const char *version;
 };
 
-void output_plan_text(FILE *f, const struct ct_plan *plan);
+/* The probe plan as a table; with misses, a MISSED column (runs skipped per statistic). */
+void output_plan_text(FILE *f, const struct ct_plan *plan, const struct ct_misses *misses);
 void output_text(FILE *f, const struct ct_report *r);
 void output_json(FILE *f, const struct ct_report *r);
 /* --events: one NDJSON line per raw event. */

@@ -28,6 +28,39 @@ static void json_after(FILE *f, const char *key, uint64_t fork_ns, uint64_t copy
 		fprintf(f, ",\"%s\":%.6f", key, (copy_ns - fork_ns) / 1e9);
 }
 
+/* Skipped program runs: the total, and per program what it feeds. */
+static void json_misses(FILE *f, const struct ct_report *r)
+{
+	const struct ct_misses *m = r->misses;
+
+	fprintf(f, ",\"settled_faults\":%llu,\"exits_unseen\":%llu", (unsigned long long)r->settled,
+		(unsigned long long)r->agg->exits_unseen);
+	if (!m)
+		return;
+	if (!m->known) {
+		fprintf(f, ",\"missed_events\":null,\"missed\":null");
+		return;
+	}
+	fprintf(f, ",\"missed_events\":%llu,\"missed\":[", (unsigned long long)misses_total(m));
+	for (int i = 0; i < m->n; i++) {
+		const struct ct_miss *x = &m->m[i];
+		bool first = true;
+
+		fprintf(f, "%s{\"program\":", i ? "," : "");
+		json_str(f, x->prog);
+		fprintf(f, ",\"hook\":");
+		json_str(f, x->hook);
+		fprintf(f, ",\"missed\":%llu,\"statistics\":[", (unsigned long long)x->missed);
+		for (int s = 0; s < ST_MAX; s++)
+			if ((x->stats & (1u << s)) && plan_available(r->plan, s)) {
+				fprintf(f, "%s\"%s\"", first ? "" : ",", ct_stat_name(s));
+				first = false;
+			}
+		fprintf(f, "]}");
+	}
+	fputc(']', f);
+}
+
 void output_json(FILE *f, const struct ct_report *r)
 {
 	const struct ct_agg *a = r->agg;
@@ -49,10 +82,16 @@ void output_json(FILE *f, const struct ct_report *r)
 		fprintf(f, ",\"mode\":\"%s\",\"quality\":\"%s\",\"reason\":", ct_mode_name(p->mode),
 			ct_quality_name(p->quality));
 		json_str(f, p->reason);
+		if (r->misses && r->misses->known && p->quality != Q_UNAVAILABLE)
+			fprintf(f, ",\"missed\":%llu", (unsigned long long)misses_of(r->misses, s));
+		else if (r->misses)
+			fprintf(f, ",\"missed\":null");
 		fputc('}', f);
 	}
-	fprintf(f, "},\"lost_events\":%llu,\"unclassified_faults\":%llu,\"processes\":[",
-		(unsigned long long)r->lost_events, (unsigned long long)r->unclassified);
+	fprintf(f, "},\"lost_events\":%llu,\"unclassified_faults\":%llu", (unsigned long long)r->lost_events,
+		(unsigned long long)r->unclassified);
+	json_misses(f, r);
+	fprintf(f, ",\"processes\":[");
 	for (uint32_t i = 0; order && i < a->nprocs; i++) {
 		const struct ct_proc *p = &a->procs[order[i]];
 

@@ -247,6 +247,21 @@ void output_prom(FILE *f, const struct ct_report *r, struct prom_state *st)
 	}
 	header(f, "cowtrace_lost_events_total", "counter", "Events lost because the BPF ring buffer was full.");
 	fprintf(f, "cowtrace_lost_events_total %llu\n", (unsigned long long)r->lost_events);
+	if (r->misses && r->misses->known) {
+		header(f, "cowtrace_missed_events_total", "counter",
+		       "Runs of a BPF program the kernel skipped (recursion guard, kprobe misses); "
+		       "the statistics it feeds are undercounted by up to this many.");
+		for (int i = 0; i < r->misses->n; i++) {
+			fprintf(f, "cowtrace_missed_events_total{program=\"");
+			put_label(f, r->misses->m[i].prog);
+			fprintf(f, "\",hook=\"");
+			put_label(f, r->misses->m[i].hook);
+			fprintf(f, "\"} %llu\n", (unsigned long long)r->misses->m[i].missed);
+		}
+	}
+	header(f, "cowtrace_settled_faults_total", "counter",
+	       "Write faults whose do_wp_page exit the kernel skipped, counted at the thread's next fault.");
+	fprintf(f, "cowtrace_settled_faults_total %llu\n", (unsigned long long)r->settled);
 	header(f, "cowtrace_probe_info", "gauge", "Hook, attach mode and quality of each statistic.");
 	for (int s = 0; s < ST_MAX; s++) {
 		const struct ct_probe *p = &r->plan->st[s];

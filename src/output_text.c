@@ -3,14 +3,47 @@
 #include <stdlib.h>
 #include "output.h"
 
-void output_plan_text(FILE *f, const struct ct_plan *plan)
+void output_plan_text(FILE *f, const struct ct_plan *plan, const struct ct_misses *misses)
 {
-	fprintf(f, "%-15s %-42s %-11s %-12s %s\n", "STATISTIC", "HOOK", "MODE", "QUALITY", "REASON");
+	fprintf(f, "%-15s %-42s %-11s %-12s ", "STATISTIC", "HOOK", "MODE", "QUALITY");
+	if (misses)
+		fprintf(f, "%7s ", "MISSED");
+	fprintf(f, "REASON\n");
 	for (int s = 0; s < ST_MAX; s++) {
 		const struct ct_probe *p = &plan->st[s];
 
-		fprintf(f, "%-15s %-42s %-11s %-12s %s\n", ct_stat_name(s), p->hook,
-			ct_mode_name(p->mode), ct_quality_name(p->quality), p->reason);
+		fprintf(f, "%-15s %-42s %-11s %-12s ", ct_stat_name(s), p->hook, ct_mode_name(p->mode),
+			ct_quality_name(p->quality));
+		if (misses && (!misses->known || p->quality == Q_UNAVAILABLE))
+			fprintf(f, "%7s ", misses->known ? "-" : "n/a");
+		else if (misses)
+			fprintf(f, "%7llu ", (unsigned long long)misses_of(misses, s));
+		fprintf(f, "%s\n", p->reason);
+	}
+}
+
+/*
+ * Runs of BPF programs the kernel skipped: loud, with what they feed, so
+ * that a run with misses never reads as exact.
+ */
+static void print_misses(FILE *f, const struct ct_misses *m, const struct ct_plan *plan)
+{
+	if (!m || !m->known || !misses_total(m))
+		return;
+	fprintf(f, "\nWARNING: the kernel skipped %llu runs of cowtrace's BPF programs (a run preempted on a CPU\n"
+		"blocks the program there; kprobes miss inside other kprobes). The statistics they feed are\n"
+		"undercounted (a copy or reuse whose exit was skipped is settled at the thread's next fault):\n",
+		(unsigned long long)misses_total(m));
+	for (int i = 0; i < m->n; i++) {
+		const struct ct_miss *x = &m->m[i];
+
+		if (!x->missed)
+			continue;
+		fprintf(f, "  %-16s %-28s %10llu ", x->prog, x->hook, (unsigned long long)x->missed);
+		for (int s = 0; s < ST_MAX; s++)
+			if ((x->stats & (1u << s)) && plan_available(plan, s))
+				fprintf(f, " %s", ct_stat_name(s));
+		fputc('\n', f);
 	}
 }
 
@@ -135,12 +168,22 @@ void output_text(FILE *f, const struct ct_report *r)
 		r->plan->kernel, ct_mode_name(r->plan->mode), r->duration_s,
 		r->final ? "" : " (interval)");
 	fprintf(f, "lost_events %llu", (unsigned long long)r->lost_events);
+	if (r->misses && r->misses->known)
+		fprintf(f, ", missed_events %llu", (unsigned long long)misses_total(r->misses));
+	else if (r->misses)
+		fprintf(f, ", missed_events n/a (this kernel does not count skipped BPF programs)");
+	if (r->settled)
+		fprintf(f, ", settled_faults %llu", (unsigned long long)r->settled);
 	if (r->unclassified)
 		fprintf(f, ", unclassified_faults %llu", (unsigned long long)r->unclassified);
+	if (r->agg->exits_unseen)
+		fprintf(f, ", exits_unseen %llu", (unsigned long long)r->agg->exits_unseen);
 	if (r->cmd_status >= 0)
 		fprintf(f, ", command exit status %d", r->cmd_status);
-	fprintf(f, "\n\n");
-	output_plan_text(f, r->plan);
+	fprintf(f, "\n");
+	print_misses(f, r->misses, r->plan);
+	fprintf(f, "\n");
+	output_plan_text(f, r->plan, r->misses);
 
 	fprintf(f, "\n%-7s %-7s %-16s", "PID", "PPID", "COMM");
 	for (int s = 0; s < ST_MAX; s++)

@@ -3,6 +3,8 @@
 #ifndef COWTRACE_PLAN_H
 #define COWTRACE_PLAN_H
 
+#include <stdbool.h>
+#include <stdint.h>
 #include "stats.h"
 
 struct ct_probe {
@@ -17,6 +19,34 @@ struct ct_plan {
 	enum ct_mode mode;   /* overall rung: fentry, kprobe or tracepoint */
 	char kernel[65];     /* uname -r */
 };
+
+/*
+ * Runs of BPF programs the kernel skipped ("missed"): its recursion guard
+ * skips a program on a CPU while a preempted run of it is pending there,
+ * and kprobes miss when they fire inside another.  Unlike lost events (the
+ * ring buffer was full), nothing was ever seen of a missed run.
+ */
+#define CT_MISS_MAX CT_MAX_PROGS
+#define CT_MAX_PROGS 32
+
+struct ct_miss {
+	char prog[24];       /* BPF program */
+	char hook[64];       /* the kernel function or tracepoint it runs on */
+	uint64_t missed;     /* runs skipped */
+	uint32_t stats;      /* bit per enum ct_stat it feeds */
+};
+
+struct ct_misses {
+	bool known;          /* the kernel reports skipped runs (5.12+) */
+	int n;
+	struct ct_miss m[CT_MISS_MAX];
+};
+
+uint64_t misses_total(const struct ct_misses *m);
+/* The statistics (bit per enum ct_stat) a cowtrace BPF program feeds, by its name. */
+uint32_t plan_prog_stats(const char *prog);
+/* Skipped runs of the programs that feed statistic s. */
+uint64_t misses_of(const struct ct_misses *m, enum ct_stat s);
 
 void plan_set(struct ct_plan *p, enum ct_stat s, const char *hook, enum ct_mode mode,
 	      enum ct_quality q, const char *reason);

@@ -7,6 +7,8 @@
  *   fentry -> kprobe -> tracepoint.
  */
 #include <errno.h>
+#include <stddef.h>
+#include <stdlib.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -47,6 +49,8 @@ struct kfacts {
 	bool has_unshare;    /* FAULT_FLAG_UNSHARE in enum fault_flag */
 	bool has_uffd_minor; /* struct uffdio_continue */
 	bool has_tp_fault;   /* tp_btf page_fault_user */
+	bool has_tp_kfault;  /* tp_btf page_fault_kernel */
+	bool task_storage;   /* task-local storage from tracing programs */
 	int thp_nargs;       /* do_huge_pmd_wp_page parameters */
 	/* uffd-wp markers: PTE markers exist, bpf_loop, and the direct-map base */
 	bool has_markers;
@@ -161,6 +165,9 @@ static void gather_facts(struct kfacts *k, bool load_only)
 	k->has_unshare = btf_enum_has(k->btf, "fault_flag", "FAULT_FLAG_UNSHARE");
 	k->has_uffd_minor = btf_has(k->btf, "uffdio_continue", BTF_KIND_STRUCT);
 	k->has_tp_fault = btf_has(k->btf, "btf_trace_page_fault_user", BTF_KIND_TYPEDEF);
+	k->has_tp_kfault = btf_has(k->btf, "btf_trace_page_fault_kernel", BTF_KIND_TYPEDEF);
+	/* kprobe programs share tracing's helpers: a load probe says whether they have it */
+	k->task_storage = libbpf_probe_bpf_helper(BPF_PROG_TYPE_KPROBE, BPF_FUNC_task_storage_get, NULL) == 1;
 	k->thp_nargs = btf_func_nargs(k->btf, "do_huge_pmd_wp_page");
 	gather_marker_facts(k, load_only);
 }
@@ -295,6 +302,8 @@ static void set_config(struct cowtrace_bpf *sk, const struct ct_opts *o, const s
 	c->filter_follow = o->follow;
 	c->filter_cgroup = o->cgroup_fd >= 0;
 	c->tp_mode = g != NULL;
+	c->per_event = o->per_event;
+	c->task_storage = k->task_storage;
 	if (g) {
 		c->gfp_user_movable = g->user_movable;
 		c->gfp_zero = g->zero;
@@ -313,20 +322,36 @@ static void set_config(struct cowtrace_bpf *sk, const struct ct_opts *o, const s
 #endif
 }
 
-static int add_link(struct ct_session *s, struct bpf_link *l, const char *what, char *err, size_t n)
+/* Attach prog (to target, for kprobes) and keep the link, what it runs, and where. */
+static int attach(struct ct_session *s, struct bpf_program *prog, enum ct_mode mode, bool ret,
+		  const char *target, char *err, size_t n)
 {
-	if (!l) {
-		snprintf(err, n, "attach %s: %s", what, strerror(errno));
+	struct bpf_link *l;
+
+	if (s->nlinks >= CT_MAX_LINKS) {
+		snprintf(err, n, "attach %s: too many programs", target);
 		return -1;
 	}
-	s->links[s->nlinks++] = l;
+	l = mode == MODE_KPROBE ? bpf_program__attach_kprobe(prog, ret, target) : bpf_program__attach(prog);
+	if (!l) {
+		snprintf(err, n, "attach %s: %s", target, strerror(errno));
+		return -1;
+	}
+	s->links[s->nlinks] = (struct ct_link){ .link = l, .prog = prog, .kprobe = mode == MODE_KPROBE };
+	snprintf(s->links[s->nlinks].target, sizeof(s->links[0].target), "%s", target);
+	s->nlinks++;
 	return 0;
+}
+
+static void detach_all(struct ct_session *s)
+{
+	while (s->nlinks > 0)
+		bpf_link__destroy(s->links[--s->nlinks].link);
 }
 
 static void teardown(struct ct_session *s)
 {
-	while (s->nlinks > 0)
-		bpf_link__destroy(s->links[--s->nlinks]);
+	detach_all(s);
 	cowtrace_bpf__destroy(s->skel);
 	s->skel = NULL;
 }
@@ -375,11 +400,26 @@ static struct cowtrace_bpf *open_skel(struct ct_session *s, const struct ct_opts
 	s->skel = sk;
 	set_config(sk, o, k, g);
 	bpf_map__set_max_entries(sk->maps.events, o->ringbuf_bytes);
+	/* Per-thread state: task-local storage, or (kernels without it for tracing) the hash. */
+	if (k->task_storage) {
+		bpf_map__set_max_entries(sk->maps.thread_hash, 1);
+	} else {
+		bpf_map__set_type(sk->maps.thread_store, BPF_MAP_TYPE_HASH);
+		bpf_map__set_max_entries(sk->maps.thread_store, 1);
+	}
 	bpf_object__for_each_program(prog, sk->obj)
 		bpf_program__set_autoload(prog, false);
 	bpf_program__set_autoload(sk->progs.sched_fork, true);
 	bpf_program__set_autoload(sk->progs.sched_exit, true);
+	bpf_program__set_autoload(sk->progs.sched_exec, true);
 	return sk;
+}
+
+static int attach_lifecycle(struct ct_session *s, char *err, size_t n)
+{
+	return attach(s, s->skel->progs.sched_fork, MODE_TRACEPOINT, false, "sched_process_fork", err, n) ||
+	       attach(s, s->skel->progs.sched_exit, MODE_TRACEPOINT, false, "sched_process_exit", err, n) ||
+	       attach(s, s->skel->progs.sched_exec, MODE_TRACEPOINT, false, "sched_process_exec", err, n);
 }
 
 static int try_exact(struct ct_session *s, const struct ct_opts *o, const struct kfacts *k,
@@ -422,23 +462,20 @@ static int try_exact(struct ct_session *s, const struct ct_opts *o, const struct
 	if (post_load(s, o, err, n))
 		return -1;
 	if (!o->load_only) {
-		if (add_link(s, bpf_program__attach(sk->progs.sched_fork), "sched_process_fork", err, n) ||
-		    add_link(s, bpf_program__attach(sk->progs.sched_exit), "sched_process_exit", err, n))
+		if (attach_lifecycle(s, err, n))
 			return -1;
 		for (int h = 0; h < HOOK_MAX; h++) {
 			struct progs p;
+			enum ct_mode m = c[h].mode;
 
 			hook_progs(sk, k, h, &p);
-			if (c[h].mode == MODE_FENTRY) {
-				if (add_link(s, bpf_program__attach(p.fe), c[h].sym, err, n) ||
-				    (p.fx && add_link(s, bpf_program__attach(p.fx), c[h].sym, err, n)))
-					return -1;
-			} else if (c[h].mode == MODE_KPROBE) {
-				if (add_link(s, bpf_program__attach_kprobe(p.kp, false, c[h].sym), c[h].sym, err, n) ||
-				    (p.krp && add_link(s, bpf_program__attach_kprobe(p.krp, true, c[h].sym),
-						       c[h].sym, err, n)))
-					return -1;
-			}
+			if (m == MODE_NONE)
+				continue;
+			if (attach(s, m == MODE_FENTRY ? p.fe : p.kp, m, false, c[h].sym, err, n))
+				return -1;
+			if ((m == MODE_FENTRY ? p.fx : p.krp) &&
+			    attach(s, m == MODE_FENTRY ? p.fx : p.krp, m, true, c[h].sym, err, n))
+				return -1;
 		}
 	}
 	fill_plan_exact(&s->plan, k, c, rung);
@@ -448,9 +485,13 @@ static int try_exact(struct ct_session *s, const struct ct_opts *o, const struct
 static int try_tracepoint(struct ct_session *s, const struct ct_opts *o, const struct kfacts *k,
 			  char *err, size_t n)
 {
-	struct bpf_program *tp[] = { NULL, NULL, NULL, NULL, NULL, NULL };
 	struct cowtrace_bpf *sk;
 	struct gfp_bits g;
+	struct {
+		struct bpf_program *prog;
+		const char *tp;
+	} tp[3];
+	unsigned ntp = 0;
 
 	if (!k->has_tp_fault) {
 		snprintf(err, n, "no exceptions:page_fault_user tracepoint in BTF");
@@ -461,24 +502,28 @@ static int try_tracepoint(struct ct_session *s, const struct ct_opts *o, const s
 	sk = open_skel(s, o, k, &g, err, n);
 	if (!sk)
 		return -1;
-	tp[0] = sk->progs.sched_fork;
-	tp[1] = sk->progs.sched_exit;
-	tp[2] = sk->progs.tp_fault;
-	tp[3] = sk->progs.tp_alloc;
-	tp[4] = sk->progs.tp_sys_enter;
-	tp[5] = sk->progs.tp_sys_exit;
-	for (unsigned i = 0; i < sizeof(tp) / sizeof(tp[0]); i++)
-		bpf_program__set_autoload(tp[i], true);
+	tp[ntp++] = (typeof(tp[0])){ sk->progs.tp_fault_user, "page_fault_user" };
+	if (k->has_tp_kfault)
+		tp[ntp++] = (typeof(tp[0])){ sk->progs.tp_fault_kernel, "page_fault_kernel" };
+	tp[ntp++] = (typeof(tp[0])){ sk->progs.tp_alloc, "mm_page_alloc" };
+	for (unsigned i = 0; i < ntp; i++)
+		bpf_program__set_autoload(tp[i].prog, true);
 	if (cowtrace_bpf__load(sk)) {
 		snprintf(err, n, "load tracepoint programs: %s", strerror(errno));
 		return -1;
 	}
 	if (post_load(s, o, err, n))
 		return -1;
-	for (unsigned i = 0; !o->load_only && i < sizeof(tp) / sizeof(tp[0]); i++)
-		if (add_link(s, bpf_program__attach(tp[i]), bpf_program__name(tp[i]), err, n))
+	if (!o->load_only && attach_lifecycle(s, err, n))
+		return -1;
+	for (unsigned i = 0; !o->load_only && i < ntp; i++)
+		if (attach(s, tp[i].prog, MODE_TRACEPOINT, false, tp[i].tp, err, n))
 			return -1;
 	plan_fill_tracepoint(&s->plan);
+	if (!k->has_tp_kfault)
+		snprintf(s->plan.st[ST_COPY].reason + strlen(s->plan.st[ST_COPY].reason),
+			 sizeof(s->plan.st[0].reason) - strlen(s->plan.st[ST_COPY].reason),
+			 "; no page_fault_kernel tracepoint: the kernel's own faults on user pages are not seen");
 	return 0;
 }
 
@@ -526,8 +571,10 @@ int probes_start(struct ct_session *s, const struct ct_opts *o, char *err, size_
 
 void probes_detach(struct ct_session *s)
 {
-	while (s->nlinks > 0)
-		bpf_link__destroy(s->links[--s->nlinks]);
+	/* the misses of programs about to go, for the final report */
+	probes_misses(s, &s->final_misses);
+	s->detached = true;
+	detach_all(s);
 }
 
 void probes_stop(struct ct_session *s)
@@ -555,29 +602,166 @@ uint64_t probes_stat(const struct ct_session *s, int idx)
 	return sum;
 }
 
-int probes_flush_pending(struct ct_session *s, int (*cb)(void *ctx, const void *ev), void *ctx)
+/* Every entry of a hash map, in batches; cb per entry.  0 or -errno. */
+static int read_map(int fd, size_t ksize, size_t vsize, int (*cb)(void *ctx, const void *v),
+		    void *ctx)
 {
-	int fd = bpf_map__fd(s->skel->maps.tp_pending);
-	__u64 key, next, *prev = NULL;
-	struct ct_tp_pending p;
-	int n = 0;
+	enum { BATCH = 1024 };
+	char *keys = malloc(BATCH * ksize), *vals = malloc(BATCH * vsize);
+	__u64 in = 0, out = 0;
+	bool first = true;
+	int err = 0;
 
-	if (s->plan.mode != MODE_TRACEPOINT)
-		return 0;
-	while (bpf_map_get_next_key(fd, prev, &next) == 0) {
-		key = next;
-		prev = &key;
-		if (bpf_map_lookup_elem(fd, &key, &p))
-			continue;
-		struct ct_event e = {
-			.ts_ns = p.ts, .pid = p.tgid, .tid = (__u32)key, .ppid = p.ppid,
-			.type = CT_EV_WP,
-			.kind = !p.alloc ? CT_WP_REUSE : p.zero ? CT_WP_COPY_ZERO : CT_WP_COPY_ANON,
-		};
-		memcpy(e.comm, p.comm, sizeof(e.comm));
-		e.cgroup_id = p.cgroup_id;
-		cb(ctx, &e);
-		n++;
+	if (!keys || !vals) {
+		free(keys);
+		free(vals);
+		return -ENOMEM;
 	}
-	return n;
+	for (;;) {
+		__u32 count = BATCH;
+
+		err = bpf_map_lookup_batch(fd, first ? NULL : &in, &out, keys, vals, &count, NULL);
+		if (err && errno != ENOENT) {
+			err = -errno;
+			break;
+		}
+		for (__u32 i = 0; i < count; i++)
+			cb(ctx, vals + i * vsize);
+		if (err) { /* ENOENT: that was the last batch */
+			err = 0;
+			break;
+		}
+		in = out;
+		first = false;
+	}
+	free(keys);
+	free(vals);
+	return err;
+}
+
+struct rec_cb {
+	int (*proc)(void *ctx, const struct ct_proc_rec *r);
+	int (*hist)(void *ctx, const struct ct_hist_rec *r);
+	void *ctx;
+	struct ct_hist_rec hr;
+};
+
+static int proc_cb(void *ctx, const void *v)
+{
+	struct rec_cb *c = ctx;
+
+	return c->proc(c->ctx, v);
+}
+
+int probes_read_procs(struct ct_session *s, int (*cb)(void *ctx, const struct ct_proc_rec *r), void *ctx)
+{
+	struct rec_cb c = { .proc = cb, .ctx = ctx };
+
+	return read_map(bpf_map__fd(s->skel->maps.procs), sizeof(__u32), sizeof(struct ct_proc_rec),
+			proc_cb, &c);
+}
+
+/* The hists map's values carry no key: read key and value together. */
+int probes_read_hists(struct ct_session *s, int (*cb)(void *ctx, const struct ct_hist_rec *r), void *ctx)
+{
+	enum { BATCH = 1024 };
+	int fd = bpf_map__fd(s->skel->maps.hists);
+	struct ct_hist_key *keys = malloc(BATCH * sizeof(*keys));
+	struct ct_hist_val *vals = malloc(BATCH * sizeof(*vals));
+	struct ct_hist_key in, out;
+	struct ct_hist_rec r = { .type = CT_REC_TYPE_HIST };
+	bool first = true;
+	int err = 0;
+
+	if (!keys || !vals) {
+		free(keys);
+		free(vals);
+		return -ENOMEM;
+	}
+	for (;;) {
+		__u32 count = BATCH;
+
+		err = bpf_map_lookup_batch(fd, first ? NULL : &in, &out, keys, vals, &count, NULL);
+		if (err && errno != ENOENT) {
+			err = -errno;
+			break;
+		}
+		for (__u32 i = 0; i < count; i++) {
+			r.pid = keys[i].pid;
+			r.id = keys[i].id;
+			r.start_ns = 0; /* the live process of that pid */
+			r.h = vals[i];
+			cb(ctx, &r);
+		}
+		if (err) {
+			err = 0;
+			break;
+		}
+		in = out;
+		first = false;
+	}
+	free(keys);
+	free(vals);
+	return err;
+}
+
+/* ---- programs the kernel skipped ---- */
+
+/*
+ * A perf-event kprobe link's own miss count (the kprobe's nmissed: it fired
+ * while another kprobe ran on the CPU, or a kretprobe had no free instance),
+ * where the kernel reports it ("bpf: Add missed value to kprobe perf link
+ * info", 6.7).  The 6.1 uapi headers predate it: the layout is spelled out.
+ */
+struct link_info_kprobe {
+	__u32 type, id, prog_id, __pad;
+	__u32 pe_type, __pad2;   /* perf_event.type */
+	__u64 func_name;
+	__u32 name_len, offset;
+	__u64 addr, missed, cookie;
+};
+
+static bool link_kprobe_missed(struct bpf_link *l, uint64_t *missed)
+{
+	struct link_info_kprobe info;
+	__u32 len = sizeof(info);
+
+	memset(&info, 0, sizeof(info));
+	if (bpf_obj_get_info_by_fd(bpf_link__fd(l), &info, &len) ||
+	    len < offsetof(struct link_info_kprobe, missed) + sizeof(info.missed) ||
+	    info.type != 7 /* BPF_LINK_TYPE_PERF_EVENT */ ||
+	    (info.pe_type != 3 && info.pe_type != 4) /* BPF_PERF_EVENT_KPROBE, _KRETPROBE */)
+		return false;
+	*missed = info.missed;
+	return true;
+}
+
+void probes_misses(const struct ct_session *s, struct ct_misses *m)
+{
+	if (s->detached) {
+		*m = s->final_misses;
+		return;
+	}
+	memset(m, 0, sizeof(*m));
+	m->known = s->nlinks > 0;
+	for (int i = 0; i < s->nlinks && m->n < CT_MISS_MAX; i++) {
+		const struct ct_link *l = &s->links[i];
+		struct bpf_prog_info info;
+		__u32 len = sizeof(info);
+		struct ct_miss *x = &m->m[m->n++];
+		uint64_t kp;
+
+		snprintf(x->prog, sizeof(x->prog), "%s", bpf_program__name(l->prog));
+		snprintf(x->hook, sizeof(x->hook), "%s", l->target);
+		x->stats = plan_prog_stats(x->prog);
+		memset(&info, 0, sizeof(info));
+		/* recursion_misses: "bpf: Count the number of times recursion was prevented" (5.12) */
+		if (bpf_obj_get_info_by_fd(bpf_program__fd(l->prog), &info, &len) ||
+		    len < offsetof(struct bpf_prog_info, recursion_misses) + sizeof(info.recursion_misses))
+			m->known = false;
+		else
+			x->missed = info.recursion_misses;
+		if (l->kprobe && link_kprobe_missed(l->link, &kp))
+			x->missed += kp;
+	}
 }

@@ -4,6 +4,7 @@
 #define COWTRACE_PROBES_H
 #include <stdbool.h>
 #include <stdint.h>
+#include "cowtrace.h"
 #include "plan.h"
 
 struct ct_opts {
@@ -13,16 +14,29 @@ struct ct_opts {
 	enum ct_mode mode;       /* --mode, MODE_NONE = best available */
 	bool load_only;          /* load (verify) without attaching */
 	bool verbose;
+	bool per_event;          /* --events, --record: one ring event per fault too */
 	uint32_t ringbuf_bytes;
 };
 
 struct cowtrace_bpf;
 struct bpf_link;
+struct bpf_program;
+
+#define CT_MAX_LINKS 32
+
+struct ct_link {
+	struct bpf_link *link;
+	struct bpf_program *prog;
+	char target[64];         /* kernel function or tracepoint */
+	bool kprobe;
+};
 
 struct ct_session {
 	struct cowtrace_bpf *skel;
-	struct bpf_link *links[32];
+	struct ct_link links[CT_MAX_LINKS];
 	int nlinks;
+	bool detached;
+	struct ct_misses final_misses; /* as they were when the programs were detached */
 	struct ct_plan plan;
 	char attempts[512];      /* what failed on the way down the ladder */
 };
@@ -34,7 +48,10 @@ void probes_stop(struct ct_session *s);
 int probes_events_fd(const struct ct_session *s);
 /* Sum of the per-CPU BPF-side counter idx (enum ct_stat_idx). */
 uint64_t probes_stat(const struct ct_session *s, int idx);
-/* Tracepoint mode: turn faults still pending in the kernel into events. */
-int probes_flush_pending(struct ct_session *s, int (*cb)(void *ctx, const void *ev), void *ctx);
+/* Every process record and histogram in the kernel's maps (batch reads).  0 or -errno. */
+int probes_read_procs(struct ct_session *s, int (*cb)(void *ctx, const struct ct_proc_rec *r), void *ctx);
+int probes_read_hists(struct ct_session *s, int (*cb)(void *ctx, const struct ct_hist_rec *r), void *ctx);
+/* Per attached program: the runs the kernel skipped, and what they feed. */
+void probes_misses(const struct ct_session *s, struct ct_misses *m);
 
 #endif

@@ -92,11 +92,43 @@ int rec_write_cgroup(FILE *f, uint64_t id, const char *path)
 	return put_rec(f, CT_REC_CGROUP, &id, sizeof(id), path, n);
 }
 
-int rec_write_stats(FILE *f, uint64_t lost, uint64_t unclassified, uint64_t end_mono_ns)
+int rec_write_stats(FILE *f, uint64_t lost, uint64_t unclassified, uint64_t end_mono_ns,
+		    uint64_t settled)
 {
-	uint64_t v[3] = { lost, unclassified, end_mono_ns };
+	uint64_t v[4] = { lost, unclassified, end_mono_ns, settled };
 
 	return put_rec(f, CT_REC_STATS, v, sizeof(v), NULL, 0);
+}
+
+int rec_write_proc(FILE *f, const struct ct_proc_rec *r)
+{
+	return put_rec(f, CT_REC_PROC, r, sizeof(*r), NULL, 0);
+}
+
+int rec_write_hist(FILE *f, const struct ct_hist_rec *r)
+{
+	return put_rec(f, CT_REC_HIST, r, sizeof(*r), NULL, 0);
+}
+
+/* The on-disk miss record: fixed layout, independent of struct ct_miss's. */
+struct rec_miss {
+	uint64_t missed;
+	uint32_t stats, known;
+	char prog[24], hook[64];
+};
+
+int rec_write_misses(FILE *f, const struct ct_misses *m)
+{
+	for (int i = 0; m && i < m->n; i++) {
+		struct rec_miss x = { .missed = m->m[i].missed, .stats = m->m[i].stats, .known = m->known };
+		int err;
+
+		snprintf(x.prog, sizeof(x.prog), "%s", m->m[i].prog);
+		snprintf(x.hook, sizeof(x.hook), "%s", m->m[i].hook);
+		if ((err = put_rec(f, CT_REC_MISS, &x, sizeof(x), NULL, 0)))
+			return err;
+	}
+	return 0;
 }
 
 /* ---- reader ---- */
@@ -223,8 +255,8 @@ int rec_open(struct ct_rec_reader *r, const void *buf, size_t len, struct ct_rec
 	if (len < CT_REC_FIXED_LEN)
 		return fail(err, errlen, "truncated header: %zu of at least %d bytes", len, CT_REC_FIXED_LEN);
 	info->version = get32(b + 8);
-	if (info->version != CT_REC_VERSION)
-		return fail(err, errlen, "record format version %u, this cowtrace reads version %d",
+	if (info->version < 1 || info->version > CT_REC_VERSION)
+		return fail(err, errlen, "record format version %u, this cowtrace reads versions 1 to %d",
 			    info->version, CT_REC_VERSION);
 	header_len = get32(b + 12);
 	event_size = get32(b + 16);
@@ -293,7 +325,32 @@ int rec_next(struct ct_rec_reader *r, struct ct_rec *out, char *err, size_t errl
 			out->lost = get64(p);
 			out->unclassified = get64(p + 8);
 			out->end_mono_ns = get64(p + 16);
+			out->settled = len >= 32 ? get64(p + 24) : 0;
 			break;
+		case CT_REC_PROC:
+			if (len != sizeof(out->proc))
+				goto bad_len;
+			memcpy(&out->proc, p, sizeof(out->proc));
+			break;
+		case CT_REC_HIST:
+			if (len != sizeof(out->hist))
+				goto bad_len;
+			memcpy(&out->hist, p, sizeof(out->hist));
+			break;
+		case CT_REC_MISS: {
+			struct rec_miss x;
+
+			if (len != sizeof(x))
+				goto bad_len;
+			memcpy(&x, p, sizeof(x));
+			memset(&out->miss, 0, sizeof(out->miss));
+			out->miss.missed = x.missed;
+			out->miss.stats = x.stats;
+			out->miss_known = x.known;
+			memcpy(out->miss.prog, x.prog, sizeof(out->miss.prog) - 1);
+			memcpy(out->miss.hook, x.hook, sizeof(out->miss.hook) - 1);
+			break;
+		}
 		default:
 			continue; /* unknown record type: skip */
 		}

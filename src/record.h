@@ -16,7 +16,19 @@
  *              CT_REC_EVENT   struct ct_event (len == event_size)
  *              CT_REC_CGROUP  u64 id, then the cgroup's path (no NUL)
  *              CT_REC_STATS   u64 lost_events, u64 unclassified, u64 end_mono_ns
+ *                             (version 2: then u64 settled_faults)
+ *            version 2 (the kernel counts; the records carry its counts):
+ *              CT_REC_PROC    struct ct_proc_rec: at a fork, at exit, and at the
+ *                             end for every process still alive
+ *              CT_REC_HIST    struct ct_hist_rec: at exit, and at the end
+ *              CT_REC_MISS    u64 missed, u32 statistics (bits), u32 known,
+ *                             char program[24], char hook[64]: at the end, one
+ *                             per attached program
  *            Unknown record types are skipped (forward compatible).
+ *
+ * Version 1 records hold one event per fault and no process records: their
+ * report counts the events.  Version 2 records hold every fault's event too
+ * (for the chart and --events), but the counts come from the process records.
  */
 #ifndef COWTRACE_RECORD_H
 #define COWTRACE_RECORD_H
@@ -27,12 +39,15 @@
 #include "plan.h"
 
 #define CT_REC_MAGIC     "COWTRACE"
-#define CT_REC_VERSION   1
+#define CT_REC_VERSION   2  /* written; 1 and 2 are read */
 #define CT_REC_FIXED_LEN 48
 #define CT_REC_MAX_TEXT  (64 * 1024)
 #define CT_REC_MAX_LEN   4096  /* largest record payload accepted */
 
-enum ct_rec_type { CT_REC_EVENT = 1, CT_REC_CGROUP = 2, CT_REC_STATS = 3 };
+enum ct_rec_type {
+	CT_REC_EVENT = 1, CT_REC_CGROUP = 2, CT_REC_STATS = 3, CT_REC_PROC = 4, CT_REC_HIST = 5,
+	CT_REC_MISS = 6,
+};
 
 struct ct_rec_info {
 	uint32_t version;
@@ -47,7 +62,11 @@ int rec_write_header(FILE *f, const struct ct_plan *plan, uint32_t page_size,
 		     uint64_t start_mono_ns, uint64_t start_real_ns);
 int rec_write_event(FILE *f, const struct ct_event *e);
 int rec_write_cgroup(FILE *f, uint64_t id, const char *path);
-int rec_write_stats(FILE *f, uint64_t lost, uint64_t unclassified, uint64_t end_mono_ns);
+int rec_write_stats(FILE *f, uint64_t lost, uint64_t unclassified, uint64_t end_mono_ns,
+		    uint64_t settled);
+int rec_write_proc(FILE *f, const struct ct_proc_rec *r);
+int rec_write_hist(FILE *f, const struct ct_hist_rec *r);
+int rec_write_misses(FILE *f, const struct ct_misses *m);
 
 /* One record as read. */
 struct ct_rec {
@@ -55,7 +74,11 @@ struct ct_rec {
 	struct ct_event ev;      /* CT_REC_EVENT (copied: the buffer may be unaligned) */
 	uint64_t cgroup_id;      /* CT_REC_CGROUP */
 	char path[CT_REC_MAX_LEN + 1];
-	uint64_t lost, unclassified, end_mono_ns; /* CT_REC_STATS */
+	uint64_t lost, unclassified, end_mono_ns, settled; /* CT_REC_STATS */
+	struct ct_proc_rec proc; /* CT_REC_PROC */
+	struct ct_hist_rec hist; /* CT_REC_HIST */
+	struct ct_miss miss;     /* CT_REC_MISS */
+	bool miss_known;
 };
 
 struct ct_rec_reader {

@@ -63,7 +63,8 @@ int run_report(const struct ct_cli *cli)
 	struct ct_agg agg;
 	struct ct_rec *rec;
 	struct ct_sink k = { .agg = &agg, .events = cli->events };
-	uint64_t lost = 0, unclassified = 0, end_ns = 0;
+	uint64_t lost = 0, unclassified = 0, settled = 0, end_ns = 0;
+	struct ct_misses misses = { 0 };
 	char err[512] = "", title[512];
 	size_t len;
 	const void *map = map_record(path, &len);
@@ -74,6 +75,7 @@ int run_report(const struct ct_cli *cli)
 		return 2;
 	}
 	reporter_init(&out, cli, &agg, info.page_size);
+	agg.count_events = info.version < 2; /* version 2: the kernel's counts are in the record */
 	if (cli->svg && !(k.svg = svg_new())) {
 		fprintf(stderr, "cowtrace: out of memory\n");
 		return 1;
@@ -95,6 +97,18 @@ int run_report(const struct ct_cli *cli)
 			lost = rec->lost;
 			unclassified = rec->unclassified;
 			end_ns = rec->end_mono_ns;
+			settled = rec->settled;
+			break;
+		case CT_REC_PROC:
+			sink_proc(&k, &rec->proc, false);
+			break;
+		case CT_REC_HIST:
+			sink_hist(&k, &rec->hist, false);
+			break;
+		case CT_REC_MISS:
+			misses.known = rec->miss_known;
+			if (misses.n < CT_MISS_MAX)
+				misses.m[misses.n++] = rec->miss;
 			break;
 		}
 	}
@@ -104,7 +118,8 @@ int run_report(const struct ct_cli *cli)
 	struct ct_report r = {
 		.agg = &agg, .plan = &info.plan, .duration_s = (end_ns - info.start_mono_ns) / 1e9,
 		.final = true, .cmd_status = -1, .hist_top = cli->hist_top, .version = COWTRACE_VERSION,
-		.lost_events = lost, .unclassified = unclassified,
+		.lost_events = lost, .unclassified = unclassified, .settled = settled,
+		.misses = info.version >= 2 ? &misses : NULL,
 	};
 	reporter_emit(&out, &r, true);
 	base = strrchr(path, '/');

@@ -21,6 +21,26 @@ void sink_event(struct ct_sink *k, const struct ct_event *e)
 		fprintf(stderr, "cowtrace: --svg: out of memory\n");
 }
 
+void sink_proc(struct ct_sink *k, const struct ct_proc_rec *r, bool record)
+{
+	agg_proc_rec(k->agg, r);
+	if (record && k->rec && !k->rec_errno && rec_write_proc(k->rec, r))
+		k->rec_errno = errno ? errno : EIO;
+}
+
+void sink_hist(struct ct_sink *k, const struct ct_hist_rec *r, bool record)
+{
+	struct ct_hist_rec h = *r;
+	const struct ct_proc *p;
+
+	/* read live from the map (no start time): name the process it belongs to */
+	if (!h.start_ns && (p = agg_find(k->agg, h.pid)))
+		h.start_ns = p->start_ns;
+	agg_hist_rec(k->agg, &h);
+	if (record && k->rec && !k->rec_errno && rec_write_hist(k->rec, &h))
+		k->rec_errno = errno ? errno : EIO;
+}
+
 /* ---- cgroup paths for ids, looked up only for ids the report uses ---- */
 
 struct cg_walk {
@@ -88,11 +108,14 @@ void sink_record_open(struct ct_sink *k, const char *path, const struct ct_plan 
 		k->rec_errno = errno;
 }
 
-int sink_record_close(struct ct_sink *k, uint64_t lost, uint64_t unclassified)
+int sink_record_close(struct ct_sink *k, const struct ct_misses *m, uint64_t lost, uint64_t unclassified,
+		      uint64_t settled)
 {
 	int e = k->rec_errno;
 
-	if (!e && rec_write_stats(k->rec, lost, unclassified, now_ns()))
+	if (!e && m && m->known && rec_write_misses(k->rec, m))
+		e = errno;
+	if (!e && rec_write_stats(k->rec, lost, unclassified, now_ns(), settled))
 		e = errno;
 	if (!e && (fflush(k->rec) || fsync(fileno(k->rec))))
 		e = errno;

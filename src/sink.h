@@ -22,14 +22,18 @@ struct ct_sink {
 };
 
 void sink_event(struct ct_sink *k, const struct ct_event *e);
+/* A process record or histogram from the kernel; record: also into the record file. */
+void sink_proc(struct ct_sink *k, const struct ct_proc_rec *r, bool record);
+void sink_hist(struct ct_sink *k, const struct ct_hist_rec *r, bool record);
 /* Name the cgroups the processes are in (agg, and the record) while they exist. */
 void sink_resolve_cgroups(struct ct_sink *k);
 
 /* --record: create the file (exits 2 if it cannot) and write its header. */
 void sink_record_open(struct ct_sink *k, const char *path, const struct ct_plan *plan,
 		      uint32_t page_size);
-/* End the record: totals, then make it durable.  0, or -1 with a message. */
-int sink_record_close(struct ct_sink *k, uint64_t lost, uint64_t unclassified);
+/* End the record: the programs' misses, totals, then make it durable.  0, or -1 with a message. */
+int sink_record_close(struct ct_sink *k, const struct ct_misses *m, uint64_t lost, uint64_t unclassified,
+		      uint64_t settled);
 /* Nothing was traced into it: remove it. */
 void sink_record_discard(struct ct_sink *k);
 

@@ -4,7 +4,7 @@
 #include "stats.h"
 
 #define WP_HOOKS (HOOK_BIT(HOOK_WP) | HOOK_BIT(HOOK_ANON))
-#define TP_FAULT "page_fault_user+mm_page_alloc"
+#define TP_FAULT "page_fault_user/kernel+mm_page_alloc"
 #define TP_NONE "needs fentry or kprobes"
 #define TP_KINDS "anon/file/KSM copies look alike here"
 
@@ -19,11 +19,11 @@ const struct ct_stat_desc ct_stats[ST_MAX] = {
 	[ST_REUSE] = { .name = "reuse", WP(CT_WP_REUSE), COL("REUSE", 8), PROM(PF_WRITE_FAULTS, "reuse"),
 		.event_kind = "reuse",
 		.tp_quality = Q_DERIVED, .tp_hook = TP_FAULT,
-		.tp_reason = "write fault on present pte, no page allocated; includes shared-mapping writes" },
+		.tp_reason = "write fault on a present pte that allocated no page; includes shared-mapping writes" },
 	[ST_COPY] = { .name = "copy", .type = STAT_COPIES, .counter = -1, .hooks = WP_HOOKS, .column = "COPY",
 		.width = 8, .family = PF_WRITE_FAULTS, .family_value = "copy",
 		.tp_quality = Q_DERIVED, .tp_hook = TP_FAULT,
-		.tp_reason = "write fault on present pte, then a movable user page allocated" },
+		.tp_reason = "write fault on a present pte that allocated a movable user page" },
 	[ST_COPY_ANON] = { .name = "copy_anon", WP(CT_WP_COPY_ANON), COL("ANON", 8), PROM(PF_COW_COPIES, "anon"),
 		.event_kind = "copy_anon",
 		TP_UNAVAILABLE(TP_KINDS) },
@@ -50,8 +50,8 @@ const struct ct_stat_desc ct_stats[ST_MAX] = {
 	[ST_PINNED_COW] = { .name = "pinned_cow", .type = STAT_COUNTER, .counter = CT_C_PINNED,
 		.hooks = HOOK_BIT(HOOK_CPR) | HOOK_BIT(HOOK_ANON), .column = "PINNED", .width = 7,
 		.family = PF_PINNED_COW, .tp_quality = Q_DERIVED,
-		.tp_hook = "sys_enter+mm_page_alloc+sched_process_fork",
-		.tp_reason = "movable user pages allocated by a parent inside fork" },
+		.tp_hook = "mm_page_alloc+sched_process_fork",
+		.tp_reason = "movable user pages a parent allocates inside clone/fork (pt_regs say which syscall)" },
 	[ST_UFFD_MISSING] = { .name = "uffd_missing", UFFD(CT_UFFD_MISSING), COL("UF_MISS", 8),
 		PROM(PF_UFFD_FAULTS, "missing"), .event_kind = "missing", TP_UNAVAILABLE(TP_NONE) },
 	[ST_UFFD_WP] = { .name = "uffd_wp", UFFD(CT_UFFD_WP), COL("UF_WP", 7), PROM(PF_UFFD_FAULTS, "wp"),

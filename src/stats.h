@@ -33,7 +33,7 @@ enum ct_stat_type {
 };
 
 /* Kernel hooks of the exact rungs (probes.c chooses and attaches them). */
-enum ct_hook { HOOK_WP, HOOK_ANON, HOOK_CPR, HOOK_THP, HOOK_UFFD, HOOK_ZAP, HOOK_MAX };
+enum ct_hook { HOOK_WP, HOOK_CPR, HOOK_ANON, HOOK_THP, HOOK_UFFD, HOOK_ZAP, HOOK_MAX };
 #define HOOK_BIT(h) (1u << (h))
 
 /* What a statistic needs of the kernel beyond its hooks (exact rungs). */

@@ -208,8 +208,54 @@ static void plan_tp(struct ct_plan *pl)
 	snprintf(pl->kernel, sizeof(pl->kernel), "5.10.0-test");
 }
 
+/*
+ * The programs of an fentry run and what the kernel skipped of them: fx_wp
+ * (do_wp_page's exit) 3 runs, the others none.  Their statistics come from
+ * plan_prog_stats() (test_plan.c checks it by hand).
+ */
+static struct ct_misses misses_fentry(void)
+{
+	static const char *const progs[][2] = {
+		{ "sched_fork", "sched_process_fork" }, { "sched_exit", "sched_process_exit" },
+		{ "fe_wp", "do_wp_page" }, { "fx_wp", "do_wp_page" },
+		{ "fe_new_anon", "folio_add_new_anon_rmap" },
+	};
+	struct ct_misses m = { .known = true };
+
+	for (unsigned i = 0; i < sizeof(progs) / sizeof(progs[0]); i++) {
+		struct ct_miss *x = &m.m[m.n++];
+
+		snprintf(x->prog, sizeof(x->prog), "%s", progs[i][0]);
+		snprintf(x->hook, sizeof(x->hook), "%s", progs[i][1]);
+		x->stats = plan_prog_stats(x->prog);
+		x->missed = !strcmp(x->prog, "fx_wp") ? 3 : 0;
+	}
+	return m;
+}
+
+/* Tracepoint mode: tracepoint programs run with preemption off, nothing skipped. */
+static struct ct_misses misses_tp(void)
+{
+	static const char *const progs[][2] = {
+		{ "sched_fork", "sched_process_fork" }, { "sched_exit", "sched_process_exit" },
+		{ "tp_fault_user", "page_fault_user" }, { "tp_alloc", "mm_page_alloc" },
+	};
+	struct ct_misses m = { .known = true };
+
+	for (unsigned i = 0; i < sizeof(progs) / sizeof(progs[0]); i++) {
+		struct ct_miss *x = &m.m[m.n++];
+
+		snprintf(x->prog, sizeof(x->prog), "%s", progs[i][0]);
+		snprintf(x->hook, sizeof(x->hook), "%s", progs[i][1]);
+		x->stats = plan_prog_stats(x->prog);
+	}
+	return m;
+}
+
 void build_fentry(struct ct_agg *a, struct ct_plan *pl, struct ct_report *r)
 {
+	static struct ct_misses m;
+
 	agg_init(a, 4096);
 	feed(a, golden_stream, sizeof(golden_stream) / sizeof(golden_stream[0]));
 	plan_fentry(pl);
@@ -223,10 +269,15 @@ void build_fentry(struct ct_agg *a, struct ct_plan *pl, struct ct_report *r)
 	r->cmd_status = 0;
 	r->hist_top = 4;
 	r->version = "1.2.3-test";
+	m = misses_fentry();
+	r->misses = &m;
+	r->settled = 2;
 }
 
 void build_tp(struct ct_agg *a, struct ct_plan *pl, struct ct_report *r)
 {
+	static struct ct_misses m;
+
 	agg_init(a, 4096);
 	feed(a, tp_stream, sizeof(tp_stream) / sizeof(tp_stream[0]));
 	plan_tp(pl);
@@ -240,4 +291,6 @@ void build_tp(struct ct_agg *a, struct ct_plan *pl, struct ct_report *r)
 	r->cmd_status = -1;
 	r->hist_top = 5;
 	r->version = "1.2.3-test";
+	m = misses_tp();
+	r->misses = &m;
 }

@@ -817,6 +817,188 @@ static void agg_pid_reuse_without_exit(void)
 	agg_free(&a);
 }
 
+/* ------------------------------------------ counts from the kernel's records */
+
+static struct ct_proc_rec prec(uint32_t pid, uint64_t start, uint64_t reuse, uint64_t anon)
+{
+	struct ct_proc_rec r;
+
+	memset(&r, 0, sizeof(r));
+	r.type = CT_REC_TYPE_PROC;
+	r.pid = pid;
+	r.ppid = 1;
+	r.start_ns = start;
+	r.first_ns = start + 10;
+	r.last_ns = start + 20;
+	r.c[CT_C_WP + CT_WP_REUSE] = reuse;
+	r.c[CT_C_WP + CT_WP_COPY_ANON] = anon;
+	snprintf(r.comm, sizeof(r.comm), "p%u", pid);
+	return r;
+}
+
+static uint32_t entries_of(const struct ct_agg *a, uint32_t pid, uint32_t *exited)
+{
+	uint32_t n = 0;
+
+	*exited = 0;
+	for (uint32_t i = 0; i < a->nprocs; i++)
+		if (a->procs[i].pid == pid) {
+			n++;
+			*exited += a->procs[i].exited;
+		}
+	return n;
+}
+
+/*
+ * Live tracing: the kernel's records set a process's counts (every report
+ * reads them again: set, never added); fork events still make the fork
+ * records, and the records' segments fill them; a pid's start time tells
+ * a reused pid apart; a process gone from two snapshots in a row lost its
+ * exit record.  Every number below is set by hand in this test.
+ */
+static void agg_kernel_records(void)
+{
+	struct ct_agg a;
+	struct ct_proc_rec r;
+	struct ct_hist_rec h;
+	struct ct_event e;
+	struct ct_proc *p;
+	uint32_t ex;
+
+	agg_init(&a, 4096);
+	a.count_events = false;
+	/* 1. snapshots set */
+	r = prec(100, 1000, 5, 2);
+	CHECK_EQ(agg_proc_rec(&a, &r), 0);
+	r = prec(100, 1000, 7, 3);
+	CHECK_EQ(agg_proc_rec(&a, &r), 0);
+	p = agg_find(&a, 100);
+	CHECK(p != NULL, "pid 100");
+	if (p) {
+		CHECK_EQ(p->c[CT_C_WP + CT_WP_REUSE], 7);
+		CHECK_EQ(p->c[CT_C_WP + CT_WP_COPY_ANON], 3);
+		CHECK_EQ(p->start_ns, 1000);
+		CHECK_STR(p->comm, "p100");
+	}
+	/* a fault event counts nothing now: the kernel did */
+	e = mkev(1500, CT_EV_WP, CT_WP_REUSE, 100, 1, 10, 0, "p100");
+	agg_add(&a, &e);
+	CHECK_EQ(agg_find(&a, 100)->c[CT_C_WP + CT_WP_REUSE], 7);
+
+	/* 2. fork 100 -> 200 at 5000; the segments fill the fork record */
+	e = mkev(5000, CT_EV_FORK, PC, 100, 1, 2, 200, "p100");
+	CHECK_EQ(agg_add(&a, &e), 0);
+	CHECK_EQ(a.nforks, 1);
+	CHECK_EQ(agg_find(&a, 100)->c[CT_C_FORKS], 0); /* the kernel's record counts forks */
+	r = prec(200, 4990, 0, 4);
+	r.birth_ns = r.seg_fork_ns = 5000;
+	r.seg_side = CT_SEG_CHILD;
+	r.seg_copies = 4;
+	r.seg_first_ns = 5100;
+	r.seg_last_ns = 5300;
+	CHECK_EQ(agg_proc_rec(&a, &r), 0);
+	r = prec(100, 1000, 7, 4);
+	r.seg_fork_ns = 5000;
+	r.seg_side = CT_SEG_PARENT;
+	r.seg_copies = 1;
+	r.seg_first_ns = r.seg_last_ns = 5200;
+	r.c[CT_C_FORKS] = 1;
+	CHECK_EQ(agg_proc_rec(&a, &r), 0);
+	CHECK_EQ(a.forks[0].child_copies, 4);
+	CHECK_EQ(a.forks[0].parent_copies, 1);
+	CHECK_EQ(a.forks[0].first_copy_ns, 5100);
+	CHECK_EQ(a.forks[0].last_copy_ns, 5300);
+	CHECK_EQ(a.forks[0].pinned_cow, 2);
+	CHECK_EQ(agg_find(&a, 100)->c[CT_C_FORKS], 1);
+	/* a segment of a fork not known yet is not applied */
+	r.seg_fork_ns = 7777;
+	r.seg_copies = 99;
+	CHECK_EQ(agg_proc_rec(&a, &r), 0);
+	CHECK_EQ(a.forks[0].parent_copies, 1);
+
+	/* 3. a child's record before its fork event: the fork adopts it */
+	r = prec(300, 5990, 0, 0);
+	r.birth_ns = r.seg_fork_ns = 6000;
+	r.seg_side = CT_SEG_CHILD;
+	CHECK_EQ(agg_proc_rec(&a, &r), 0);
+	e = mkev(6000, CT_EV_FORK, PC, 100, 1, 0, 300, "p100");
+	CHECK_EQ(agg_add(&a, &e), 0);
+	CHECK_EQ(entries_of(&a, 300, &ex), 1);
+	CHECK_EQ(ex, 0);
+	r.seg_copies = 6;
+	r.seg_first_ns = r.seg_last_ns = 6100;
+	CHECK_EQ(agg_proc_rec(&a, &r), 0);
+	CHECK_EQ(a.forks[1].child_copies, 6);
+	/* the parent's FORKED record hands over its old segment (fork 5000) */
+	r = prec(100, 1000, 7, 5);
+	r.seg_fork_ns = 6000;
+	r.seg_side = CT_SEG_PARENT;
+	r.flags = CT_PROC_FORKED;
+	r.seg_copies = 0;
+	CHECK_EQ(agg_proc_rec(&a, &r), 0);
+	CHECK_EQ(a.forks[1].parent_copies, 0);
+	CHECK_EQ(a.forks[0].parent_copies, 1);
+
+	/* 4. exit, then the pid reused by another process */
+	r = prec(200, 4990, 0, 9);
+	r.flags = CT_PROC_EXITED;
+	CHECK_EQ(agg_proc_rec(&a, &r), 0);
+	CHECK(agg_find(&a, 200) == NULL, "200 still live after its exit record");
+	r = prec(200, 9000, 1, 0);
+	CHECK_EQ(agg_proc_rec(&a, &r), 0);
+	CHECK_EQ(entries_of(&a, 200, &ex), 2);
+	CHECK_EQ(ex, 1);
+	CHECK_EQ(agg_find(&a, 200)->c[CT_C_WP + CT_WP_REUSE], 1);
+
+	/* 5. reused before the old exit record arrived; the late record finds the old entry */
+	r = prec(400, 3000, 2, 0);
+	CHECK_EQ(agg_proc_rec(&a, &r), 0);
+	r = prec(400, 9500, 1, 1);
+	CHECK_EQ(agg_proc_rec(&a, &r), 0);
+	r = prec(400, 3000, 3, 0);
+	r.flags = CT_PROC_EXITED;
+	CHECK_EQ(agg_proc_rec(&a, &r), 0);
+	CHECK_EQ(entries_of(&a, 400, &ex), 2);
+	CHECK_EQ(ex, 1);
+	CHECK_EQ(agg_find(&a, 400)->start_ns, 9500);
+	CHECK_EQ(agg_proc_lookup(&a, 400, 3000)->c[CT_C_WP + CT_WP_REUSE], 3);
+
+	/* 6. gone from two snapshots in a row: its exit record never came */
+	agg_snapshot_begin(&a);
+	r = prec(500, 100, 1, 0);
+	CHECK_EQ(agg_proc_rec(&a, &r), 0);
+	agg_snapshot_end(&a);
+	agg_snapshot_begin(&a);
+	agg_snapshot_end(&a);
+	CHECK(agg_find(&a, 500) != NULL, "500 ended after one snapshot without it");
+	agg_snapshot_begin(&a);
+	agg_snapshot_end(&a);
+	CHECK(agg_find(&a, 500) == NULL, "500 still live after two snapshots without it");
+	CHECK_EQ(a.exits_unseen, 5); /* 500, and 100, 200', 300 and 400' that were in no snapshot */
+
+	/* 7. a histogram replaces the process's */
+	memset(&h, 0, sizeof(h));
+	h.type = CT_REC_TYPE_HIST;
+	h.pid = 400;
+	h.start_ns = 3000;
+	h.id = CT_H_LAT_REUSE;
+	h.h.slot[7] = 2;
+	h.h.slot[9] = 1;
+	h.h.sum = 400;
+	CHECK_EQ(agg_hist_rec(&a, &h), 0);
+	p = agg_proc_lookup(&a, 400, 3000);
+	CHECK(p && p->h && p->h->h[CT_H_LAT_REUSE].count == 3 && p->h->h[CT_H_LAT_REUSE].sum == 400,
+	      "histogram set");
+	CHECK_EQ(agg_hist_rec(&a, &h), 0);
+	CHECK(p && p->h && p->h->h[CT_H_LAT_REUSE].count == 3, "histogram replaced, not added");
+	h.id = CT_H_MAX;
+	CHECK_EQ(agg_hist_rec(&a, &h), -1);
+	r = prec(0, 1, 0, 0);
+	CHECK_EQ(agg_proc_rec(&a, &r), -1);
+	CHECK_EQ(a.bad_events, 2);
+	agg_free(&a);
+}
+
 void tests_agg(void)
 {
 	RUN(agg_counts_every_kind);
@@ -833,6 +1015,7 @@ void tests_agg(void)
 	RUN(agg_index_random_small_range);
 	RUN(agg_index_wraparound_cluster);
 	RUN(agg_sorted_order);
+	RUN(agg_kernel_records);
 }
 
 void tests_agg_eviction(void)

@@ -153,6 +153,27 @@ static void hist_print_usecs_rebin(void)
 	free(s);
 }
 
+/* The BPF side's slot function (include/cowtrace.h) bins like the frontend's. */
+static void hist_slot_bpf_matches(void)
+{
+	uint64_t v = 0;
+
+	CHECK_EQ(ct_hist_slot(0), 0);
+	CHECK_EQ(ct_hist_slot(1), 1);
+	CHECK_EQ(ct_hist_slot(~0ULL), CT_HIST_SLOTS - 1);
+	for (int b = 0; b < 64; b++)
+		for (int d = -2; d <= 2; d++) {
+			v = (1ULL << b) + (uint64_t)(int64_t)d;
+			CHECK(ct_hist_slot(v) == hist_slot(v), "v=%llu: bpf %u frontend %u",
+			      (unsigned long long)v, ct_hist_slot(v), hist_slot(v));
+		}
+	for (int i = 0; i < 100000; i++) {
+		v = v * 6364136223846793005ULL + 1442695040888963407ULL;
+		CHECK(ct_hist_slot(v >> (i % 64)) == hist_slot(v >> (i % 64)), "v=%llu",
+		      (unsigned long long)(v >> (i % 64)));
+	}
+}
+
 void tests_hist(void)
 {
 	RUN(hist_slot_boundaries);
@@ -160,4 +181,5 @@ void tests_hist(void)
 	RUN(hist_count_sum_merge);
 	RUN(hist_print_nsecs);
 	RUN(hist_print_usecs_rebin);
+	RUN(hist_slot_bpf_matches);
 }

@@ -499,8 +499,100 @@ void tests_output(void)
 	RUN(text_unavailable_fork_pinned_na);
 }
 
+static char *render_prom(const struct ct_report *r)
+{
+	struct prom_state st;
+	char *buf = NULL;
+	size_t n = 0;
+	FILE *f = open_memstream(&buf, &n);
+
+	prom_init(&st, PROM_BY_COMM, 20);
+	output_prom(f, r, &st);
+	fclose(f);
+	prom_free(&st);
+	return buf;
+}
+
+/*
+ * Skipped program runs reach every output: text (header, the warning with
+ * what they feed, the plan's MISSED column), JSON (total, per program,
+ * per statistic), Prometheus (a series per program); and "unknown" (kernels
+ * that do not count them) reads n/a / null / no series, never 0.
+ */
+static void misses_reach_every_output(void)
+{
+	struct ct_agg a;
+	struct ct_plan pl;
+	struct ct_report r;
+	struct ct_misses unknown = { .known = false };
+	struct jv j;
+	size_t n;
+	char *t, *js, *pr;
+
+	build_fentry(&a, &pl, &r); /* fx_wp (do_wp_page) skipped 3 runs, 2 faults settled */
+	t = render(output_text, &r, &n);
+	CHECK(t && strstr(t, "lost_events 0, missed_events 3, settled_faults 2,"), "text header");
+	CHECK(t && strstr(t, "WARNING: the kernel skipped 3 runs"), "text warning");
+	CHECK(t && strstr(t, "  fx_wp            do_wp_page                            3  reuse copy copy_anon"),
+	      "text: the program, its hook, its misses and what it feeds");
+	CHECK(t && !strstr(t, "marker_install copied"), "an unavailable statistic is not listed as undercounted");
+	CHECK(t && strstr(t, "reuse           do_wp_page+folio_add_new_anon_rmap         fentry      exact              3 "),
+	      "plan: reuse missed 3");
+	CHECK(t && strstr(t, "thp_split       do_huge_pmd_wp_page                        fentry      exact              0 "),
+	      "plan: thp_split missed 0");
+	CHECK(t && strstr(t, "marker_install  zap_pte_range                              none        unavailable        - "),
+	      "plan: unavailable marker_install has no miss count");
+	js = render(output_json, &r, &n);
+	CHECK(js && jparse(js, &j) == 0, "json parses");
+	if (js && jparse(js, &j) == 0) {
+		const struct jv *m = jget(&j, "missed"), *p = jget(&j, "probes");
+
+		CHECK(jget(&j, "missed_events") && jget(&j, "missed_events")->num == 3, "missed_events");
+		CHECK(jget(&j, "settled_faults") && jget(&j, "settled_faults")->num == 2, "settled_faults");
+		CHECK(m && m->t == 'a' && m->n == 5, "missed: one entry per program");
+		if (m && m->t == 'a' && m->n == 5) {
+			CHECK_STR(jget(&m->v[3], "program")->s, "fx_wp");
+			CHECK_STR(jget(&m->v[3], "hook")->s, "do_wp_page");
+			CHECK(jget(&m->v[3], "missed")->num == 3, "fx_wp missed");
+			CHECK(jget(&m->v[3], "statistics")->n == 11, "fx_wp feeds 11 statistics");
+		}
+		CHECK(p && jget(jget(p, "reuse"), "missed")->num == 3, "probes.reuse.missed");
+		CHECK(p && jget(jget(p, "uffd_wp"), "missed")->num == 0, "probes.uffd_wp.missed");
+		CHECK(p && jget(jget(p, "marker_install"), "missed")->t == 'n', "probes.marker_install.missed null");
+		jfree(&j);
+	}
+	pr = render_prom(&r);
+	CHECK(pr && strstr(pr, "# TYPE cowtrace_missed_events_total counter\n"), "prom type");
+	CHECK(pr && strstr(pr, "cowtrace_missed_events_total{program=\"fx_wp\",hook=\"do_wp_page\"} 3\n"),
+	      "prom fx_wp series:\n%s", pr ? pr : "");
+	CHECK(pr && strstr(pr, "cowtrace_missed_events_total{program=\"fe_wp\",hook=\"do_wp_page\"} 0\n"),
+	      "prom fe_wp series");
+	CHECK(pr && strstr(pr, "cowtrace_settled_faults_total 2\n"), "prom settled");
+	free(t);
+	free(js);
+	free(pr);
+
+	/* a kernel that does not count skipped runs */
+	r.misses = &unknown;
+	t = render(output_text, &r, &n);
+	CHECK(t && strstr(t, "missed_events n/a"), "text n/a");
+	CHECK(t && !strstr(t, "WARNING"), "no warning without counts");
+	CHECK(t && strstr(t, "reuse           do_wp_page+folio_add_new_anon_rmap         fentry      exact            n/a "),
+	      "plan: n/a");
+	js = render(output_json, &r, &n);
+	CHECK(js && strstr(js, "\"missed_events\":null,\"missed\":null"), "json null");
+	CHECK(js && strstr(js, "\"reason\":\"\",\"missed\":null}"), "json per statistic null");
+	pr = render_prom(&r);
+	CHECK(pr && !strstr(pr, "cowtrace_missed_events_total"), "no prom series when unknown");
+	free(t);
+	free(js);
+	free(pr);
+	agg_free(&a);
+}
+
 void tests_output_prom_events(void)
 {
 	RUN(prom_cgroup_and_pid_labels);
 	RUN(json_event_lines);
+	RUN(misses_reach_every_output);
 }

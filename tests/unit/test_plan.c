@@ -48,7 +48,48 @@ static void plan_names_and_set(void)
 	CHECK_EQ(strlen(pl.st[ST_REUSE].reason), sizeof(pl.st[ST_REUSE].reason) - 1);
 }
 
+#define B(s) (1u << (s))
+
+/*
+ * Which statistics a program's misses make undercounted, written out by
+ * hand from the hooks each statistic needs (src/stats.c) and what each
+ * program does (bpf/).
+ */
+static void plan_prog_stats_by_hand(void)
+{
+	const uint32_t wp = B(ST_REUSE) | B(ST_COPY) | B(ST_COPY_ANON) | B(ST_COPY_ZERO) | B(ST_COPY_FILE) |
+			    B(ST_COPY_KSM) | B(ST_UNSHARE) | B(ST_SHARED_REUSE) | B(ST_WP_LATENCY) |
+			    B(ST_COPIED_BYTES) | B(ST_FORK_TO_COPY);
+	const uint32_t tp = B(ST_REUSE) | B(ST_COPY) | B(ST_COPY_ZERO) | B(ST_COPIED_BYTES) | B(ST_FORK_TO_COPY);
+	struct ct_misses m = { .known = true, .n = 2 };
+
+	CHECK_EQ(plan_prog_stats("fx_wp"), wp);
+	CHECK_EQ(plan_prog_stats("krp_wp"), wp);
+	/* the rmap hook also sees the pages fork copies at once */
+	CHECK_EQ(plan_prog_stats("fe_new_anon"), wp | B(ST_PINNED_COW));
+	CHECK_EQ(plan_prog_stats("fx_cpr"), B(ST_PINNED_COW) | B(ST_COPIED_BYTES));
+	CHECK_EQ(plan_prog_stats("fx_thp1"), B(ST_THP_REUSE) | B(ST_THP_SPLIT));
+	CHECK_EQ(plan_prog_stats("fx_uffd"), B(ST_UFFD_MISSING) | B(ST_UFFD_WP) | B(ST_UFFD_MINOR) |
+					    B(ST_UFFD_BLOCKED));
+	CHECK_EQ(plan_prog_stats("fx_zap"), B(ST_MARKER_INSTALL));
+	CHECK_EQ(plan_prog_stats("sched_fork"), B(ST_PINNED_COW) | B(ST_COPIED_BYTES) | B(ST_FORK_TO_COPY));
+	CHECK_EQ(plan_prog_stats("sched_exit"), (1u << ST_MAX) - 1);
+	CHECK_EQ(plan_prog_stats("sched_exec"), 0);
+	CHECK_EQ(plan_prog_stats("tp_fault_user"), tp);
+	CHECK_EQ(plan_prog_stats("tp_alloc"), tp | B(ST_PINNED_COW));
+	CHECK_EQ(plan_prog_stats("no_such_prog"), 0);
+	/* totals */
+	m.m[0] = (struct ct_miss){ .prog = "fx_wp", .missed = 5, .stats = plan_prog_stats("fx_wp") };
+	m.m[1] = (struct ct_miss){ .prog = "fx_uffd", .missed = 7, .stats = plan_prog_stats("fx_uffd") };
+	CHECK_EQ(misses_total(&m), 12);
+	CHECK_EQ(misses_of(&m, ST_REUSE), 5);
+	CHECK_EQ(misses_of(&m, ST_UFFD_WP), 7);
+	CHECK_EQ(misses_of(&m, ST_THP_SPLIT), 0);
+	CHECK_EQ(misses_total(NULL), 0);
+}
+
 void tests_plan(void)
 {
 	RUN(plan_names_and_set);
+	RUN(plan_prog_stats_by_hand);
 }

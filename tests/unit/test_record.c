@@ -20,7 +20,7 @@ static char *make_record(const struct ct_plan *pl, const struct ct_event *evs, i
 	for (int i = 0; i < n; i++)
 		CHECK(rec_write_event(f, &evs[i]) == 0, "event %d", i);
 	CHECK(rec_write_cgroup(f, 4242, "/system.slice/redis.service") == 0, "cgroup");
-	CHECK(rec_write_stats(f, 7, 3, 99000) == 0, "stats");
+	CHECK(rec_write_stats(f, 7, 3, 99000, 5) == 0, "stats");
 	fclose(f);
 	return buf;
 }
@@ -73,6 +73,7 @@ static void record_roundtrip(void)
 			CHECK_EQ(rec.lost, 7);
 			CHECK_EQ(rec.unclassified, 3);
 			CHECK_EQ(rec.end_mono_ns, 99000);
+			CHECK_EQ(rec.settled, 5);
 		}
 		n++;
 	}
@@ -113,8 +114,10 @@ static void record_rejects(void)
 	CHECK(rec_open(&rd, buf, hdr - 1, &info, err, sizeof(err)) < 0 && strstr(err, "truncated header"),
 	      "%s", err);
 	memcpy(bad, buf, len);
-	bad[8] = 2;
-	CHECK(rec_open(&rd, bad, len, &info, err, sizeof(err)) < 0 && strstr(err, "version 2"), "%s", err);
+	bad[8] = 3;
+	CHECK(rec_open(&rd, bad, len, &info, err, sizeof(err)) < 0 && strstr(err, "version 3"), "%s", err);
+	bad[8] = 0;
+	CHECK(rec_open(&rd, bad, len, &info, err, sizeof(err)) < 0 && strstr(err, "version 0"), "%s", err);
 	memcpy(bad, buf, len);
 	bad[16] = 56; /* an older event size */
 	CHECK(rec_open(&rd, bad, len, &info, err, sizeof(err)) < 0 && strstr(err, "event size 56"),
@@ -154,8 +157,72 @@ static void record_rejects(void)
 	free(buf);
 }
 
+/* Version 2: the kernel's process records, histograms and misses come back as written. */
+static void record_kernel_records(void)
+{
+	struct ct_misses m = { .known = true, .n = 2 };
+	struct ct_proc_rec pr;
+	struct ct_hist_rec hr;
+	struct ct_rec_reader rd;
+	struct ct_rec_info info;
+	struct ct_rec rec;
+	struct ct_plan pl;
+	char err[256], *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	int n = 0, r;
+
+	memset(&pr, 0, sizeof(pr));
+	pr.type = CT_REC_TYPE_PROC;
+	pr.pid = 42;
+	pr.start_ns = 123;
+	pr.c[CT_C_WP + CT_WP_COPY_KSM] = 9;
+	pr.seg_side = CT_SEG_PARENT;
+	snprintf(pr.comm, sizeof(pr.comm), "ksmd-ish");
+	memset(&hr, 0, sizeof(hr));
+	hr.type = CT_REC_TYPE_HIST;
+	hr.pid = 42;
+	hr.id = CT_H_FORK_TO_COPY;
+	hr.h.slot[CT_HIST_SLOTS - 1] = 5;
+	m.m[0] = (struct ct_miss){ .prog = "fx_wp", .hook = "do_wp_page", .missed = 17, .stats = 3 };
+	m.m[1] = (struct ct_miss){ .prog = "fe_wp", .hook = "do_wp_page", .missed = 0, .stats = 3 };
+	plan_fentry(&pl);
+	CHECK(f && rec_write_header(f, &pl, 4096, 1, 2) == 0, "header");
+	CHECK(rec_write_proc(f, &pr) == 0 && rec_write_hist(f, &hr) == 0, "proc, hist");
+	CHECK(rec_write_misses(f, &m) == 0, "misses");
+	fclose(f);
+	CHECK(rec_open(&rd, buf, len, &info, err, sizeof(err)) == 0, "rec_open: %s", err);
+	CHECK_EQ(info.version, 2);
+	while ((r = rec_next(&rd, &rec, err, sizeof(err))) > 0) {
+		if (n == 0) {
+			CHECK_EQ(rec.type, CT_REC_PROC);
+			CHECK(!memcmp(&rec.proc, &pr, sizeof(pr)), "process record differs");
+		} else if (n == 1) {
+			CHECK_EQ(rec.type, CT_REC_HIST);
+			CHECK(!memcmp(&rec.hist, &hr, sizeof(hr)), "histogram record differs");
+		} else {
+			CHECK_EQ(rec.type, CT_REC_MISS);
+			CHECK_STR(rec.miss.prog, m.m[n - 2].prog);
+			CHECK_STR(rec.miss.hook, "do_wp_page");
+			CHECK_EQ(rec.miss.missed, m.m[n - 2].missed);
+			CHECK_EQ(rec.miss.stats, 3);
+			CHECK(rec.miss_known, "known");
+		}
+		n++;
+	}
+	CHECK_EQ(r, 0);
+	CHECK_EQ(n, 4);
+	/* a process record of the wrong length is damage, not a record */
+	buf[CT_REC_FIXED_LEN + *(uint32_t *)(buf + 40) + 2] = 100;
+	CHECK(rec_open(&rd, buf, len, &info, err, sizeof(err)) == 0, "rec_open: %s", err);
+	r = rec_next(&rd, &rec, err, sizeof(err));
+	CHECK(r < 0 && strstr(err, "corrupted record"), "r=%d %s", r, err);
+	free(buf);
+}
+
 void tests_record(void)
 {
 	RUN(record_roundtrip);
 	RUN(record_rejects);
+	RUN(record_kernel_records);
 }
