@@ -204,7 +204,7 @@ static __always_inline int handle_uffd_exit(void)
 /* A copy of a process record into the ring (flags added); NULL: ring full (counted). */
 static __always_inline struct ct_proc_rec *proc_rec_reserve(const struct ct_proc_rec *p, __u8 flags)
 {
-	struct ct_proc_rec *r = ring_reserve(sizeof(*r));
+	struct ct_proc_rec *r = ring_reserve(&lifecycle, sizeof(*r));
 
 	if (r) {
 		__builtin_memcpy(r, p, sizeof(*r));
@@ -248,7 +248,7 @@ int BPF_PROG(sched_fork, struct task_struct *parent, struct task_struct *child)
 	if ((kind & CT_FORK_PARENT_TRACED) && (p = proc_current(now))) {
 		/* The parent's copies are charged to this fork from now on: hand over the old segment. */
 		if (p->seg_copies && (r = proc_rec_reserve(p, CT_PROC_FORKED)))
-			bpf_ringbuf_submit(r, rb_wakeup());
+			bpf_ringbuf_submit(r, rb_wakeup(&lifecycle));
 		__sync_fetch_and_add(&p->c[CT_C_FORKS], 1);
 		__sync_fetch_and_add(&p->c[CT_C_PINNED], pages);
 		p->seg_fork_ns = now;
@@ -263,7 +263,9 @@ int BPF_PROG(sched_fork, struct task_struct *parent, struct task_struct *child)
 	if (kind & CT_FORK_CHILD_TRACED)
 		proc_new(ctgid, ptgid, child->start_time, now, CT_SEG_CHILD, now, true);
 	/* value: pages fork copied at once, whichever side is traced */
-	emit(CT_EV_FORK, kind, pages, ctgid, now);
+	emit_to(&lifecycle, CT_EV_FORK, kind, pages, ctgid, now);
+	if (cfg.per_event) /* in order with the per-fault events, for --events and records */
+		emit(CT_EV_FORK, kind, pages, ctgid, now);
 	return 0;
 }
 
@@ -279,6 +281,7 @@ static __always_inline void proc_exit(__u32 tgid, __u64 now)
 	r = proc_rec_reserve(p, CT_PROC_EXITED);
 	if (r) {
 		r->ppid = current_ppid(); /* may have been reparented */
+		bpf_get_current_comm(r->comm, sizeof(r->comm)); /* may have been renamed (prctl) */
 		r->last_ns = now;
 	}
 	/* Two threads can both see the group dead: the one that deletes reports. */
@@ -288,7 +291,7 @@ static __always_inline void proc_exit(__u32 tgid, __u64 now)
 		return;
 	}
 	if (r)
-		bpf_ringbuf_submit(r, 0);
+		bpf_ringbuf_submit(r, rb_wakeup(&lifecycle));
 	for (__u32 id = 0; id < CT_H_MAX; id++) {
 		struct ct_hist_key k = { .pid = tgid, .id = id };
 		struct ct_hist_val *h = bpf_map_lookup_elem(&hists, &k);
@@ -296,14 +299,14 @@ static __always_inline void proc_exit(__u32 tgid, __u64 now)
 
 		if (!h)
 			continue;
-		hr = ring_reserve(sizeof(*hr));
+		hr = ring_reserve(&lifecycle, sizeof(*hr));
 		if (hr) {
 			hr->start_ns = start_ns;
 			hr->pid = tgid;
 			hr->type = CT_REC_TYPE_HIST;
 			hr->id = id;
 			__builtin_memcpy(&hr->h, h, sizeof(hr->h));
-			bpf_ringbuf_submit(hr, 0);
+			bpf_ringbuf_submit(hr, rb_wakeup(&lifecycle));
 		}
 		bpf_map_delete_elem(&hists, &k);
 	}

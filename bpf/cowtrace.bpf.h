@@ -24,6 +24,18 @@
 
 const volatile struct ct_config cfg = {};
 
+/*
+ * Two rings, so that a flood of per-fault events never crowds out a
+ * process's final counts: `lifecycle` (forks, process records at a fork
+ * and at exit, histograms at exit) and `events` (one event per fault, and
+ * the fork and exit events in their order, for --events and --record;
+ * a single page otherwise).
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 1 << 22); /* resized by the frontend */
+} lifecycle SEC(".maps");
+
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, 1 << 22); /* resized by the frontend */
@@ -238,27 +250,27 @@ static __always_inline struct ct_thread *thread_traced(void)
  * A wakeup per event costs an irq_work and a context switch: wake the
  * frontend only once a batch is waiting.  It polls every 100 ms anyway.
  */
-static __always_inline __u64 rb_wakeup(void)
+static __always_inline __u64 rb_wakeup(void *ring)
 {
-	return bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= cfg.wakeup_bytes ?
+	return bpf_ringbuf_query(ring, BPF_RB_AVAIL_DATA) >= cfg.wakeup_bytes ?
 	       BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP;
 }
 
 /* Reserve ring space; a full ring is counted, never silent. */
-static __always_inline void *ring_reserve(__u64 size)
+static __always_inline void *ring_reserve(void *ring, __u64 size)
 {
-	void *r = bpf_ringbuf_reserve(&events, size, 0);
+	void *r = bpf_ringbuf_reserve(ring, size, 0);
 
 	if (!r)
 		stat_inc(CT_STAT_LOST);
 	return r;
 }
 
-/* An event about the current task. */
-static __always_inline void emit(__u16 type, __u16 kind, __u64 value, __u32 aux, __u64 ts)
+/* An event about the current task, into ring. */
+static __always_inline void emit_to(void *ring, __u16 type, __u16 kind, __u64 value, __u32 aux, __u64 ts)
 {
 	__u64 id = bpf_get_current_pid_tgid();
-	struct ct_event *e = ring_reserve(sizeof(*e));
+	struct ct_event *e = ring_reserve(ring, sizeof(*e));
 
 	if (!e)
 		return;
@@ -273,8 +285,11 @@ static __always_inline void emit(__u16 type, __u16 kind, __u64 value, __u32 aux,
 	e->__pad = 0;
 	bpf_get_current_comm(e->comm, sizeof(e->comm));
 	e->cgroup_id = bpf_get_current_cgroup_id();
-	bpf_ringbuf_submit(e, rb_wakeup());
+	bpf_ringbuf_submit(e, rb_wakeup(ring));
 }
+
+/* A per-fault (or per-event-mode) event: only when the frontend asked for them. */
+#define emit(type, kind, value, aux, ts) emit_to(&events, type, kind, value, aux, ts)
 
 /* ---- per-process records ---- */
 

@@ -219,8 +219,26 @@ void agg_apply_segment(struct ct_agg *a, struct ct_proc *p, const struct ct_proc
 	int side = r->seg_side == CT_SEG_CHILD ? CT_FORK_SIDE_CHILD : CT_FORK_SIDE_PARENT;
 	struct ct_fork *f;
 
-	if (fi < 0 || (uint32_t)fi >= a->nforks || a->forks[fi].ts_ns != r->seg_fork_ns)
+	if (r->seg_side == CT_SEG_NONE)
 		return;
+	/*
+	 * Not the fork the process's entry points at (a later fork's event
+	 * came first, e.g. from another ring): look among the recent forks.
+	 */
+	if (fi < 0 || (uint32_t)fi >= a->nforks || a->forks[fi].ts_ns != r->seg_fork_ns) {
+		fi = -1;
+		for (uint32_t i = a->nforks, n = 0; i-- > 0 && n < 256; n++) {
+			const struct ct_fork *g = &a->forks[i];
+
+			if (g->ts_ns == r->seg_fork_ns &&
+			    (side == CT_FORK_SIDE_CHILD ? g->child : g->parent) == p->pid) {
+				fi = (int32_t)i;
+				break;
+			}
+		}
+		if (fi < 0)
+			return;
+	}
 	f = &a->forks[fi];
 	if (side == CT_FORK_SIDE_CHILD)
 		f->child_copies = r->seg_copies;

@@ -45,7 +45,7 @@ static const char doc[] =
 "    cowtrace report bgsave.ctr --svg bgsave.svg   # offline, no root needed\n";
 
 enum { OPT_MODE = 1000, OPT_LOAD_ONLY, OPT_HIST_TOP, OPT_RINGBUF, OPT_PROM, OPT_PROM_LABELS, OPT_PROM_TOP,
-       OPT_EVENTS, OPT_RECORD, OPT_MAX_EXITED, OPT_SVG };
+       OPT_EVENTS, OPT_RECORD, OPT_MAX_EXITED, OPT_SVG, OPT_MAX_PROCS };
 
 static const struct argp_option opts[] = {
 	{ "pid", 'p', "PID", 0, "Trace this process only (all its threads)", 0 },
@@ -63,6 +63,7 @@ static const struct argp_option opts[] = {
 	{ "record", OPT_RECORD, "FILE", 0, "Write the raw event stream to FILE, for `cowtrace report`", 0 },
 	{ "max-exited", OPT_MAX_EXITED, "N", 0, "Exited processes kept one by one before the oldest are folded by command (default 4096, 0: never)", 0 },
 	{ "svg", OPT_SVG, "FILE", 0, "report: draw copies over time per process as an SVG chart", 0 },
+	{ "max-procs", OPT_MAX_PROCS, "N", 0, "Live processes the kernel's maps hold at once (default 131072); beyond it, counts are dropped and reported as unclassified", 0 },
 	{ "load-only", OPT_LOAD_ONLY, NULL, OPTION_HIDDEN, "Load (verify) the programs, attach nothing", 0 },
 	{ "verbose", 'v', NULL, 0, "Show libbpf's messages and the ladder's attempts", 0 },
 	{},
@@ -166,6 +167,12 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 	case OPT_SVG:
 		c->svg = arg;
 		break;
+	case OPT_MAX_PROCS:
+		ps->trace_opts++;
+		if (parse_uint(arg, 16, 1 << 24, &v))
+			usage_error("invalid --max-procs '%s': expected a count from 16 to 16777216", arg);
+		c->o.max_procs = v;
+		break;
 	case OPT_LOAD_ONLY:
 		c->o.load_only = true;
 		break;
@@ -215,6 +222,7 @@ void cli_parse(int argc, char **argv, struct ct_cli *c)
 	c->hist_top = 5;
 	c->o.cgroup_fd = -1;
 	c->o.ringbuf_bytes = 4 << 20;
+	c->o.max_procs = 131072;
 	argp_err_exit_status = 2; /* usage errors exit 2, as in bcc's tools */
 	if (argp_parse(&argp, argc, argv, ARGP_IN_ORDER, NULL, &ps))
 		exit(2);
@@ -222,7 +230,7 @@ void cli_parse(int argc, char **argv, struct ct_cli *c)
 		if (!c->report_file)
 			fail("report: which record file? (cowtrace report FILE)");
 		if (ps.trace_opts || c->cmd)
-			fail("report: -p, -c, -d, -i, --mode, --record and -- CMD apply to tracing, not to 'report'");
+			fail("report: -p, -c, -d, -i, --mode, --record, --max-procs and -- CMD apply to tracing, not to 'report'");
 		return;
 	}
 	if (c->svg)

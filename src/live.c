@@ -35,11 +35,16 @@ void live_signals(void)
 	signal(SIGTERM, sig_handler);
 }
 
-/* Ring records: an event (64 bytes), or a process record or histogram, told apart by size. */
-static int handle_record(void *ctx, void *data, size_t size)
+/*
+ * The lifecycle ring: fork events (to the aggregation: the fork records),
+ * process records and histograms, told apart by size.  With per-fault
+ * events on, the events ring has the same fork events in order with the
+ * faults: the record file and --events take those.
+ */
+static int on_lifecycle(void *ctx, void *data, size_t size)
 {
 	if (size == sizeof(struct ct_event))
-		sink_event(ctx, data);
+		agg_add(((struct ct_sink *)ctx)->agg, data);
 	else if (size == sizeof(struct ct_proc_rec))
 		sink_proc(ctx, data, true);
 	else if (size == sizeof(struct ct_hist_rec))
@@ -47,9 +52,18 @@ static int handle_record(void *ctx, void *data, size_t size)
 	return 0;
 }
 
+/* The events ring (--events, --record): one event per fault, forks and exits. */
+static int on_event(void *ctx, void *data, size_t size)
+{
+	if (size == sizeof(struct ct_event))
+		sink_event(ctx, data, false);
+	return 0;
+}
+
 struct snap {
 	struct ct_sink *k;
 	bool record;
+	unsigned nprocs, nhists;
 };
 
 static int snap_proc(void *ctx, const struct ct_proc_rec *r)
@@ -57,6 +71,7 @@ static int snap_proc(void *ctx, const struct ct_proc_rec *r)
 	struct snap *s = ctx;
 
 	sink_proc(s->k, r, s->record);
+	s->nprocs++;
 	return 0;
 }
 
@@ -65,6 +80,7 @@ static int snap_hist(void *ctx, const struct ct_hist_rec *r)
 	struct snap *s = ctx;
 
 	sink_hist(s->k, r, s->record);
+	s->nhists++;
 	return 0;
 }
 
@@ -95,9 +111,49 @@ struct live {
 	struct ct_sink k;
 	struct ring_buffer *rb;
 	struct ct_misses misses;
+	uint64_t swept;          /* exit-program misses already swept for */
 	int pidfd;
 	uint64_t start;
 };
+
+/* The skipped runs of the exit program: processes whose exit was never seen. */
+static uint64_t exit_misses(const struct ct_misses *m)
+{
+	uint64_t n = 0;
+
+	for (int i = 0; i < m->n; i++)
+		if (!strcmp(m->m[i].prog, "sched_exit"))
+			n += m->m[i].missed;
+	return n;
+}
+
+/*
+ * When the kernel skipped the exit program, some processes left their
+ * records in the maps: a process that no longer exists is ended here with
+ * the counts it had, and its records dropped (else they would stay
+ * "alive" for ever).
+ */
+static void sweep_dead(struct live *l)
+{
+	uint32_t *dead = malloc((l->agg.nprocs + 1) * sizeof(*dead)), n = 0;
+
+	for (uint32_t i = 0; dead && i < l->agg.nprocs; i++) {
+		const struct ct_proc *p = &l->agg.procs[i];
+
+		if (p->pid && !p->exited && p->start_ns && kill(p->pid, 0) && errno == ESRCH)
+			dead[n++] = p->pid;
+	}
+	for (uint32_t i = 0; i < n; i++) { /* by pid: ending one may move the others */
+		struct ct_proc *p = agg_find(&l->agg, dead[i]);
+
+		if (!p)
+			continue;
+		l->agg.exits_unseen++;
+		agg_proc_exited(&l->agg, p, p->last_ns);
+		probes_forget(&l->sess, dead[i]);
+	}
+	free(dead);
+}
 
 /*
  * Bring the aggregation up to date: what is waiting in the ring (forks,
@@ -107,6 +163,7 @@ struct live {
 static void read_kernel(struct live *l, bool record, bool hists)
 {
 	struct snap sn = { .k = &l->k, .record = record };
+	uint64_t t0 = now_ns();
 	int err;
 
 	ring_buffer__consume(l->rb);
@@ -114,10 +171,18 @@ static void read_kernel(struct live *l, bool record, bool hists)
 	err = probes_read_procs(&l->sess, snap_proc, &sn);
 	if (!err)
 		agg_snapshot_end(&l->agg);
+	probes_misses(&l->sess, &l->misses);
+	if (!err && exit_misses(&l->misses) > l->swept) {
+		sweep_dead(l);
+		l->swept = exit_misses(&l->misses);
+	}
 	if (!err && hists)
 		err = probes_read_hists(&l->sess, snap_hist, &sn);
 	if (err)
 		fprintf(stderr, "cowtrace: reading the kernel's counts: %s\n", strerror(-err));
+	if (l->cli->o.verbose)
+		fprintf(stderr, "cowtrace: read %u process records and %u histograms in %.1f ms\n",
+			sn.nprocs, sn.nhists, (now_ns() - t0) / 1e6);
 }
 
 static void report(struct live *l, bool final, int cmd_status, bool to_stdout)
@@ -210,7 +275,11 @@ int run_trace(struct ct_cli *cli, int pidfd)
 		fprintf(stderr, "cowtrace: cannot trace on this kernel: %s\n", err);
 		goto cleanup;
 	}
-	rb = l.rb = ring_buffer__new(probes_events_fd(&l.sess), handle_record, &l.k, NULL);
+	rb = l.rb = ring_buffer__new(probes_lifecycle_fd(&l.sess), on_lifecycle, &l.k, NULL);
+	if (rb && cli->o.per_event && ring_buffer__add(rb, probes_events_fd(&l.sess), on_event, &l.k)) {
+		ring_buffer__free(rb);
+		rb = l.rb = NULL;
+	}
 	if (!rb) {
 		fprintf(stderr, "cowtrace: ring buffer: %s\n", strerror(errno));
 		goto cleanup;

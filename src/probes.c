@@ -399,7 +399,11 @@ static struct cowtrace_bpf *open_skel(struct ct_session *s, const struct ct_opts
 	}
 	s->skel = sk;
 	set_config(sk, o, k, g);
-	bpf_map__set_max_entries(sk->maps.events, o->ringbuf_bytes);
+	bpf_map__set_max_entries(sk->maps.lifecycle, o->ringbuf_bytes);
+	/* the per-fault ring only where events were asked for; else one page */
+	bpf_map__set_max_entries(sk->maps.events, o->per_event ? o->ringbuf_bytes : (uint32_t)getpagesize());
+	bpf_map__set_max_entries(sk->maps.procs, o->max_procs);
+	bpf_map__set_max_entries(sk->maps.hists, 4 * o->max_procs);
 	/* Per-thread state: task-local storage, or (kernels without it for tracing) the hash. */
 	if (k->task_storage) {
 		bpf_map__set_max_entries(sk->maps.thread_hash, 1);
@@ -580,6 +584,11 @@ void probes_detach(struct ct_session *s)
 void probes_stop(struct ct_session *s)
 {
 	teardown(s);
+}
+
+int probes_lifecycle_fd(const struct ct_session *s)
+{
+	return bpf_map__fd(s->skel->maps.lifecycle);
 }
 
 int probes_events_fd(const struct ct_session *s)
@@ -763,5 +772,17 @@ void probes_misses(const struct ct_session *s, struct ct_misses *m)
 			x->missed = info.recursion_misses;
 		if (l->kprobe && link_kprobe_missed(l->link, &kp))
 			x->missed += kp;
+	}
+}
+
+void probes_forget(struct ct_session *s, uint32_t pid)
+{
+	int fd = bpf_map__fd(s->skel->maps.hists);
+
+	bpf_map_delete_elem(bpf_map__fd(s->skel->maps.procs), &pid);
+	for (uint32_t id = 0; id < CT_H_MAX; id++) {
+		struct ct_hist_key k = { .pid = pid, .id = id };
+
+		bpf_map_delete_elem(fd, &k);
 	}
 }

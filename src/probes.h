@@ -16,6 +16,7 @@ struct ct_opts {
 	bool verbose;
 	bool per_event;          /* --events, --record: one ring event per fault too */
 	uint32_t ringbuf_bytes;
+	uint32_t max_procs;      /* live processes the maps hold (histograms: 4 per process) */
 };
 
 struct cowtrace_bpf;
@@ -45,12 +46,16 @@ int probes_start(struct ct_session *s, const struct ct_opts *o, char *err, size_
 /* Stop new events (links gone); maps stay readable until probes_stop(). */
 void probes_detach(struct ct_session *s);
 void probes_stop(struct ct_session *s);
+/* The rings: forks and processes' final records; one event per fault (--events, --record). */
+int probes_lifecycle_fd(const struct ct_session *s);
 int probes_events_fd(const struct ct_session *s);
 /* Sum of the per-CPU BPF-side counter idx (enum ct_stat_idx). */
 uint64_t probes_stat(const struct ct_session *s, int idx);
 /* Every process record and histogram in the kernel's maps (batch reads).  0 or -errno. */
 int probes_read_procs(struct ct_session *s, int (*cb)(void *ctx, const struct ct_proc_rec *r), void *ctx);
 int probes_read_hists(struct ct_session *s, int (*cb)(void *ctx, const struct ct_hist_rec *r), void *ctx);
+/* Drop a process's record and histograms from the maps (its exit was never seen). */
+void probes_forget(struct ct_session *s, uint32_t pid);
 /* Per attached program: the runs the kernel skipped, and what they feed. */
 void probes_misses(const struct ct_session *s, struct ct_misses *m);
 

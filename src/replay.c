@@ -54,6 +54,25 @@ static const void *map_record(const char *path, size_t *len)
 	return map;
 }
 
+/*
+ * Whether the record ends with its totals, i.e. the recorder finished and
+ * wrote the kernel's final counts before them.  A cut record lacks them.
+ */
+static bool record_complete(const void *map, size_t len, struct ct_rec *rec)
+{
+	struct ct_rec_reader rd;
+	struct ct_rec_info info;
+	char err[512];
+	bool stats = false;
+	int n;
+
+	if (rec_open(&rd, map, len, &info, err, sizeof(err)))
+		return false;
+	while ((n = rec_next(&rd, rec, err, sizeof(err))) > 0)
+		stats |= rec->type == CT_REC_STATS;
+	return n == 0 && stats;
+}
+
 int run_report(const struct ct_cli *cli)
 {
 	const char *path = cli->report_file, *base;
@@ -68,6 +87,7 @@ int run_report(const struct ct_cli *cli)
 	char err[512] = "", title[512];
 	size_t len;
 	const void *map = map_record(path, &len);
+	bool kernel_counts;
 	int n, ret = 0;
 
 	if (rec_open(&rd, map, len, &info, err, sizeof(err))) {
@@ -75,7 +95,6 @@ int run_report(const struct ct_cli *cli)
 		return 2;
 	}
 	reporter_init(&out, cli, &agg, info.page_size);
-	agg.count_events = info.version < 2; /* version 2: the kernel's counts are in the record */
 	if (cli->svg && !(k.svg = svg_new())) {
 		fprintf(stderr, "cowtrace: out of memory\n");
 		return 1;
@@ -85,10 +104,17 @@ int run_report(const struct ct_cli *cli)
 		fprintf(stderr, "cowtrace: out of memory\n");
 		return 1;
 	}
+	/*
+	 * Version 2 holds the kernel's counts (process records); a record cut
+	 * before its end lacks the final ones, so its report counts the fault
+	 * events it holds, like a version 1 record.
+	 */
+	kernel_counts = info.version >= 2 && record_complete(map, len, rec);
+	agg.count_events = !kernel_counts;
 	while ((n = rec_next(&rd, rec, err, sizeof(err))) > 0) {
 		switch (rec->type) {
 		case CT_REC_EVENT:
-			sink_event(&k, &rec->ev);
+			sink_event(&k, &rec->ev, true);
 			break;
 		case CT_REC_CGROUP:
 			agg_set_cgroup_name(&agg, rec->cgroup_id, rec->path);
@@ -100,10 +126,12 @@ int run_report(const struct ct_cli *cli)
 			settled = rec->settled;
 			break;
 		case CT_REC_PROC:
-			sink_proc(&k, &rec->proc, false);
+			if (kernel_counts)
+				sink_proc(&k, &rec->proc, false);
 			break;
 		case CT_REC_HIST:
-			sink_hist(&k, &rec->hist, false);
+			if (kernel_counts)
+				sink_hist(&k, &rec->hist, false);
 			break;
 		case CT_REC_MISS:
 			misses.known = rec->miss_known;

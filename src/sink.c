@@ -10,9 +10,10 @@
 #include "sink.h"
 #include "util.h"
 
-void sink_event(struct ct_sink *k, const struct ct_event *e)
+void sink_event(struct ct_sink *k, const struct ct_event *e, bool to_agg)
 {
-	agg_add(k->agg, e);
+	if (to_agg)
+		agg_add(k->agg, e);
 	if (k->rec && !k->rec_errno && rec_write_event(k->rec, e))
 		k->rec_errno = errno ? errno : EIO;
 	if (k->events)

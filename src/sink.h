@@ -21,7 +21,8 @@ struct ct_sink {
 	struct ct_svg *svg;      /* report --svg */
 };
 
-void sink_event(struct ct_sink *k, const struct ct_event *e);
+/* An event to the aggregation (if to_agg) and to the record, --events and the chart. */
+void sink_event(struct ct_sink *k, const struct ct_event *e, bool to_agg);
 /* A process record or histogram from the kernel; record: also into the record file. */
 void sink_proc(struct ct_sink *k, const struct ct_proc_rec *r, bool record);
 void sink_hist(struct ct_sink *k, const struct ct_hist_rec *r, bool record);

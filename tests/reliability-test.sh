@@ -15,8 +15,9 @@
 #    textfile; temp files of a killed run gone after the next start.
 # 5. Churn: 100,000 short-lived processes (RELIABILITY_CHURN): bounded memory,
 #    eviction, every child counted once despite pid reuse.
-# 6. Overload: a 4 KiB ring buffer (lost_events) and a full in-flight map
-#    (unclassified_faults): counted and reported, never silently wrong.
+# 6. Overload: --events into a 4 KiB ring buffer (lost_events) and a full
+#    process map (--max-procs; unclassified_faults): counted and reported,
+#    never silently wrong.
 # 7. Long run: -i 0.02 exporter for RELIABILITY_LONG_S seconds (default 8):
 #    >= 240 textfile rewrites, flat memory.
 # Ends with "reliability: N passed, N failed, N skipped"; exit 1 on failure.
@@ -153,7 +154,7 @@ if want bad; then
   : >"$work/rec/empty.ctr"
   head -c 40 "$work/good.ctr" >"$work/rec/trunc-fixed.ctr"
   head -c 200 "$work/good.ctr" >"$work/rec/trunc-text.ctr"
-  cp "$work/good.ctr" "$work/rec/v2.ctr"; printf '\x02' | dd of="$work/rec/v2.ctr" bs=1 seek=8 conv=notrunc status=none
+  cp "$work/good.ctr" "$work/rec/v3.ctr"; printf '\x03' | dd of="$work/rec/v3.ctr" bs=1 seek=8 conv=notrunc status=none
   cp "$work/good.ctr" "$work/rec/evsize.ctr"; printf '\x48' | dd of="$work/rec/evsize.ctr" bs=1 seek=16 conv=notrunc status=none
   head -c 4096 /dev/urandom >"$work/rec/random.bin"
   expect "report (no file)" 2 "which record file" -- report
@@ -164,7 +165,7 @@ if want bad; then
   expect "report truncated header text" 2 "truncated header" -- report "$work/rec/trunc-text.ctr" --prom "$P"
   expect "report foreign file (/etc/passwd)" 2 "not a cowtrace record" -- report /etc/passwd
   expect "report random bytes" 2 "not a cowtrace record" -- report "$work/rec/random.bin"
-  expect "report version 2" 2 "version 2" -- report "$work/rec/v2.ctr" --prom "$P"
+  expect "report version 3 (a future format)" 2 "version 3" -- report "$work/rec/v3.ctr" --prom "$P"
   expect "report other event size" 2 "event size 72" -- report "$work/rec/evsize.ctr"
   expect "report with -d" 2 "apply to tracing" -- report "$work/good.ctr" -d 1
   expect "report --prom into a missing dir" 2 "does not exist" -- report "$work/good.ctr" --prom "$work/out/no/x.prom"

@@ -31,6 +31,7 @@ TARGETS=(
   "6.1|bookworm bookworm-security bookworm-updates|linux-image-amd64"
   "6.12|bookworm bookworm-security bookworm-updates|linux-image-6.12-amd64"
   "6.18|trixie-backports|linux-image-amd64|6.18"
+  "7.3|trixie-backports|linux-image-amd64|7.3"
   "7.x|sid|linux-image-amd64"
 )
 
