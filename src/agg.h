@@ -38,6 +38,8 @@ struct ct_proc {
 	uint64_t start_ns;       /* from its kernel record: pid + start_ns = the process (0: unknown) */
 	uint64_t birth_ns;       /* from its kernel record: its fork's time, 0: not seen */
 	uint32_t seen_gen;       /* the last snapshot that had it */
+	bool awaiting_exit;      /* ended without its final record, which may still come:
+				    not evicted for a few snapshots */
 	uint64_t c[CT_C_MAX];    /* enum ct_counter */
 	int32_t birth_fork;      /* index into forks[] of the fork that made it, -1 */
 	int32_t last_fork;       /* its most recent fork as a parent, -1 */
@@ -147,6 +149,8 @@ struct ct_proc *agg_proc_lookup(const struct ct_agg *a, uint32_t pid, uint64_t s
 /* A kernel record's segment: the copies since the fork its process's copies are charged to. */
 void agg_apply_segment(struct ct_agg *a, struct ct_proc *p, const struct ct_proc_rec *r);
 void agg_proc_exited(struct ct_agg *a, struct ct_proc *p, uint64_t ts);
+/* Ended, though its final record has not come (it may yet, from the ring). */
+void agg_proc_gone(struct ct_agg *a, struct ct_proc *p);
 
 /* Fold exited processes now, down to max_exited / 2 (0: all that may go). */
 void agg_evict(struct ct_agg *a);

@@ -265,8 +265,16 @@ static void proc_exited(struct ct_agg *a, struct ct_proc *p, uint64_t ts)
 
 void agg_proc_exited(struct ct_agg *a, struct ct_proc *p, uint64_t ts)
 {
+	p->awaiting_exit = false;
 	if (!p->exited)
 		proc_exited(a, p, ts);
+}
+
+void agg_proc_gone(struct ct_agg *a, struct ct_proc *p)
+{
+	p->awaiting_exit = true; /* before: exiting may evict */
+	if (!p->exited)
+		proc_exited(a, p, p->last_ns);
 }
 
 /* An exited entry of pid with this start time, most recent first; NULL if none. */
@@ -303,7 +311,7 @@ struct ct_proc *agg_proc_for_rec(struct ct_agg *a, uint32_t pid, uint64_t start_
 		q = find_exited(a, pid, start_ns);
 		if (q)
 			return q; /* a late exit record of an exited entry */
-		proc_exited(a, p, p->last_ns); /* the old one is gone; its exit record may follow */
+		agg_proc_gone(a, p); /* the old one is gone; its exit record may follow */
 		p = NULL;
 	}
 	if (!p && exited && (q = find_exited(a, pid, start_ns)))
@@ -346,7 +354,7 @@ void agg_snapshot_end(struct ct_agg *a)
 
 		if (p) {
 			a->exits_unseen++;
-			proc_exited(a, p, p->last_ns);
+			agg_proc_gone(a, p);
 		}
 	}
 	free(gone);
@@ -522,7 +530,10 @@ void agg_evict(struct ct_agg *a)
 		uint64_t cg = nfolds < MAX_FOLDS ? p.cgroup_id : 0;
 		int32_t fi;
 
-		if (!p.pid || !p.exited || a->nexited <= target || (a->keep && a->keep(a->keep_ctx, &p))) {
+		/* an entry whose final record may still come stays a few snapshots */
+		bool waits = p.awaiting_exit && p.seen_gen + 3 > a->snap_gen;
+
+		if (!p.pid || !p.exited || waits || a->nexited <= target || (a->keep && a->keep(a->keep_ctx, &p))) {
 			a->procs[n++] = p;
 			continue;
 		}

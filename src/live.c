@@ -149,7 +149,7 @@ static void sweep_dead(struct live *l)
 		if (!p)
 			continue;
 		l->agg.exits_unseen++;
-		agg_proc_exited(&l->agg, p, p->last_ns);
+		agg_proc_exited(&l->agg, p, p->last_ns); /* its exit program was skipped: none will come */
 		probes_forget(&l->sess, dead[i]);
 	}
 	free(dead);

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Write the synthetic seed files of tests/fuzz/corpus/ (record format version 1).
+"""Write the synthetic seed files of tests/fuzz/corpus/ (record format versions 1 and 2).
 
     tests/fuzz/make-seeds.py [CORPUS_DIR] [REAL_RECORD]
 
@@ -21,7 +21,9 @@ STATS = ["reuse", "copy", "copy_anon", "copy_zero", "copy_file", "copy_ksm", "un
          "uffd_minor", "marker_install", "copied_bytes", "wp_latency", "uffd_blocked",
          "fork_to_copy"]
 EV_WP, EV_THP, EV_UFFD, EV_PINNED, EV_FORK, EV_EXIT, EV_MARKER = range(1, 8)
-REC_EVENT, REC_CGROUP, REC_STATS = 1, 2, 3
+REC_EVENT, REC_CGROUP, REC_STATS, REC_PROC, REC_HIST, REC_MISS = 1, 2, 3, 4, 5, 6
+N_COUNTERS, HIST_SLOTS = 15, 40   # CT_C_MAX, CT_HIST_SLOTS (include/cowtrace.h)
+TYPE_PROC, TYPE_HIST = 0x100, 0x101
 
 
 def header(mode="fentry", quality="exact", kernel="6.1.0-fuzz", page_size=4096,
@@ -46,6 +48,49 @@ def rec(typ, payload, reserved=0):
 
 def ev(*a, **k):
     return rec(REC_EVENT, event(*a, **k))
+
+
+def proc_rec(pid, start, counters, flags=0, ppid=1, birth=0, seg_fork=0, seg_side=0, seg_copies=0,
+             comm=b"worker"):
+    """struct ct_proc_rec (224 bytes)."""
+    c = list(counters) + [0] * (N_COUNTERS - len(counters))
+    return rec(REC_PROC, struct.pack(f"<{N_COUNTERS}Q9QIIHBBI16s", *c, start, start + 10, start + 99, 1234,
+                                     birth, seg_fork, seg_copies, seg_fork + 5 if seg_copies else 0,
+                                     seg_fork + 50 if seg_copies else 0, pid, ppid, TYPE_PROC, seg_side,
+                                     flags, 0, comm))
+
+
+def hist_rec(pid, start, hid, slots):
+    """struct ct_hist_rec (344 bytes)."""
+    sl = list(slots) + [0] * (HIST_SLOTS - len(slots))
+    return rec(REC_HIST, struct.pack(f"<QIHHQ{HIST_SLOTS}Q", start, pid, TYPE_HIST, hid,
+                                     sum(i * n for i, n in enumerate(sl)), *sl))
+
+
+def miss_rec(prog, hook, missed, stats):
+    return rec(REC_MISS, struct.pack("<QII24s64s", missed, stats, 1, prog, hook))
+
+
+def kernel_records():
+    """Version 2: the kernel's process records (snapshots, a fork, an exit, a
+    reused pid), histograms, misses and the totals that close the record."""
+    out = [header(version=2, start_real=(1 << 2))]
+    ts = 1_000_000_000
+    out.append(proc_rec(100, ts, [5, 2]))
+    out.append(ev(ts + 100, EV_FORK, 3, value=4, pid=100, aux=200))
+    out.append(ev(ts + 101, EV_WP, 1, value=900, pid=200))
+    out.append(proc_rec(200, ts + 99, [0, 3], birth=ts + 100, seg_fork=ts + 100, seg_side=1, seg_copies=3))
+    out.append(proc_rec(100, ts, [7, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 4, 0, 1], seg_fork=ts + 100,
+                        seg_side=2, seg_copies=1, flags=2))
+    out.append(proc_rec(200, ts + 99, [0, 4], flags=1, birth=ts + 100, seg_fork=ts + 100, seg_side=1,
+                        seg_copies=4))
+    out.append(hist_rec(200, ts + 99, 1, [0] * 9 + [2, 2]))
+    out.append(hist_rec(200, ts + 99, 8, [0] * 39 + [1]))
+    out.append(proc_rec(200, ts + 5000, [1]))          # the pid reused
+    out.append(hist_rec(200, 0, 0, [0, 0, 0, 1]))      # read live: no start time
+    out.append(miss_rec(b"fx_wp", b"do_wp_page", 17, 0x1ffff))
+    out.append(rec(REC_STATS, struct.pack("<QQQQ", 0, 1, ts + 10_000, 17)))
+    return b"".join(out)
 
 
 def synthetic(start_real=0):
@@ -101,6 +146,11 @@ def main():
     v2 = bytearray(base)
     v2[8] = 2
     files["version2.ctr"] = bytes(v2)
+    v3 = bytearray(base)
+    v3[8] = 3
+    files["version3.ctr"] = bytes(v3)
+    files["kernel-records-v2.ctr"] = kernel_records()
+    files["kernel-records-v2-cut.ctr"] = kernel_records()[:-60]
     bad = bytearray(base)
     struct.pack_into("<I", bad, hlen + 72 + 4, 0xdeadbeef)   # second record's reserved field
     files["corrupt-reserved.ctr"] = bytes(bad)
