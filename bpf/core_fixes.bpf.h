@@ -137,6 +137,11 @@ static __always_inline bool vmf_retry(__u32 ret)
 	return ret & bpf_core_enum_value(enum vm_fault_reason, VM_FAULT_RETRY);
 }
 
+static __always_inline bool vmf_sigbus(__u32 ret)
+{
+	return ret & bpf_core_enum_value(enum vm_fault_reason, VM_FAULT_SIGBUS);
+}
+
 static __always_inline bool vmf_fallback(__u32 ret)
 {
 	return ret & bpf_core_enum_value(enum vm_fault_reason, VM_FAULT_FALLBACK);

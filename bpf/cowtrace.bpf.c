@@ -19,6 +19,22 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 /* ---- do_wp_page ---- */
 
 /*
+ * What a copy in do_wp_page counts as.  A copy of a KSM page is copy_ksm,
+ * whether a write made it or an unshare: "mm/ksm: fix KSM COW breaking with
+ * userfaultfd-wp via FAULT_FLAG_UNSHARE" (6.2) made break_ksm() unmerge
+ * with FAULT_FLAG_UNSHARE instead of a fake write fault, and the same
+ * unmerge must count the same on every kernel.  Any other unshare is a
+ * read-only GUP pin unsharing an anonymous page still shared with a fork
+ * child.
+ */
+static __always_inline __u32 wp_copy_kind(const struct ct_thread *t)
+{
+	if (t->wp_unshare && t->wp_kind != CT_WP_COPY_KSM)
+		return CT_WP_UNSHARE;
+	return t->wp_kind;
+}
+
+/*
  * Settle a fault whose exit program the kernel skipped (its per-CPU
  * recursion guard skips a program while a preempted run of it is pending
  * on that CPU; the skips are counted in the program's recursion_misses).
@@ -33,7 +49,7 @@ static __always_inline void wp_settle(struct ct_thread *t, __u64 next_addr, __u6
 	t->wp_active = 0;
 	stat_inc(CT_STAT_SETTLED);
 	if (t->wp_copied)
-		count_wp(t->wp_unshare ? CT_WP_UNSHARE : t->wp_kind, 0, now);
+		count_wp(wp_copy_kind(t), 0, now);
 	else if (!t->wp_uffd && !t->wp_unshare && next_addr != t->wp_addr)
 		count_wp(t->wp_shared ? CT_WP_SHARED_REUSE : CT_WP_REUSE, 0, now);
 }
@@ -72,7 +88,7 @@ static __always_inline int handle_wp_exit(__u32 ret)
 		return 0;
 	t->wp_active = 0;
 	if (t->wp_copied)
-		kind = t->wp_unshare ? CT_WP_UNSHARE : t->wp_kind;
+		kind = wp_copy_kind(t);
 	else if (t->wp_uffd || t->wp_unshare || !vmf_done(ret))
 		return 0; /* went to userspace, no-op unshare, retry or error */
 	else
@@ -180,22 +196,30 @@ static __always_inline int handle_uffd_enter(unsigned long reason)
 	return 0;
 }
 
-static __always_inline int handle_uffd_exit(void)
+/*
+ * A fault handed to userfaultfd that returned VM_FAULT_RETRY blocked until
+ * the handler answered: entry..exit is its blocked time.  One that returned
+ * VM_FAULT_SIGBUS never waited (UFFD_FEATURE_SIGBUS, or no way to wait):
+ * counted apart, without a time.
+ */
+static __always_inline int handle_uffd_exit(__u32 ret)
 {
 	struct ct_thread *t = thread_get(false);
+	__u64 now, blocked = 0;
 	__u32 kind;
-	__u64 now;
 
 	if (!t || !t->uffd_active)
 		return 0;
 	t->uffd_active = 0;
-	kind = t->uffd_kind;
+	kind = vmf_sigbus(ret) ? CT_UFFD_SIGBUS : t->uffd_kind;
 	if (kind >= CT_UFFD_KIND_MAX)
 		return 0;
 	now = bpf_ktime_get_ns();
-	count_n(CT_C_UFFD + kind, 1, CT_H_UFFD_BLOCKED + kind, now - t->uffd_ts, now);
+	if (kind < CT_UFFD_BLOCKING && vmf_retry(ret))
+		blocked = now - t->uffd_ts;
+	count_n(CT_C_UFFD + kind, 1, blocked ? (int)(CT_H_UFFD_BLOCKED + kind) : -1, blocked, now);
 	if (cfg.per_event)
-		emit(CT_EV_UFFD, kind, now - t->uffd_ts, 0, now);
+		emit(CT_EV_UFFD, kind, blocked, 0, now);
 	return 0;
 }
 
@@ -410,7 +434,7 @@ int BPF_PROG(fe_uffd, struct vm_fault *vmf, unsigned long reason)
 SEC("fexit/handle_userfault")
 int BPF_PROG(fx_uffd, struct vm_fault *vmf, unsigned long reason, vm_fault_t ret)
 {
-	return handle_uffd_exit();
+	return handle_uffd_exit(ret);
 }
 
 /* ---- thin wrappers: kprobe/kretprobe (attached by name by the frontend) ---- */
@@ -464,7 +488,7 @@ int BPF_KPROBE(kp_uffd, struct vm_fault *vmf, unsigned long reason)
 }
 
 SEC("kretprobe")
-int BPF_KRETPROBE(krp_uffd)
+int BPF_KRETPROBE(krp_uffd, vm_fault_t ret)
 {
-	return handle_uffd_exit();
+	return handle_uffd_exit(ret);
 }

@@ -19,7 +19,7 @@
 enum ct_event_type {
 	CT_EV_WP = 1,     /* do_wp_page finished: kind = ct_wp_kind, value = latency ns */
 	CT_EV_THP = 2,    /* do_huge_pmd_wp_page: kind = CT_THP_*, value = latency ns */
-	CT_EV_UFFD = 3,   /* handle_userfault: kind = CT_UFFD_*, value = blocked ns */
+	CT_EV_UFFD = 3,   /* handle_userfault: kind = CT_UFFD_*, value = blocked ns (0: did not block) */
 	CT_EV_PINNED = 4, /* fork copied pages at once: value = pages, aux = child pid */
 	CT_EV_FORK = 5,   /* process created: pid = parent tgid, aux = child pid, comm = child */
 	CT_EV_EXIT = 6,   /* process (thread group) exited */
@@ -49,8 +49,12 @@ enum ct_uffd_kind {
 	CT_UFFD_MISSING = 0,
 	CT_UFFD_WP = 1,
 	CT_UFFD_MINOR = 2,
+	CT_UFFD_SIGBUS = 3,  /* answered with SIGBUS (UFFD_FEATURE_SIGBUS, no handler): never blocked */
 	CT_UFFD_KIND_MAX,
 };
+
+/* The kinds a handler answers (the thread blocks): missing, wp, minor. */
+#define CT_UFFD_BLOCKING CT_UFFD_SIGBUS
 
 /* The outcomes that copied a page (COW copies; unshare is counted apart). */
 #define CT_WP_COPY_KINDS ((1u << CT_WP_COPY_ANON) | (1u << CT_WP_COPY_ZERO) | \
@@ -83,8 +87,8 @@ enum ct_hist_id {
 	CT_H_LAT_SHARED_REUSE,
 	CT_H_LAT_UNSHARE,
 	CT_H_LAT_THP,            /* do_huge_pmd_wp_page */
-	CT_H_UFFD_BLOCKED,       /* + enum ct_uffd_kind: time waited in handle_userfault */
-	CT_H_FORK_TO_COPY = CT_H_UFFD_BLOCKED + CT_UFFD_KIND_MAX, /* fork -> each copy */
+	CT_H_UFFD_BLOCKED,       /* + enum ct_uffd_kind (< CT_UFFD_BLOCKING): time waited in handle_userfault */
+	CT_H_FORK_TO_COPY = CT_H_UFFD_BLOCKED + CT_UFFD_BLOCKING, /* fork -> each copy */
 	CT_H_MAX,
 };
 
@@ -225,7 +229,7 @@ struct ct_config {
 
 #ifndef __VMLINUX_H__
 _Static_assert(sizeof(struct ct_event) == 64, "ct_event layout is ABI");
-_Static_assert(sizeof(struct ct_proc_rec) == 224, "ct_proc_rec layout is ABI");
+_Static_assert(sizeof(struct ct_proc_rec) == 232, "ct_proc_rec layout is ABI");
 _Static_assert(sizeof(struct ct_hist_rec) == 344, "ct_hist_rec layout is ABI");
 #endif
 

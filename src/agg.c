@@ -34,7 +34,7 @@ static int event_hist(const struct ct_event *e)
 	switch (e->type) {
 	case CT_EV_WP: return e->value ? (int)ct_wp_lat_hist(e->kind) : -1; /* 0: not timed */
 	case CT_EV_THP: return e->value ? CT_H_LAT_THP : -1;
-	case CT_EV_UFFD: return CT_H_UFFD_BLOCKED + e->kind;
+	case CT_EV_UFFD: return e->kind < CT_UFFD_BLOCKING && e->value ? CT_H_UFFD_BLOCKED + e->kind : -1;
 	default: return -1;
 	}
 }

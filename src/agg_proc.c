@@ -368,6 +368,18 @@ void agg_exit(struct ct_agg *a, const struct ct_event *e)
 		proc_exited(a, p, e->ts_ns);
 }
 
+/*
+ * Whether old, an entry with the pid of a fork's child, is that child: its
+ * kernel record names this fork as its birth, or (events of another ring
+ * came first) it has no fork and was first seen at or after this one.
+ */
+static bool same_child(const struct ct_proc *old, const struct ct_event *e)
+{
+	if (old->birth_ns)
+		return old->birth_ns == e->ts_ns;
+	return old->birth_fork < 0 && old->first_ns >= e->ts_ns;
+}
+
 int agg_fork(struct ct_agg *a, const struct ct_event *e)
 {
 	struct ct_proc *parent, *child, *old;
@@ -380,7 +392,7 @@ int agg_fork(struct ct_agg *a, const struct ct_event *e)
 	 * birth is this fork).
 	 */
 	old = (e->kind & CT_FORK_CHILD_TRACED) ? agg_find(a, e->aux) : NULL;
-	if (old && (!old->birth_ns || old->birth_ns != e->ts_ns)) {
+	if (old && !same_child(old, e)) {
 		proc_exited(a, old, e->ts_ns); /* may evict: before fi is taken */
 		old = NULL;
 	}

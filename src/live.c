@@ -36,15 +36,15 @@ void live_signals(void)
 }
 
 /*
- * The lifecycle ring: fork events (to the aggregation: the fork records),
- * process records and histograms, told apart by size.  With per-fault
- * events on, the events ring has the same fork events in order with the
- * faults: the record file and --events take those.
+ * The lifecycle ring: fork events (the fork records), process records and
+ * histograms, told apart by size; to the aggregation and the record file,
+ * in this order.  With per-fault events on, the events ring has the same
+ * fork events in order with the faults: --events prints those.
  */
 static int on_lifecycle(void *ctx, void *data, size_t size)
 {
 	if (size == sizeof(struct ct_event))
-		agg_add(((struct ct_sink *)ctx)->agg, data);
+		sink_event(ctx, data, SINK_AGG | SINK_RECORD);
 	else if (size == sizeof(struct ct_proc_rec))
 		sink_proc(ctx, data, true);
 	else if (size == sizeof(struct ct_hist_rec))
@@ -55,8 +55,10 @@ static int on_lifecycle(void *ctx, void *data, size_t size)
 /* The events ring (--events, --record): one event per fault, forks and exits. */
 static int on_event(void *ctx, void *data, size_t size)
 {
+	const struct ct_event *e = data;
+
 	if (size == sizeof(struct ct_event))
-		sink_event(ctx, data, false);
+		sink_event(ctx, e, e->type == CT_EV_FORK ? SINK_LINES : SINK_RECORD | SINK_LINES);
 	return 0;
 }
 

@@ -61,6 +61,46 @@ static void json_misses(FILE *f, const struct ct_report *r)
 	fputc(']', f);
 }
 
+/*
+ * A process's histograms: "histograms":{"wp_latency.reuse":{"count":N,
+ * "sum_ns":S,"buckets":[[LOW_NS,HIGH_NS,COUNT],...]},...}, only the ones
+ * with samples, of statistics the plan has; the last bucket's high is null.
+ */
+static void json_hists(FILE *f, const struct ct_report *r, const struct ct_proc *p)
+{
+	bool first = true;
+
+	if (!p->h)
+		return;
+	for (int i = 0; i < CT_H_MAX; i++) {
+		const struct ct_hist *h = &p->h->h[i];
+		const struct ct_hist_desc *d = &ct_hists[i];
+		bool fb = true;
+
+		if (!h->count || !plan_available(r->plan, d->stat))
+			continue;
+		fprintf(f, "%s\"%s%s%s\":{\"count\":%llu,\"sum_ns\":%llu,\"buckets\":[",
+			first ? ",\"histograms\":{" : ",", ct_stat_name(d->stat), d->family_value ? "." : "",
+			d->family_value ? d->family_value : "", (unsigned long long)h->count,
+			(unsigned long long)h->sum);
+		first = false;
+		for (unsigned k = 0; k < HIST_SLOTS; k++) {
+			if (!h->slot[k])
+				continue;
+			fprintf(f, "%s[%llu,", fb ? "" : ",", k ? 1ULL << (k - 1) : 0ULL);
+			if (k == HIST_SLOTS - 1)
+				fprintf(f, "null");
+			else
+				fprintf(f, "%llu", (unsigned long long)hist_upper(k));
+			fprintf(f, ",%llu]", (unsigned long long)h->slot[k]);
+			fb = false;
+		}
+		fputs("]}", f);
+	}
+	if (!first)
+		fputc('}', f);
+}
+
 void output_json(FILE *f, const struct ct_report *r)
 {
 	const struct ct_agg *a = r->agg;
@@ -119,6 +159,7 @@ void output_json(FILE *f, const struct ct_report *r)
 			else
 				fprintf(f, ",\"%s\":null", ct_stat_name(s));
 		}
+		json_hists(f, r, p);
 		fputc('}', f);
 	}
 	fprintf(f, "],\"forks\":[");

@@ -114,7 +114,7 @@ int run_report(const struct ct_cli *cli)
 	while ((n = rec_next(&rd, rec, err, sizeof(err))) > 0) {
 		switch (rec->type) {
 		case CT_REC_EVENT:
-			sink_event(&k, &rec->ev, true);
+			sink_event(&k, &rec->ev, SINK_ALL);
 			break;
 		case CT_REC_CGROUP:
 			agg_set_cgroup_name(&agg, rec->cgroup_id, rec->path);

@@ -10,15 +10,15 @@
 #include "sink.h"
 #include "util.h"
 
-void sink_event(struct ct_sink *k, const struct ct_event *e, bool to_agg)
+void sink_event(struct ct_sink *k, const struct ct_event *e, unsigned to)
 {
-	if (to_agg)
+	if (to & SINK_AGG)
 		agg_add(k->agg, e);
-	if (k->rec && !k->rec_errno && rec_write_event(k->rec, e))
+	if ((to & SINK_RECORD) && k->rec && !k->rec_errno && rec_write_event(k->rec, e))
 		k->rec_errno = errno ? errno : EIO;
-	if (k->events)
+	if ((to & SINK_LINES) && k->events)
 		output_json_event(stdout, e);
-	if (k->svg && svg_add(k->svg, e))
+	if ((to & SINK_SVG) && k->svg && svg_add(k->svg, e))
 		fprintf(stderr, "cowtrace: --svg: out of memory\n");
 }
 

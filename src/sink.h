@@ -21,8 +21,11 @@ struct ct_sink {
 	struct ct_svg *svg;      /* report --svg */
 };
 
-/* An event to the aggregation (if to_agg) and to the record, --events and the chart. */
-void sink_event(struct ct_sink *k, const struct ct_event *e, bool to_agg);
+/* Where sink_event() takes an event. */
+enum { SINK_AGG = 1, SINK_RECORD = 2, SINK_LINES = 4, SINK_SVG = 8, SINK_ALL = 15 };
+
+/* An event to the aggregation, the record, --events and the chart (the `to` bits). */
+void sink_event(struct ct_sink *k, const struct ct_event *e, unsigned to);
 /* A process record or histogram from the kernel; record: also into the record file. */
 void sink_proc(struct ct_sink *k, const struct ct_proc_rec *r, bool record);
 void sink_hist(struct ct_sink *k, const struct ct_hist_rec *r, bool record);

@@ -18,11 +18,11 @@ import sys
 
 STATS = ["reuse", "copy", "copy_anon", "copy_zero", "copy_file", "copy_ksm", "unshare",
          "shared_reuse", "thp_reuse", "thp_split", "pinned_cow", "uffd_missing", "uffd_wp",
-         "uffd_minor", "marker_install", "copied_bytes", "wp_latency", "uffd_blocked",
+         "uffd_minor", "uffd_sigbus", "marker_install", "copied_bytes", "wp_latency", "uffd_blocked",
          "fork_to_copy"]
 EV_WP, EV_THP, EV_UFFD, EV_PINNED, EV_FORK, EV_EXIT, EV_MARKER = range(1, 8)
 REC_EVENT, REC_CGROUP, REC_STATS, REC_PROC, REC_HIST, REC_MISS = 1, 2, 3, 4, 5, 6
-N_COUNTERS, HIST_SLOTS = 15, 40   # CT_C_MAX, CT_HIST_SLOTS (include/cowtrace.h)
+N_COUNTERS, HIST_SLOTS = 16, 40   # CT_C_MAX, CT_HIST_SLOTS (include/cowtrace.h)
 TYPE_PROC, TYPE_HIST = 0x100, 0x101
 
 
@@ -80,7 +80,7 @@ def kernel_records():
     out.append(ev(ts + 100, EV_FORK, 3, value=4, pid=100, aux=200))
     out.append(ev(ts + 101, EV_WP, 1, value=900, pid=200))
     out.append(proc_rec(200, ts + 99, [0, 3], birth=ts + 100, seg_fork=ts + 100, seg_side=1, seg_copies=3))
-    out.append(proc_rec(100, ts, [7, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 4, 0, 1], seg_fork=ts + 100,
+    out.append(proc_rec(100, ts, [7, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 4, 0, 1], seg_fork=ts + 100,
                         seg_side=2, seg_copies=1, flags=2))
     out.append(proc_rec(200, ts + 99, [0, 4], flags=1, birth=ts + 100, seg_fork=ts + 100, seg_side=1,
                         seg_copies=4))

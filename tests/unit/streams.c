@@ -191,6 +191,7 @@ void plan_fentry(struct ct_plan *pl)
 	plan_set(pl, ST_UFFD_MISSING, "handle_userfault", MODE_FENTRY, Q_EXACT, "");
 	plan_set(pl, ST_UFFD_WP, "handle_userfault", MODE_FENTRY, Q_EXACT, "");
 	plan_set(pl, ST_UFFD_MINOR, "handle_userfault", MODE_FENTRY, Q_EXACT, "");
+	plan_set(pl, ST_UFFD_SIGBUS, "handle_userfault", MODE_FENTRY, Q_EXACT, "");
 	plan_set(pl, ST_MARKER_INSTALL, "zap_pte_range", MODE_NONE, Q_UNAVAILABLE,
 		 "zap_pte_range inlined; no exact per-install hook on this kernel");
 	plan_set(pl, ST_COPIED_BYTES, wph, MODE_FENTRY, Q_EXACT,

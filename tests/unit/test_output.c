@@ -116,7 +116,7 @@ static void check_json_report(const struct ct_report *r, const char *text)
 	static const enum ct_stat fields[] = {
 		ST_REUSE, ST_COPY, ST_COPY_ANON, ST_COPY_ZERO, ST_COPY_FILE, ST_COPY_KSM,
 		ST_UNSHARE, ST_SHARED_REUSE, ST_THP_REUSE, ST_THP_SPLIT, ST_PINNED_COW,
-		ST_UFFD_MISSING, ST_UFFD_WP, ST_UFFD_MINOR, ST_MARKER_INSTALL, ST_COPIED_BYTES,
+		ST_UFFD_MISSING, ST_UFFD_WP, ST_UFFD_MINOR, ST_UFFD_SIGBUS, ST_MARKER_INSTALL, ST_COPIED_BYTES,
 	};
 	const struct ct_agg *a = r->agg;
 	const struct jv *probes, *procs, *forks, *x;
@@ -183,7 +183,20 @@ static void check_json_report(const struct ct_report *r, const char *text)
 		CHECK(x && x->t == 'b' && x->b == p->exited, "processes[%zu].exited", i);
 		x = jget(o, "forks");
 		CHECK(x && x->t == 'd' && x->num == p->c[CT_C_FORKS], "processes[%zu].forks", i);
-		CHECK(o->n == 5 + sizeof(fields) / sizeof(fields[0]), "processes[%zu]: %zu members", i, o->n);
+		/* pid, ppid, comm, exited, forks, the statistics, and histograms if it has any */
+		x = jget(o, "histograms");
+		CHECK(o->n == 5 + sizeof(fields) / sizeof(fields[0]) + (x != NULL), "processes[%zu]: %zu members",
+		      i, o->n);
+		CHECK(!x || (x->t == 'o' && x->n > 0), "processes[%zu].histograms is a non-empty object", i);
+		for (size_t hi = 0; x && x->t == 'o' && hi < x->n; hi++) {
+			const struct jv *c = jget(&x->v[hi], "count"), *b = jget(&x->v[hi], "buckets");
+			double sum = 0;
+
+			CHECK(c && c->t == 'd' && b && b->t == 'a', "processes[%zu].histograms.%s", i, x->k[hi]);
+			for (size_t bi = 0; b && b->t == 'a' && bi < b->n; bi++)
+				sum += b->v[bi].t == 'a' && b->v[bi].n == 3 ? b->v[bi].v[2].num : -1e9;
+			CHECK(c && sum == c->num, "processes[%zu].histograms.%s: buckets add up to count", i, x->k[hi]);
+		}
 		for (unsigned k = 0; k < sizeof(fields) / sizeof(fields[0]); k++) {
 			enum ct_stat s = fields[k];
 

@@ -70,7 +70,7 @@ static void plan_prog_stats_by_hand(void)
 	CHECK_EQ(plan_prog_stats("fx_cpr"), B(ST_PINNED_COW) | B(ST_COPIED_BYTES));
 	CHECK_EQ(plan_prog_stats("fx_thp1"), B(ST_THP_REUSE) | B(ST_THP_SPLIT));
 	CHECK_EQ(plan_prog_stats("fx_uffd"), B(ST_UFFD_MISSING) | B(ST_UFFD_WP) | B(ST_UFFD_MINOR) |
-					    B(ST_UFFD_BLOCKED));
+					    B(ST_UFFD_SIGBUS) | B(ST_UFFD_BLOCKED));
 	CHECK_EQ(plan_prog_stats("fx_zap"), B(ST_MARKER_INSTALL));
 	CHECK_EQ(plan_prog_stats("sched_fork"), B(ST_PINNED_COW) | B(ST_COPIED_BYTES) | B(ST_FORK_TO_COPY));
 	CHECK_EQ(plan_prog_stats("sched_exit"), (1u << ST_MAX) - 1);

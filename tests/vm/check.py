@@ -32,14 +32,15 @@ import sys
 
 STATS = ["reuse", "copy", "copy_anon", "copy_zero", "copy_file", "copy_ksm", "unshare",
          "shared_reuse", "thp_reuse", "thp_split", "pinned_cow", "uffd_missing", "uffd_wp",
-         "uffd_minor", "marker_install", "copied_bytes"]
+         "uffd_minor", "uffd_sigbus", "marker_install", "copied_bytes"]
 COPY_KINDS = ["copy_anon", "copy_zero", "copy_file", "copy_ksm"]
 # Scenarios the guest runs, so that a missing one is reported (guest.sh names).
 EXPECTED = ["probes", "cowfork", "cowfork_k0", "zerocopy", "filecopy", "pinfork", "uffd_missing",
             "uffd_wp", "uffd_minor", "marker", "thpfork",
             "tp_cowfork", "tp_zerocopy", "tp_pinfork", "ex_cowfork", "ex_zerocopy", "ex_pinfork",
             "filter_cmd", "filter_pid", "record", "record_report",
-            "storm", "storm2", "storm3", "storm_kprobe", "tp_storm"]
+            "storm", "storm2", "storm3", "storm_kprobe", "tp_storm",
+            "ksm", "gupunshare", "sharedreuse", "uffd_sigbus", "uffd_delay", "forkdelay"]
 
 # Tracepoint mode (tp_X) is checked against the truth and against the same
 # workload traced in exact mode (ex_X): derived numbers within 1% of both.
@@ -48,7 +49,7 @@ TP_TOLERANCE = 0.01
 # Scenario -> the statistic it measures, for a workload that printed SKIP
 # because the kernel cannot do it.
 SKIP_STAT = {"uffd_missing": "uffd_missing", "uffd_wp": "uffd_wp", "uffd_minor": "uffd_minor",
-             "marker": "marker_install"}
+             "marker": "marker_install", "gupunshare": "unshare", "uffd_sigbus": "uffd_sigbus"}
 # Statistic -> the @@FACTS key (from the guest's BTF) that says the kernel has
 # what the statistic needs.
 FACT_STAT = {"unshare": "btf_FAULT_FLAG_UNSHARE"}
@@ -87,6 +88,8 @@ class Block:
         self.skip = None      # reason, if the workload skipped
         self.info = {}
         self.err = []
+        self.prom = []        # the Prometheus textfile (run_hist)
+        self.text = []        # the text report of the run's record (run_hist)
         self.rc = None        # None: no @@END seen
 
 
@@ -166,6 +169,10 @@ def parse_log(path, extra=None):
             cur.info.update(kv(rest))
         elif tag == "@@ERR":
             cur.err.append(rest)
+        elif tag == "@@PROM":
+            cur.prom.append(rest)
+        elif tag == "@@TEXT":
+            cur.text.append(rest)
         elif tag == "@@END":
             name, _, tail = rest.partition(" ")
             if name == cur.name:
@@ -331,6 +338,8 @@ def check_cowfork(c, t, *, filtered=False, only_parent=False):
     c.stat(child, "child", "copy_anon", k)
     c.stat(child, "child", "reuse", 0)
     c.fork_field(parent, child, "child_copies", k)
+    if k and not filtered:
+        check_latency_sane(c, parent, child)
     d = intval(t, "pgreuse_delta")
     what = "parent + child reuse == pgreuse_delta"
     if filtered:
@@ -408,6 +417,100 @@ def check_storm(c, t, kernel_facts):
         c.skip("no skipped runs where none can happen", "this kernel does not count them")
     elif mode in ("tracepoint", "kprobe") or model in ("none", "voluntary"):
         c.eq(f"missed_events ({mode} mode, preemption {model or '?'})", 0, total_missed)
+
+
+def bucket_of(ns):
+    """The log2 bucket [low, high] (ns) a value falls in, as cowtrace bins it."""
+    s = ns.bit_length()
+    return (1 << (s - 1) if s else 0, (1 << s) - 1)
+
+
+def hist(c, pid, name):
+    """A process's JSON histogram (count, sum_ns, {(low, high): count})."""
+    p = c.proc(pid, "process")
+    h = ((p or {}).get("histograms") or {}).get(name)
+    if not h:
+        return None
+    return h["count"], h["sum_ns"], {(b[0], b[1]): b[2] for b in h["buckets"]}
+
+
+def text_hist(lines, title):
+    """{(low, high): count} of the text report's histogram titled `title` (units as printed)."""
+    out, inside = {}, False
+    for ln in lines:
+        if ln.strip().endswith(title + ":"):
+            inside, out = True, {}
+        elif inside and "->" in ln and ":" in ln:
+            rng, _, rest = ln.partition(":")
+            lo, hi = (int(x) for x in rng.split("->"))
+            out[(lo, hi)] = int(rest.split("|")[0])
+        elif inside and "distribution" in ln:
+            continue
+        elif inside:
+            break
+    return out
+
+
+def prom_value(lines, metric, **labels):
+    """A sample of the textfile, matched by metric and (a subset of) labels; None if absent."""
+    for ln in lines:
+        if not ln.startswith(metric + "{") and not ln.startswith(metric + " "):
+            continue
+        head, _, val = ln.rpartition(" ")
+        if all(f'{k}="{v}"' in head for k, v in labels.items()):
+            return float(val)
+    return None
+
+
+def check_delays(c, pid, name, title, delays_ms, counts, prom=None, total=None):
+    """Every sample of the histogram lands in the bucket of its known delay:
+    JSON, text (usecs) and, when given, the Prometheus cumulative buckets."""
+    h = hist(c, pid, name)
+    if h is None:
+        c.fail(f"{name} histogram of {pid}", "present", "absent")
+        return
+    count, _, buckets = h
+    c.eq(f"{name} samples", sum(counts) if total is None else total, count)
+    for ms, n in zip(delays_ms, counts):
+        lo, hi = bucket_of(ms * 1000000)
+        c.eq(f"{name}: {n} samples in the bucket of {ms} ms [{lo}, {hi}] ns (JSON)", n, buckets.get((lo, hi), 0))
+        th = text_hist(c.b.text, title)
+        ulo, uhi = bucket_of(ms * 1000)
+        c.eq(f"{name}: {n} samples in {ulo} -> {uhi} usecs (text)", n, th.get((ulo, uhi), 0))
+    if prom is not None:
+        metric, labels = prom
+        # le = 2^(2j)-1 ns: cumulative counts below and above each delay's bucket
+        for ms in delays_ms:
+            lo, hi = bucket_of(ms * 1000000)
+            j_lo = (lo.bit_length() - 1) // 2            # largest 4^j - 1 below the bucket
+            le_below = ((1 << (2 * j_lo)) - 1) / 1e9
+            j_hi = (hi.bit_length() + 1) // 2            # smallest 4^j - 1 at or above its top
+            le_above = ((1 << (2 * j_hi)) - 1) / 1e9
+            want_below = sum(n for d, n in zip(delays_ms, counts) if d < ms)
+            want_above = sum(n for d, n in zip(delays_ms, counts) if d <= ms)
+            got_b = prom_value(c.b.prom, metric + "_bucket", le=f"{le_below:.9g}", **labels)
+            got_a = prom_value(c.b.prom, metric + "_bucket", le=f"{le_above:.9g}", **labels)
+            c.eq(f"prom {metric} le={le_below:.9g}: samples below {ms} ms", want_below, got_b)
+            c.eq(f"prom {metric} le={le_above:.9g}: samples up to {ms} ms", want_above, got_a)
+
+
+def check_latency_sane(c, parent, child):
+    """Write-fault latencies: every bucket within [64 ns, 100 ms], and a copy
+    (allocate + 4 KiB copy) costs more on average than a reuse."""
+    if c.rep.quality("wp_latency") == "unavailable":
+        return
+    hc, hr = hist(c, child, "wp_latency.copy"), hist(c, parent, "wp_latency.reuse")
+    if hc is None or hr is None:
+        c.fail("wp_latency histograms of the child's copies and the parent's reuses", "present",
+               f"copy {hc is not None}, reuse {hr is not None}")
+        return
+    bad = [b for h in (hc, hr) for b in h[2] if b[0] < 64 or (b[1] or 1 << 62) > 100000000]
+    c.eq("write-fault latencies within [64 ns, 100 ms]", [], bad)
+    mc, mr = hc[1] / hc[0], hr[1] / hr[0]
+    if mc > mr:
+        c.ok(f"mean copy latency {mc:.0f} ns > mean reuse latency {mr:.0f} ns")
+    else:
+        c.fail("mean copy latency > mean reuse latency", f"> {mr:.0f} ns", f"{mc:.0f} ns")
 
 
 def key_numbers(kind, t, rep):
@@ -541,6 +644,53 @@ def check_scenario(c, t, runs=None, facts=None):
         check_cowfork(c, t)
     elif kind == "storm":
         check_storm(c, t, facts or {})
+    elif kind == "ksm":
+        pid, n, k = intval(t, "pid"), intval(t, "n"), intval(t, "k")
+        c.stat(pid, "process", "copy_ksm", n)   # k writes + n - k unmerges, on every kernel
+        if c.rep.quality("unshare") != "unavailable":
+            c.stat(pid, "process", "unshare", 0)
+        for step, want in (("cow_ksm_write", k), ("cow_ksm_unmerge", n - k)):
+            d = intval(t, step)
+            if d is None or d < 0:
+                c.skip(f"/proc/vmstat {step} == {want}", "no cow_ksm in /proc/vmstat")
+            else:
+                c.eq(f"oracle: /proc/vmstat {step} delta == {want}", want, d)
+    elif kind == "gupunshare":
+        pid, n, u = intval(t, "pid"), intval(t, "n"), intval(t, "unshared")
+        c.eq("oracle: pagemap shows every page unshared by the read-only pin", n, u)
+        c.stat(pid, "process", "unshare", u)
+    elif kind == "sharedreuse":
+        pid, k, d = intval(t, "pid"), intval(t, "k"), intval(t, "soft_dirty")
+        c.eq("oracle: soft-dirty set again on exactly the written pages", k, d)
+        c.stat(pid, "process", "shared_reuse", d)
+    elif kind == "uffd" and t.get("kind") == "sigbus":
+        pid, n, faults = intval(t, "pid"), intval(t, "n"), intval(t, "faults")
+        c.eq("ground truth: SIGBUS signals == n", n, faults)
+        c.stat(pid, "process", "uffd_sigbus", faults)
+        c.stat(pid, "process", "uffd_missing", 0)   # nothing waited
+        c.eq("no blocked time for faults that did not block", None,
+             ((c.proc(pid, "process") or {}).get("histograms") or {}).get("uffd_blocked.missing"))
+    elif kind == "uffd" and t.get("kind") == "delay":
+        pid, n, faults = intval(t, "pid"), intval(t, "n"), intval(t, "faults")
+        ms = [intval(t, "ms1"), intval(t, "ms2")]
+        c.eq("ground truth: handler faults == n", n, faults)
+        c.stat(pid, "process", "uffd_missing", faults)
+        check_delays(c, pid, "uffd_blocked.missing", "userfaultfd missing, blocked", ms, [n // 2, n - n // 2],
+                     prom=("cowtrace_userfaultfd_blocked_seconds", {"kind": "missing"}))
+    elif kind == "forkdelay":
+        child = intval(t, "child")
+        d = [intval(t, x) for x in ("d1", "d2", "d3")]
+        c.stat(child, "child", "copy", 4)
+        # the first copy comes at once; the others at d1, d1+d2, d1+d2+d3 ms (+ scheduling)
+        h = hist(c, child, "fork_to_copy")
+        if h is None:
+            c.fail("fork_to_copy histogram of the child", "present", "absent")
+        else:
+            lo1, _ = bucket_of(d[0] * 1000000)
+            c.eq("fork_to_copy: the first copy before the first delay's bucket", 1,
+                 sum(n for (lo, hi), n in h[2].items() if hi < lo1))
+        check_delays(c, child, "fork_to_copy", "time from fork to copy", [d[0], d[0] + d[1], sum(d)], [1, 1, 1],
+                     total=4)
     elif kind == "zerocopy":
         pid, n = intval(t, "pid"), intval(t, "n")
         c.stat(pid, "process", "copy_zero", n)
@@ -553,7 +703,7 @@ def check_scenario(c, t, runs=None, facts=None):
         parent, child, pages = intval(t, "parent"), intval(t, "child"), intval(t, "pages")
         c.stat(parent, "parent", "pinned_cow", pages)
         c.fork_field(parent, child, "pinned_cow", pages)
-    elif kind == "uffd":
+    elif kind == "uffd":  # missing, wp, minor: a handler answered each
         pid, n, faults = intval(t, "pid"), intval(t, "n"), intval(t, "faults")
         c.eq("ground truth: handler faults == n", n, faults)
         c.stat(pid, "process", "uffd_" + t.get("kind", "?"), faults)

@@ -20,7 +20,7 @@ want() {
   return 1
 }
 
-clean() { rm -f /tmp/truth /tmp/out /tmp/err /tmp/wl.err; }
+clean() { rm -f /tmp/truth /tmp/out /tmp/err /tmp/wl.err /tmp/prom.out /tmp/text.out /tmp/hist.rec; }
 
 frame() { # NAME RC [INFO]
   echo "@@BEGIN $1"
@@ -29,6 +29,8 @@ frame() { # NAME RC [INFO]
   [ -f /tmp/truth ] && sed 's/^/@@TRUTH /' /tmp/truth
   [ -f /tmp/err ] && sed 's/^/@@ERR /' /tmp/err
   [ -f /tmp/wl.err ] && sed 's/^/@@ERR workload: /' /tmp/wl.err
+  [ -f /tmp/prom.out ] && sed 's/^/@@PROM /' /tmp/prom.out
+  [ -f /tmp/text.out ] && sed 's/^/@@TEXT /' /tmp/text.out
   echo "@@END $1 rc=$2"
 }
 
@@ -106,6 +108,27 @@ run_one storm2 -- $W/storm 300 50 150 600
 run_one storm3 -- $W/storm 250 250 250 1200
 CT_ARGS="--mode kprobe" run_one storm_kprobe -- $W/storm 100 200 300 1000
 CT_ARGS="--mode tracepoint" run_one tp_storm -- $W/storm 100 200 300 1000
+
+# ---- every statistic with an oracle, named the same way on every kernel ----
+run_one ksm -- $W/ksm 256 64
+run_one gupunshare -- $W/gupunshare 64
+run_one sharedreuse -- $W/sharedreuse 64 24
+run_one uffd_sigbus -- $W/uffd sigbus 32
+
+# Histogram values, in the JSON report, the text report (of the run's
+# record) and the Prometheus textfile: known delays land in known buckets.
+run_hist() { # NAME -- CMD ARGS...
+  name=$1; shift; shift
+  want "$name" || return 0
+  clean
+  TRUTH_FILE=/tmp/truth timeout $T $CT -o json --prom /tmp/prom.out --record /tmp/hist.rec -- "$@" \
+    >/tmp/out 2>/tmp/err
+  rc=$?
+  timeout $T $CT report /tmp/hist.rec --hist-top 50 >/tmp/text.out 2>>/tmp/err
+  frame "$name" $rc
+}
+run_hist uffd_delay -- $W/uffd delay 8 5 20
+run_hist forkdelay -- $W/forkdelay 10 30 60
 
 # ---- tracepoint mode: the same workloads, derived statistics vs exact ----
 CT_ARGS="--mode tracepoint" run_one tp_cowfork -- $W/cowfork 512 1024

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
  * uffd missing|wp|minor N: userfaultfd faults resolved by a handler thread.
+ * uffd sigbus N: faults answered with SIGBUS (UFFD_FEATURE_SIGBUS), no handler.
+ * uffd delay N MS1 MS2: missing faults the handler answers after a delay.
  *
  *   missing: N anonymous pages registered UFFDIO_REGISTER_MODE_MISSING; the
  *            main thread writes each page once; the handler answers each fault
@@ -13,7 +15,15 @@
  *            the main thread reads each page through it; the handler answers
  *            UFFDIO_CONTINUE.
  *
- *   TRUTH scenario=uffd kind=KIND pid=PID n=N faults=F
+ *   sigbus:  N anonymous pages registered MODE_MISSING with UFFD_FEATURE_SIGBUS;
+ *            each write raises SIGBUS at once (nothing waits); the signal
+ *            handler fills the page with UFFDIO_ZEROPAGE and returns, and the
+ *            write is retried.  F counts the SIGBUS signals.
+ *   delay:   as missing, but the handler sleeps MS1 ms before answering each
+ *            of the first N/2 faults and MS2 ms for the others: known blocked
+ *            times for the histograms.
+ *
+ *   TRUTH scenario=uffd kind=KIND pid=PID n=N faults=F [ms1=MS1 ms2=MS2]
  *
  * F is the number of faults the handler thread received (== N unless
  * something is wrong; exit status 1 then, after printing TRUTH).
@@ -24,12 +34,28 @@
 #include <poll.h>
 #include <pthread.h>
 
-enum kind { K_MISSING, K_WP, K_MINOR };
+enum kind { K_MISSING, K_WP, K_MINOR, K_SIGBUS, K_DELAY };
 
 static int g_uffd;
 static enum kind g_kind;
 static long g_n, g_ps, g_faults;
 static char *g_src; /* UFFDIO_COPY source page */
+static long g_ms[2];  /* K_DELAY: the handler's delays, ms */
+static volatile long g_sigbus;
+
+static void on_sigbus(int sig, siginfo_t *si, void *uc)
+{
+	struct uffdio_zeropage z;
+
+	(void)sig;
+	(void)uc;
+	memset(&z, 0, sizeof(z));
+	z.range.start = (unsigned long)si->si_addr & ~(unsigned long)(g_ps - 1);
+	z.range.len = g_ps;
+	if (ioctl(g_uffd, UFFDIO_ZEROPAGE, &z) && errno != EEXIST)
+		_exit(3);
+	g_sigbus++;
+}
 
 static void *handler(void *arg)
 {
@@ -59,7 +85,17 @@ static void *handler(void *arg)
 		}
 		page = msg.arg.pagefault.address & ~(unsigned long)(g_ps - 1);
 		g_faults++;
+		if (g_kind == K_DELAY) {
+			long ms = g_ms[g_faults > g_n / 2];
+			struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+
+			while (nanosleep(&ts, &ts) && errno == EINTR)
+				;
+		}
 		switch (g_kind) {
+		case K_SIGBUS:
+			break;
+		case K_DELAY:
 		case K_MISSING: {
 			struct uffdio_copy c = {.dst = page, .src = (unsigned long)g_src, .len = g_ps, .mode = 0};
 			if (ioctl(g_uffd, UFFDIO_COPY, &c) && errno != EEXIST)
@@ -87,18 +123,24 @@ static void *handler(void *arg)
 
 int main(int argc, char **argv)
 {
-	static const char *names[] = {"missing", "wp", "minor"};
+	static const char *names[] = {"missing", "wp", "minor", "sigbus", "delay"};
 	pthread_t th;
-	char *region;
+	char *region = NULL;
 	size_t len;
 	long i;
 	volatile char sink = 0;
 
-	if (argc != 3) {
-		fprintf(stderr, "usage: %s missing|wp|minor N\n", argv[0]);
+	if (argc != 3 && !(argc == 5 && !strcmp(argv[1], "delay"))) {
+		fprintf(stderr, "usage: %s missing|wp|minor|sigbus N, or delay N MS1 MS2\n", argv[0]);
 		return 2;
 	}
-	if (!strcmp(argv[1], "missing"))
+	if (!strcmp(argv[1], "delay")) {
+		g_kind = K_DELAY;
+		g_ms[0] = parse_long(argv[3], "MS1");
+		g_ms[1] = parse_long(argv[4], "MS2");
+	} else if (!strcmp(argv[1], "sigbus"))
+		g_kind = K_SIGBUS;
+	else if (!strcmp(argv[1], "missing"))
 		g_kind = K_MISSING;
 	else if (!strcmp(argv[1], "wp"))
 		g_kind = K_WP;
@@ -113,6 +155,20 @@ int main(int argc, char **argv)
 	len = (size_t)g_n * g_ps;
 
 	switch (g_kind) {
+	case K_SIGBUS: {
+		struct sigaction sa;
+
+		g_uffd = uffd_open(UFFD_FEATURE_SIGBUS, "UFFD_FEATURE_SIGBUS");
+		region = map_anon_pages(g_n);
+		uffd_register(g_uffd, region, len, UFFDIO_REGISTER_MODE_MISSING, "MODE_MISSING");
+		memset(&sa, 0, sizeof(sa));
+		sa.sa_sigaction = on_sigbus;
+		sa.sa_flags = SA_SIGINFO;
+		if (sigaction(SIGBUS, &sa, NULL))
+			die("sigaction");
+		break;
+	}
+	case K_DELAY:
 	case K_MISSING:
 		g_uffd = uffd_open(0, "MODE_MISSING");
 		g_src = map_anon_pages(1);
@@ -151,7 +207,7 @@ int main(int argc, char **argv)
 	}
 	errno = 0;
 
-	if ((errno = pthread_create(&th, NULL, handler, NULL)))
+	if (g_kind != K_SIGBUS && (errno = pthread_create(&th, NULL, handler, NULL)))
 		die("pthread_create");
 	for (i = 0; i < g_n; i++) {
 		if (g_kind == K_MINOR)
@@ -160,8 +216,16 @@ int main(int argc, char **argv)
 			region[i * g_ps] = 2;
 	}
 	(void)sink;
-	pthread_join(th, NULL);
-	truth("scenario=uffd kind=%s pid=%d n=%ld faults=%ld", names[g_kind], (int)getpid(), g_n, g_faults);
+	if (g_kind == K_SIGBUS)
+		g_faults = g_sigbus;
+	else
+		pthread_join(th, NULL);
+	if (g_kind == K_DELAY)
+		truth("scenario=uffd kind=%s pid=%d n=%ld faults=%ld ms1=%ld ms2=%ld", names[g_kind], (int)getpid(),
+		      g_n, g_faults, g_ms[0], g_ms[1]);
+	else
+		truth("scenario=uffd kind=%s pid=%d n=%ld faults=%ld", names[g_kind], (int)getpid(), g_n,
+		      g_faults);
 	if (g_faults != g_n) {
 		fprintf(stderr, "uffd: handler saw %ld faults, expected %ld\n", g_faults, g_n);
 		return 1;
