@@ -94,6 +94,26 @@ static __always_inline struct page *page_head(struct page *page)
 }
 
 /*
+ * Whether a page is part of a huge page (THP, or any large folio): a tail
+ * page (bit 0 of compound_head / compound_info), or a head (PG_head).  Newer
+ * kernels wrap the flags word in a struct (memdesc_flags_t): read the first
+ * word at the field's offset, whatever its type.
+ */
+static __always_inline bool page_in_huge(struct page *page)
+{
+	unsigned long info = 0, flags = 0;
+
+	if (bpf_core_field_exists(page->compound_head))
+		info = BPF_CORE_READ(page, compound_head);
+	else if (bpf_core_field_exists(((struct page___info *)page)->compound_info))
+		info = BPF_CORE_READ((struct page___info *)page, compound_info);
+	if (info & 1)
+		return true;
+	bpf_probe_read_kernel(&flags, sizeof(flags), __builtin_preserve_access_index(&page->flags));
+	return flags & (1UL << bpf_core_enum_value(enum pageflags, PG_head));
+}
+
+/*
  * What a write fault copied, from the old page: NULL is the shared zero
  * page; else the mapping word of its head page (tail pages do not carry
  * it) tells KSM, anonymous, or private file (page cache) page.
@@ -237,6 +257,38 @@ static __always_inline long current_user_orig_ax(void)
 	task = (void *)bpf_get_current_task();
 	regs = (struct pt_regs *)((__u64)BPF_CORE_READ(task, stack) + 16384) - 1;
 	return BPF_CORE_READ(regs, orig_ax);
+}
+
+/*
+ * ---- the memory a copy hit (enum ct_map_class) ----
+ * From the VMA (mm_struct's start_brk/brk/start_stack, vm_file, and the
+ * kernel-internal shmem mount `shm_mnt`, whose address the frontend reads
+ * from kallsyms) and the old page: a page of a huge page is "thp".
+ */
+static __always_inline __u8 copy_map_class(struct vm_area_struct *vma, struct page *old, __u64 shm_mnt_addr,
+					   __u64 *file)
+{
+	struct mm_struct *mm = BPF_CORE_READ(vma, vm_mm);
+	unsigned long start = BPF_CORE_READ(vma, vm_start), end = BPF_CORE_READ(vma, vm_end);
+	struct file *f = BPF_CORE_READ(vma, vm_file);
+	__u64 shm = 0;
+
+	*file = 0;
+	if (old && page_in_huge(old))
+		return CT_MAP_THP;
+	if (f) {
+		if (shm_mnt_addr)
+			bpf_probe_read_kernel(&shm, sizeof(shm), (void *)shm_mnt_addr);
+		if (shm && (__u64)BPF_CORE_READ(f, f_path.mnt) == shm)
+			return CT_MAP_SHMEM;
+		*file = BPF_CORE_READ(f, f_inode, i_ino); /* the frontend finds its path in /proc/PID/maps */
+		return CT_MAP_FILE;
+	}
+	if (start >= BPF_CORE_READ(mm, start_brk) && end <= BPF_CORE_READ(mm, brk))
+		return CT_MAP_HEAP;
+	if (start <= BPF_CORE_READ(mm, start_stack) && BPF_CORE_READ(mm, start_stack) < end)
+		return CT_MAP_STACK;
+	return CT_MAP_ANON;
 }
 
 /*

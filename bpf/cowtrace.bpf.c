@@ -49,9 +49,9 @@ static __always_inline void wp_settle(struct ct_thread *t, __u64 next_addr, __u6
 	t->wp_active = 0;
 	stat_inc(CT_STAT_SETTLED);
 	if (t->wp_copied)
-		count_wp(wp_copy_kind(t), 0, now);
+		count_wp(NULL, wp_copy_kind(t), 0, now, t->wp_map, t->wp_file);
 	else if (!t->wp_uffd && !t->wp_unshare && next_addr != t->wp_addr)
-		count_wp(t->wp_shared ? CT_WP_SHARED_REUSE : CT_WP_REUSE, 0, now);
+		count_wp(NULL, t->wp_shared ? CT_WP_SHARED_REUSE : CT_WP_REUSE, 0, now, 0, 0);
 }
 
 static __always_inline int handle_wp_enter(struct vm_fault *vmf, bool btf)
@@ -78,7 +78,7 @@ static __always_inline int handle_wp_enter(struct vm_fault *vmf, bool btf)
 	return 0;
 }
 
-static __always_inline int handle_wp_exit(__u32 ret)
+static __always_inline int handle_wp_exit(void *ctx, __u32 ret)
 {
 	struct ct_thread *t = thread_get(false);
 	__u32 kind;
@@ -94,7 +94,7 @@ static __always_inline int handle_wp_exit(__u32 ret)
 	else
 		kind = t->wp_shared ? CT_WP_SHARED_REUSE : CT_WP_REUSE;
 	now = bpf_ktime_get_ns();
-	count_wp(kind, now - t->wp_ts, now);
+	count_wp(ctx, kind, now - t->wp_ts, now, t->wp_map, t->wp_file);
 	return 0;
 }
 
@@ -108,9 +108,11 @@ static __always_inline int handle_new_anon(struct vm_area_struct *vma, unsigned 
 		return 0;
 	if (t->wp_active && t->wp_vma == (__u64)vma && t->wp_addr == address) {
 		struct vm_fault *vmf = (void *)t->wp_vmf;
+		struct page *old = BPF_CORE_READ(vmf, page);
 
 		t->wp_copied = 1;
-		t->wp_kind = old_page_copy_kind(BPF_CORE_READ(vmf, page));
+		t->wp_kind = old_page_copy_kind(old);
+		t->wp_map = copy_map_class(vma, old, cfg.shm_mnt_addr, &t->wp_file);
 	} else if (t->fork_vma && t->fork_vma == (__u64)vma) {
 		t->fork_pages++;
 	}
@@ -280,6 +282,7 @@ int BPF_PROG(sched_fork, struct task_struct *parent, struct task_struct *child)
 		p->seg_copies = 0;
 		p->seg_first_ns = 0;
 		p->seg_last_ns = 0;
+		__builtin_memset(p->seg_map, 0, sizeof(p->seg_map));
 		p->last_ns = now;
 		if (pages && cfg.per_event)
 			emit(CT_EV_PINNED, 0, pages, ctgid, now);
@@ -384,7 +387,7 @@ int BPF_PROG(fe_wp, struct vm_fault *vmf)
 SEC("fexit/do_wp_page")
 int BPF_PROG(fx_wp, struct vm_fault *vmf, vm_fault_t ret)
 {
-	return handle_wp_exit(ret);
+	return handle_wp_exit(ctx, ret);
 }
 
 SEC("fentry/folio_add_new_anon_rmap")
@@ -448,7 +451,7 @@ int BPF_KPROBE(kp_wp, struct vm_fault *vmf)
 SEC("kretprobe")
 int BPF_KRETPROBE(krp_wp, vm_fault_t ret)
 {
-	return handle_wp_exit(ret);
+	return handle_wp_exit(ctx, ret);
 }
 
 SEC("kprobe")

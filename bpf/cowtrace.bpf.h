@@ -80,6 +80,21 @@ struct {
 	__type(value, struct ct_hist_val);
 } hists SEC(".maps");
 
+/* --stacks: user (and kernel) stacks of copies, and pages per stack. */
+struct {
+	__uint(type, BPF_MAP_TYPE_STACK_TRACE);
+	__uint(max_entries, 16384); /* one entry where --stacks is off */
+	__type(key, __u32);
+	__uint(value_size, CT_STACK_DEPTH * sizeof(__u64));
+} stack_traces SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 65536); /* one entry where --stacks is off */
+	__type(key, struct ct_stack_key);
+	__type(value, __u64);
+} stack_counts SEC(".maps");
+
 /* Scratch for building a new process record off the 512-byte stack. */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -126,7 +141,8 @@ struct ct_thread {
 	__u8 tp_pending;      /* tracepoint mode: a write fault waits for its allocation */
 	__u8 tp_copied;       /* ... and it had one */
 	__u8 tp_kernel;       /* ... taken in kernel mode */
-	__u8 __pad[2];
+	__u8 wp_map;          /* enum ct_map_class of the copy */
+	__u8 __pad;
 	/* handle_userfault */
 	__u64 uffd_ts;
 	__u32 uffd_kind;
@@ -139,8 +155,9 @@ struct ct_thread {
 	__u64 zap_mm, zap_start, zap_end, zap_before;
 	/* tracepoint mode */
 	__u64 tp_flt;         /* min_flt + maj_flt at the fault */
-	__u64 tp_regs;        /* the fault's user pt_regs (the top of the kernel stack) */
+	__u64 tp_addr;        /* the fault's address */
 	__u64 tp_ts;
+	__u64 wp_file;        /* the copy's file mapping (inode number), 0 */
 };
 
 struct {
@@ -266,8 +283,9 @@ static __always_inline void *ring_reserve(void *ring, __u64 size)
 	return r;
 }
 
-/* An event about the current task, into ring. */
-static __always_inline void emit_to(void *ring, __u16 type, __u16 kind, __u64 value, __u32 aux, __u64 ts)
+/* An event about the current task, into ring; map: 1 + the mapping class of a copy, or 0. */
+static __always_inline void emit_map_to(void *ring, __u16 type, __u16 kind, __u64 value, __u32 aux, __u64 ts,
+					__u8 map)
 {
 	__u64 id = bpf_get_current_pid_tgid();
 	struct ct_event *e = ring_reserve(ring, sizeof(*e));
@@ -282,12 +300,14 @@ static __always_inline void emit_to(void *ring, __u16 type, __u16 kind, __u64 va
 	e->aux = aux;
 	e->type = type;
 	e->kind = kind;
-	e->__pad = 0;
+	e->map = map;
+	e->__pad[0] = e->__pad[1] = e->__pad[2] = 0;
 	bpf_get_current_comm(e->comm, sizeof(e->comm));
 	e->cgroup_id = bpf_get_current_cgroup_id();
 	bpf_ringbuf_submit(e, rb_wakeup(ring));
 }
 
+#define emit_to(ring, type, kind, value, aux, ts) emit_map_to(ring, type, kind, value, aux, ts, 0)
 /* A per-fault (or per-event-mode) event: only when the frontend asked for them. */
 #define emit(type, kind, value, aux, ts) emit_to(&events, type, kind, value, aux, ts)
 
@@ -375,15 +395,45 @@ static __always_inline void count_copy_after_fork(struct ct_proc_rec *p, __u32 t
 }
 
 /*
- * One write-fault outcome of the current process: its counter, its latency
- * histogram (lat 0: not timed), the fork it follows if it copied, and the
- * per-fault event if the frontend asked for them.
+ * --stacks: one more page for this stack.  ctx: the program's context
+ * (NULL: the stack is not the fault's, e.g. settled at a later fault).
  */
-static __always_inline void count_wp(__u32 kind, __u64 lat, __u64 now)
+static __always_inline void count_stack(void *ctx, __u32 tgid, __u32 kind, __u8 map, __u64 file)
+{
+	struct ct_stack_key k = { .pid = tgid, .ustack = -1, .kstack = -1, .kind = kind, .map = map,
+				  .file = file };
+	static const __u64 one = 1;
+	__u64 *n;
+
+	if (ctx) {
+		k.ustack = bpf_get_stackid(ctx, &stack_traces, BPF_F_USER_STACK);
+		if (cfg.kernel_stacks)
+			k.kstack = bpf_get_stackid(ctx, &stack_traces, 0);
+	}
+	n = bpf_map_lookup_elem(&stack_counts, &k);
+	if (!n) {
+		if (!bpf_map_update_elem(&stack_counts, &k, &one, BPF_NOEXIST))
+			return; /* the first page of this stack */
+		n = bpf_map_lookup_elem(&stack_counts, &k); /* another thread made it first */
+		if (!n) {
+			stat_inc(CT_STAT_NOSPACE);
+			return;
+		}
+	}
+	__sync_fetch_and_add(n, 1);
+}
+
+/*
+ * One write-fault outcome of the current process: its counter, its latency
+ * histogram (lat 0: not timed), and for a copy the memory it hit (map,
+ * file), the fork it follows and, with --stacks, its stack; the per-fault
+ * event if the frontend asked for them.
+ */
+static __always_inline void count_wp(void *ctx, __u32 kind, __u64 lat, __u64 now, __u8 map, __u64 file)
 {
 	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
 	struct ct_proc_rec *p = proc_current(now);
-	__u32 c = CT_C_WP + kind;
+	__u32 c = CT_C_WP + kind, m = map;
 
 	ct_barrier_var(c);
 	if (!p || c >= CT_C_WP + CT_WP_KIND_MAX)
@@ -392,10 +442,20 @@ static __always_inline void count_wp(__u32 kind, __u64 lat, __u64 now)
 	p->last_ns = now;
 	if (lat)
 		hist_add(tgid, ct_wp_lat_hist(kind), lat);
-	if (ct_wp_is_copy(kind))
+	if (ct_wp_is_copy(kind)) {
+		ct_barrier_var(m);
+		m &= 7; /* bounded for the verifier; the check below for the logic */
+		if (m < CT_MAP_MAX) {
+			__sync_fetch_and_add(&p->c[CT_C_MAP + m], 1);
+			if (p->seg_side != CT_SEG_NONE)
+				__sync_fetch_and_add(&p->seg_map[m], 1);
+		}
 		count_copy_after_fork(p, tgid, now);
+		if (cfg.stacks)
+			count_stack(ctx, tgid, kind, map, file);
+	}
 	if (cfg.per_event)
-		emit(CT_EV_WP, kind, lat, 0, now);
+		emit_map_to(&events, CT_EV_WP, kind, lat, 0, now, ct_wp_is_copy(kind) && map < CT_MAP_MAX ? map + 1 : 0);
 }
 
 /* n of counter c (not a write fault) for the current process; hist: -1 or enum ct_hist_id. */

@@ -28,8 +28,8 @@ static __always_inline void tp_settle(struct ct_thread *t)
 {
 	__u16 kind = t->tp_copied == 2 ? CT_WP_COPY_ZERO : t->tp_copied ? CT_WP_COPY_ANON : CT_WP_REUSE;
 
-	if (t->tp_pending && cfg.per_event)
-		emit(CT_EV_WP, kind, 0, 0, t->tp_ts); /* latency is not observable here */
+	if (t->tp_pending && cfg.per_event) /* latency is not observable here */
+		emit_map_to(&events, CT_EV_WP, kind, 0, 0, t->tp_ts, t->tp_copied && t->wp_map < CT_MAP_MAX ? t->wp_map + 1 : 0);
 	t->tp_pending = 0;
 }
 
@@ -53,6 +53,7 @@ static __always_inline int tp_fault(unsigned long address, unsigned long error_c
 	__sync_fetch_and_add(&p->c[CT_C_WP + CT_WP_REUSE], 1);
 	p->last_ns = now;
 	t->tp_flt = current_faults();
+	t->tp_addr = address;
 	t->tp_kernel = kernel;
 	t->tp_copied = 0;
 	t->tp_pending = 1;
@@ -80,14 +81,42 @@ static __always_inline bool is_fork_nr(long nr)
 	       nr == cfg.nr_fork[2] || nr == cfg.nr_fork[3];
 }
 
+struct vma_cb {
+	__u8 map;
+	__u64 file;
+};
+
+static long vma_class_cb(struct task_struct *task, struct vm_area_struct *vma, void *data)
+{
+	struct vma_cb *c = data;
+
+	c->map = copy_map_class(vma, NULL, cfg.shm_mnt_addr, &c->file);
+	return 0;
+}
+
+/*
+ * The memory a copy hit: the VMA of the fault's address ("bpf: Introduce
+ * helper bpf_find_vma", 5.17); before it, anonymous memory unless told
+ * otherwise (and the plan says the mapping classes are unavailable).
+ */
+static __always_inline struct vma_cb tp_copy_map(struct ct_thread *t)
+{
+	struct vma_cb c = { .map = CT_MAP_ANON };
+
+	if (bpf_core_enum_value_exists(enum bpf_func_id, BPF_FUNC_find_vma))
+		bpf_find_vma(bpf_get_current_task_btf(), t->tp_addr, vma_class_cb, &c, 0);
+	return c;
+}
+
 SEC("tp_btf/mm_page_alloc")
 int BPF_PROG(tp_alloc, struct page *page, unsigned int order, gfp_t gfp_flags, int migratetype)
 {
 	struct ct_proc_rec *p;
 	struct ct_thread *t;
+	struct vma_cb m;
 	long orig_ax;
 	__u64 now;
-	__u32 kind;
+	__u32 kind, map;
 
 	if (order != 0 || (gfp_flags & cfg.gfp_user_movable) != cfg.gfp_user_movable)
 		return 0;
@@ -104,7 +133,17 @@ int BPF_PROG(tp_alloc, struct page *page, unsigned int order, gfp_t gfp_flags, i
 			return 0;
 		__sync_fetch_and_add(&p->c[CT_C_WP + CT_WP_REUSE], -1);
 		__sync_fetch_and_add(&p->c[CT_C_WP + kind], 1);
+		m = tp_copy_map(t);
+		map = m.map & 7;
+		t->wp_map = m.map; /* for the per-fault event */
+		if (map < CT_MAP_MAX) {
+			__sync_fetch_and_add(&p->c[CT_C_MAP + map], 1);
+			if (p->seg_side != CT_SEG_NONE)
+				__sync_fetch_and_add(&p->seg_map[map], 1);
+		}
 		count_copy_after_fork(p, bpf_get_current_pid_tgid() >> 32, now);
+		if (cfg.stacks)
+			count_stack(ctx, bpf_get_current_pid_tgid() >> 32, kind, m.map, m.file);
 		return 0;
 	}
 	if (is_fork_nr(orig_ax) && (t || (t = thread_traced())) && (!cfg.filter_follow || t->filter == 1))

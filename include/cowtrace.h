@@ -77,8 +77,33 @@ enum ct_counter {
 	CT_C_PINNED = CT_C_UFFD + CT_UFFD_KIND_MAX, /* pages, CT_EV_PINNED value */
 	CT_C_MARKER,                             /* markers, CT_EV_MARKER value */
 	CT_C_FORKS,                              /* children created */
-	CT_C_MAX,
+	CT_C_MAP,                                /* + enum ct_map_class: copies by the memory they hit */
+	CT_C_MAX = CT_C_MAP + 6,
 };
+
+/* The memory a copy hit: the faulting VMA, and the old page (a huge page). */
+enum ct_map_class {
+	CT_MAP_HEAP = 0,   /* the brk heap */
+	CT_MAP_STACK = 1,  /* the main thread's stack VMA */
+	CT_MAP_ANON = 2,   /* other anonymous mappings (mmap, thread stacks, malloc arenas) */
+	CT_MAP_FILE = 3,   /* a private mapping of a file */
+	CT_MAP_SHMEM = 4,  /* a private mapping of kernel-internal shmem (memfd, SysV shm, shared anon) */
+	CT_MAP_THP = 5,    /* the old page was part of a huge page (THP), whatever the VMA */
+	CT_MAP_MAX,
+};
+
+/* --stacks: pages copied per (process, user stack, kernel stack, kind, mapping). */
+struct ct_stack_key {
+	__u32 pid;                 /* tgid */
+	__s32 ustack;              /* id in the stack map, < 0: none */
+	__s32 kstack;              /* < 0: none (kernel stacks off) */
+	__u16 kind;                /* enum ct_wp_kind of the copy */
+	__u8 map;                  /* enum ct_map_class */
+	__u8 __pad;
+	__u64 file;                /* a file mapping's inode number (its path: /proc/PID/maps), else 0 */
+};
+
+#define CT_STACK_DEPTH 127      /* frames kept per stack (PERF_MAX_STACK_DEPTH) */
 
 /* Per-process log2 histograms (ns). */
 enum ct_hist_id {
@@ -112,7 +137,8 @@ struct ct_event {
 	__u32 aux;                 /* child tgid for CT_EV_PINNED / CT_EV_FORK */
 	__u16 type;                /* enum ct_event_type */
 	__u16 kind;                /* enum ct_wp_kind / ct_thp_kind / ct_uffd_kind */
-	__u32 __pad;
+	__u8 map;                  /* CT_EV_WP copies: 1 + enum ct_map_class, 0: not known */
+	__u8 __pad[3];
 	char comm[CT_COMM_LEN];
 	__u64 cgroup_id;           /* cgroup v2 id (= inode of its directory) */
 };
@@ -151,6 +177,7 @@ struct ct_proc_rec {
 	__u64 seg_fork_ns;         /* the segment's fork: its CT_EV_FORK ts_ns; 0: none */
 	__u64 seg_copies;          /* copies since that fork */
 	__u64 seg_first_ns, seg_last_ns;
+	__u64 seg_map[CT_MAP_MAX]; /* the segment's copies by enum ct_map_class */
 	__u32 pid, ppid;
 	__u16 type;                /* CT_REC_TYPE_PROC */
 	__u8 seg_side;             /* enum ct_seg_side */
@@ -225,11 +252,17 @@ struct ct_config {
 	__u64 wakeup_bytes;
 	__u32 per_event;      /* also one ring event per fault (--events, --record) */
 	__u32 task_storage;   /* per-thread state in task-local storage (5.11+), else a hash */
+	__u64 shm_mnt_addr;   /* &shm_mnt from kallsyms (0: unknown): the mount of kernel-internal shmem */
+	/* --stacks: count the user (and with kernel_stacks, kernel) stacks of copies */
+	__u32 stacks;
+	__u32 kernel_stacks;
 };
 
 #ifndef __VMLINUX_H__
+_Static_assert(CT_C_MAX == CT_C_MAP + CT_MAP_MAX, "a counter per mapping class");
+_Static_assert(sizeof(struct ct_stack_key) == 24, "ct_stack_key layout is ABI");
 _Static_assert(sizeof(struct ct_event) == 64, "ct_event layout is ABI");
-_Static_assert(sizeof(struct ct_proc_rec) == 232, "ct_proc_rec layout is ABI");
+_Static_assert(sizeof(struct ct_proc_rec) == 328, "ct_proc_rec layout is ABI");
 _Static_assert(sizeof(struct ct_hist_rec) == 344, "ct_hist_rec layout is ABI");
 #endif
 

@@ -92,8 +92,11 @@ int agg_add(struct ct_agg *a, const struct ct_event *e)
 	hi = event_hist(e);
 	if (hi >= 0 && (h = proc_hists(p)))
 		hist_add(&h->h[hi], e->value);
-	if (e->type == CT_EV_WP && ct_wp_is_copy(e->kind))
-		agg_charge_copy(a, p, e->ts_ns);
+	if (e->type == CT_EV_WP && ct_wp_is_copy(e->kind)) {
+		if (e->map && e->map <= CT_MAP_MAX)
+			p->c[CT_C_MAP + e->map - 1]++;
+		agg_charge_copy(a, p, e->ts_ns, e->map);
+	}
 	return 0;
 }
 

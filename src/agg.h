@@ -55,6 +55,7 @@ struct ct_fork {
 	uint64_t first_copy_ns;  /* first and last of those copies (0: none) */
 	uint64_t last_copy_ns;
 	uint64_t side_first[2], side_last[2]; /* the same, per side: CT_FORK_SIDE_* */
+	uint64_t side_map[2][CT_MAP_MAX];     /* per side, the copies by the memory they hit */
 };
 
 enum { CT_FORK_SIDE_PARENT, CT_FORK_SIDE_CHILD };
@@ -135,8 +136,11 @@ struct ct_proc *agg_proc_of(struct ct_agg *a, const struct ct_event *e);
 /* A process created by a fork, or one whose last thread exited. */
 int agg_fork(struct ct_agg *a, const struct ct_event *e);
 void agg_exit(struct ct_agg *a, const struct ct_event *e);
-/* Charge a copy by p at ts to the fork it follows (fork records, fork_to_copy). */
-void agg_charge_copy(struct ct_agg *a, struct ct_proc *p, uint64_t ts);
+/*
+ * Charge a copy by p at ts to the fork it follows (fork records,
+ * fork_to_copy); map: 1 + the memory it hit (enum ct_map_class), 0 unknown.
+ */
+void agg_charge_copy(struct ct_agg *a, struct ct_proc *p, uint64_t ts, unsigned map);
 /*
  * The entry of the process a kernel record describes (pid and start_ns):
  * the live one, a new one (a reused pid ends the old entry), or an exited

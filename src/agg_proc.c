@@ -179,7 +179,7 @@ static void fork_span(struct ct_fork *f)
 }
 
 /* The child's birth fork, else the parent's last fork if it came later. */
-void agg_charge_copy(struct ct_agg *a, struct ct_proc *p, uint64_t ts)
+void agg_charge_copy(struct ct_agg *a, struct ct_proc *p, uint64_t ts, unsigned map)
 {
 	struct ct_fork *f = NULL;
 	struct ct_proc_hists *h;
@@ -197,6 +197,8 @@ void agg_charge_copy(struct ct_agg *a, struct ct_proc *p, uint64_t ts)
 	}
 	if (!f)
 		return;
+	if (map && map <= CT_MAP_MAX)
+		f->side_map[side][map - 1]++;
 	if (!f->side_first[side] || ts < f->side_first[side])
 		f->side_first[side] = ts;
 	if (ts > f->side_last[side])
@@ -246,6 +248,8 @@ void agg_apply_segment(struct ct_agg *a, struct ct_proc *p, const struct ct_proc
 		f->parent_copies = r->seg_copies;
 	f->side_first[side] = r->seg_first_ns;
 	f->side_last[side] = r->seg_last_ns;
+	for (int m = 0; m < CT_MAP_MAX; m++)
+		f->side_map[side][m] = r->seg_map[m];
 	fork_span(f);
 }
 
@@ -543,7 +547,7 @@ void agg_evict(struct ct_agg *a)
 		int32_t fi;
 
 		/* an entry whose final record may still come stays a few snapshots */
-		bool waits = p.awaiting_exit && p.seen_gen + 3 > a->snap_gen;
+		bool waits = p.awaiting_exit && a->snap_gen && p.seen_gen + 3 > a->snap_gen; /* live only */
 
 		if (!p.pid || !p.exited || waits || a->nexited <= target || (a->keep && a->keep(a->keep_ctx, &p))) {
 			a->procs[n++] = p;

@@ -61,6 +61,27 @@ static void json_misses(FILE *f, const struct ct_report *r)
 	fputc(']', f);
 }
 
+/* A fork side's copies by mapping: {"heap":N,...}, null for a class the plan lacks. */
+static void json_fork_maps(FILE *f, const struct ct_report *r, const char *key, const uint64_t *pages)
+{
+	bool first = true;
+
+	fprintf(f, ",\"%s\":{", key);
+	for (int s = 0; s < ST_MAX; s++) {
+		int m = ct_stat_map(s);
+
+		if (m < 0)
+			continue;
+		fprintf(f, "%s\"%s\":", first ? "" : ",", ct_stats[s].family_value);
+		if (plan_available(r->plan, s))
+			fprintf(f, "%llu", (unsigned long long)pages[m]);
+		else
+			fputs("null", f);
+		first = false;
+	}
+	fputc('}', f);
+}
+
 /*
  * A process's histograms: "histograms":{"wp_latency.reuse":{"count":N,
  * "sum_ns":S,"buckets":[[LOW_NS,HIGH_NS,COUNT],...]},...}, only the ones
@@ -176,6 +197,8 @@ void output_json(FILE *f, const struct ct_report *r)
 			(unsigned long long)k->parent_copies, (unsigned long long)k->child_copies);
 		json_after(f, "first_copy_after_s", k->ts_ns, k->first_copy_ns);
 		json_after(f, "last_copy_after_s", k->ts_ns, k->last_copy_ns);
+		json_fork_maps(f, r, "parent_mappings", k->side_map[CT_FORK_SIDE_PARENT]);
+		json_fork_maps(f, r, "child_mappings", k->side_map[CT_FORK_SIDE_CHILD]);
 		fputc('}', f);
 	}
 	fprintf(f, "],\"evicted_processes\":%llu,\"forks_folded\":{\"forks\":%llu,\"pinned_cow\":%llu,"

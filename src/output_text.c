@@ -93,6 +93,72 @@ static void print_hists(FILE *f, const struct ct_report *r, const struct ct_proc
 	}
 }
 
+/* Whether the plan has the copies-by-mapping breakdown. */
+static bool have_maps(const struct ct_plan *plan)
+{
+	for (int s = 0; s < ST_MAX; s++)
+		if (ct_stat_map(s) >= 0 && plan_available(plan, s))
+			return true;
+	return false;
+}
+
+/* "1.1G heap, 90.0M anon, 10.0M stack": the classes with copies, largest first. */
+static void fmt_maps(FILE *f, const struct ct_plan *plan, const uint64_t *pages, uint32_t page_size)
+{
+	bool done[ST_MAX] = { false };
+	bool first = true;
+
+	for (;;) {
+		int best = -1;
+		char b[32];
+
+		for (int s = 0; s < ST_MAX; s++) {
+			int m = ct_stat_map(s);
+
+			if (m < 0 || done[s] || !plan_available(plan, s) || !pages[m])
+				continue;
+			if (best < 0 || pages[m] > pages[ct_stat_map(best)])
+				best = s;
+		}
+		if (best < 0)
+			break;
+		done[best] = true;
+		fmt_bytes(b, sizeof(b), pages[ct_stat_map(best)] * (uint64_t)page_size);
+		fprintf(f, "%s%s %s", first ? "" : ", ", b, ct_stats[best].family_value);
+		first = false;
+	}
+	if (first)
+		fputs("-", f);
+}
+
+#define MAPS_SHOWN 20
+
+/* Per process: the memory its copies hit ("copied 1.2G: 1.1G heap, 90.0M anon, 10.0M stack"). */
+static void print_maps(FILE *f, const struct ct_report *r, const uint32_t *order)
+{
+	const struct ct_agg *a = r->agg;
+	unsigned shown = 0;
+
+	if (!have_maps(r->plan))
+		return;
+	for (uint32_t i = 0; order && i < a->nprocs && shown < MAPS_SHOWN; i++) {
+		const struct ct_proc *p = &a->procs[order[i]];
+		char b[32];
+
+		if (!proc_copies(p))
+			continue;
+		if (!shown++)
+			fprintf(f, "\nCOPIES BY MAPPING (the memory each process's copies hit)\n");
+		fmt_bytes(b, sizeof(b), proc_copies(p) * (uint64_t)a->page_size);
+		if (p->pid)
+			fprintf(f, "%-7u %-16s copied %s: ", p->pid, p->comm, b);
+		else
+			fprintf(f, "%-7s %-16s copied %s: ", "-", p->comm, b);
+		fmt_maps(f, r->plan, &p->c[CT_C_MAP], a->page_size);
+		fputc('\n', f);
+	}
+}
+
 static int cmp_fork(const void *x, const void *y, void *ctx)
 {
 	const struct ct_agg *a = ctx;
@@ -145,6 +211,13 @@ static void print_forks(FILE *f, const struct ct_report *r)
 		fprintf(f, "%-7u %-7u %8s %14llu %13llu %10s %10s %10s\n", fk->parent, fk->child, pin,
 			(unsigned long long)fk->parent_copies, (unsigned long long)fk->child_copies, b,
 			first, last);
+		if (have_maps(r->plan) && (fk->parent_copies || fk->child_copies)) {
+			fprintf(f, "        parent: ");
+			fmt_maps(f, r->plan, fk->side_map[CT_FORK_SIDE_PARENT], a->page_size);
+			fprintf(f, "; child: ");
+			fmt_maps(f, r->plan, fk->side_map[CT_FORK_SIDE_CHILD], a->page_size);
+			fputc('\n', f);
+		}
 	}
 	quiet = n > FORKS_SHOWN ? n - FORKS_SHOWN : 0;
 	if (quiet)
@@ -217,6 +290,7 @@ void output_text(FILE *f, const struct ct_report *r)
 		fprintf(f, "(%llu exited processes are folded into rows by command, PID -)\n",
 			(unsigned long long)a->evicted);
 
+	print_maps(f, r, order);
 	print_forks(f, r);
 	for (uint32_t i = 0; order && i < a->nprocs && shown < r->hist_top; i++) {
 		const struct ct_proc *p = &a->procs[order[i]];

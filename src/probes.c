@@ -56,6 +56,8 @@ struct kfacts {
 	bool has_markers;
 	char marker_why[96];
 	uint64_t page_offset_base_addr, pgdir_shift_addr;
+	uint64_t shm_mnt_addr;   /* &shm_mnt: private maps of kernel-internal shmem */
+	bool has_find_vma;       /* bpf_find_vma (tracepoint mode's mapping classes) */
 };
 
 static bool verbose;
@@ -170,6 +172,13 @@ static void gather_facts(struct kfacts *k, bool load_only)
 	k->task_storage = libbpf_probe_bpf_helper(BPF_PROG_TYPE_KPROBE, BPF_FUNC_task_storage_get, NULL) == 1;
 	k->thp_nargs = btf_func_nargs(k->btf, "do_huge_pmd_wp_page");
 	gather_marker_facts(k, load_only);
+	{
+		static const char *const shm[] = { "shm_mnt" };
+
+		if (kallsyms_addrs(shm, 1, &k->shm_mnt_addr))
+			k->shm_mnt_addr = 0;
+	}
+	k->has_find_vma = btf_enum_has(k->btf, "bpf_func_id", "BPF_FUNC_find_vma");
 }
 
 /* Decide one hook for rung `rung` (fentry or kprobe). */
@@ -296,6 +305,9 @@ static void set_config(struct cowtrace_bpf *sk, const struct ct_opts *o, const s
 
 	c->page_offset_base_addr = k->page_offset_base_addr;
 	c->pgdir_shift_addr = k->pgdir_shift_addr;
+	c->shm_mnt_addr = k->shm_mnt_addr;
+	c->stacks = o->stacks;
+	c->kernel_stacks = o->kernel_stacks;
 	c->filter_tgid = o->pid;
 	/* Batched wakeups: 1/16 of the ring, the frontend's 100 ms poll does the rest. */
 	c->wakeup_bytes = o->ringbuf_bytes / 16;
@@ -403,6 +415,10 @@ static struct cowtrace_bpf *open_skel(struct ct_session *s, const struct ct_opts
 	/* the per-fault ring only where events were asked for; else one page */
 	bpf_map__set_max_entries(sk->maps.events, o->per_event ? o->ringbuf_bytes : (uint32_t)getpagesize());
 	bpf_map__set_max_entries(sk->maps.procs, o->max_procs);
+	if (!o->stacks) { /* nothing to keep */
+		bpf_map__set_max_entries(sk->maps.stack_traces, 1);
+		bpf_map__set_max_entries(sk->maps.stack_counts, 1);
+	}
 	bpf_map__set_max_entries(sk->maps.hists, 4 * o->max_procs);
 	/* Per-thread state: task-local storage, or (kernels without it for tracing) the hash. */
 	if (k->task_storage) {
@@ -524,6 +540,10 @@ static int try_tracepoint(struct ct_session *s, const struct ct_opts *o, const s
 		if (attach(s, tp[i].prog, MODE_TRACEPOINT, false, tp[i].tp, err, n))
 			return -1;
 	plan_fill_tracepoint(&s->plan);
+	for (int st = 0; st < ST_MAX && !k->has_find_vma; st++)
+		if (ct_stat_map(st) >= 0)
+			plan_set(&s->plan, st, "-", MODE_NONE, Q_UNAVAILABLE,
+				 "the kernel has no bpf_find_vma to name a copy's mapping");
 	if (!k->has_tp_kfault)
 		snprintf(s->plan.st[ST_COPY].reason + strlen(s->plan.st[ST_COPY].reason),
 			 sizeof(s->plan.st[0].reason) - strlen(s->plan.st[ST_COPY].reason),

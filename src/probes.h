@@ -17,6 +17,8 @@ struct ct_opts {
 	bool per_event;          /* --events, --record: one ring event per fault too */
 	uint32_t ringbuf_bytes;
 	uint32_t max_procs;      /* live processes the maps hold (histograms: 4 per process) */
+	bool stacks;             /* --stacks: count the user stacks of copies */
+	bool kernel_stacks;      /* --kernel-stacks: and their kernel stacks */
 };
 
 struct cowtrace_bpf;

@@ -14,6 +14,11 @@
 #define COL(t, w) .column = t, .width = w
 #define PROM(f, v) .family = f, .family_value = v
 #define TP_UNAVAILABLE(why) .tp_quality = Q_UNAVAILABLE, .tp_hook = "-", .tp_reason = why
+#define TP_MAP "the VMA of a copying fault's address (bpf_find_vma)"
+/* copies by the memory they hit: the VMA of the rmap hook (exact), bpf_find_vma (tracepoint) */
+#define MAP(m, label) .name = "map_" label, .type = STAT_COUNTER, .counter = CT_C_MAP + (m), \
+	.hooks = WP_HOOKS, PROM(PF_COPIES_BY_MAPPING, label), .tp_quality = Q_DERIVED, \
+	.tp_hook = "page_fault_user/kernel+mm_page_alloc"
 
 const struct ct_stat_desc ct_stats[ST_MAX] = {
 	[ST_REUSE] = { .name = "reuse", WP(CT_WP_REUSE), COL("REUSE", 8), PROM(PF_WRITE_FAULTS, "reuse"),
@@ -70,6 +75,14 @@ const struct ct_stat_desc ct_stats[ST_MAX] = {
 	[ST_COPIED_BYTES] = { .name = "copied_bytes", .type = STAT_BYTES, .counter = -1, .column = "COPIED",
 		.width = 9, .family = PF_COPIED_BYTES, .tp_quality = Q_DERIVED, .tp_hook = "-",
 		.tp_reason = "(copy + pinned_cow) x page size; unshare unavailable" },
+	[ST_MAP_HEAP] = { MAP(CT_MAP_HEAP, "heap"), .tp_reason = TP_MAP },
+	[ST_MAP_STACK] = { MAP(CT_MAP_STACK, "stack"), .tp_reason = TP_MAP },
+	[ST_MAP_ANON] = { MAP(CT_MAP_ANON, "anon"), .tp_reason = TP_MAP },
+	[ST_MAP_FILE] = { MAP(CT_MAP_FILE, "file"), .tp_reason = TP_MAP },
+	[ST_MAP_SHMEM] = { MAP(CT_MAP_SHMEM, "shmem"), .tp_reason = TP_MAP },
+	[ST_MAP_THP] = { .name = "map_thp", .type = STAT_COUNTER, .counter = CT_C_MAP + CT_MAP_THP,
+		.hooks = WP_HOOKS, PROM(PF_COPIES_BY_MAPPING, "thp"),
+		TP_UNAVAILABLE("the copied page is not seen: whether it was part of a huge page is unknown") },
 	[ST_WP_LATENCY] = { .name = "wp_latency", .type = STAT_HIST, .counter = -1, .hooks = WP_HOOKS,
 		TP_UNAVAILABLE(TP_NONE) },
 	[ST_UFFD_BLOCKED] = { .name = "uffd_blocked", .type = STAT_HIST, .counter = -1,
@@ -93,6 +106,9 @@ const struct ct_prom_family_desc ct_prom_families[PF_MAX] = {
 		"uffd-wp PTE markers installed when protected file/shmem ptes were zapped.", NULL },
 	[PF_COPIED_BYTES] = { "cowtrace_copied_bytes_total",
 		"Bytes copied by COW, unshare and pinned-COW copies.", NULL },
+	[PF_COPIES_BY_MAPPING] = { "cowtrace_cow_copies_by_mapping_total",
+		"Pages copied by write faults, by the memory they hit: heap, stack, anon (other anonymous "
+		"mappings), file (private file mappings), shmem, thp (a page of a huge page).", "mapping" },
 };
 
 const struct ct_hist_desc ct_hists[CT_H_MAX] = {
@@ -130,6 +146,14 @@ int ct_stat_from_name(const char *name)
 		if (!strcmp(ct_stats[i].name, name))
 			return i;
 	return -1;
+}
+
+int ct_stat_map(enum ct_stat s)
+{
+	if (s >= ST_MAX || ct_stats[s].type != STAT_COUNTER || ct_stats[s].counter < CT_C_MAP ||
+	    ct_stats[s].counter >= CT_C_MAP + CT_MAP_MAX)
+		return -1;
+	return ct_stats[s].counter - CT_C_MAP;
 }
 
 int ct_stat_of_counter(int counter)

@@ -18,7 +18,10 @@ enum ct_stat {
 	ST_REUSE, ST_COPY, ST_COPY_ANON, ST_COPY_ZERO, ST_COPY_FILE, ST_COPY_KSM,
 	ST_UNSHARE, ST_SHARED_REUSE, ST_THP_REUSE, ST_THP_SPLIT, ST_PINNED_COW,
 	ST_UFFD_MISSING, ST_UFFD_WP, ST_UFFD_MINOR, ST_UFFD_SIGBUS, ST_MARKER_INSTALL,
-	ST_COPIED_BYTES, ST_WP_LATENCY, ST_UFFD_BLOCKED, ST_FORK_TO_COPY,
+	ST_COPIED_BYTES,
+	/* copies by the memory they hit (enum ct_map_class) */
+	ST_MAP_HEAP, ST_MAP_STACK, ST_MAP_ANON, ST_MAP_FILE, ST_MAP_SHMEM, ST_MAP_THP,
+	ST_WP_LATENCY, ST_UFFD_BLOCKED, ST_FORK_TO_COPY,
 	ST_MAX,
 };
 
@@ -42,7 +45,7 @@ enum ct_need { NEED_NOTHING, NEED_UNSHARE, NEED_UFFD_MINOR };
 /* Prometheus counter families (a statistic is one label value of one). */
 enum ct_prom_family {
 	PF_NONE, PF_WRITE_FAULTS, PF_COW_COPIES, PF_THP_WRITE_FAULTS, PF_PINNED_COW,
-	PF_UFFD_FAULTS, PF_MARKERS, PF_COPIED_BYTES, PF_MAX,
+	PF_UFFD_FAULTS, PF_MARKERS, PF_COPIED_BYTES, PF_COPIES_BY_MAPPING, PF_MAX,
 };
 
 struct ct_prom_family_desc {
@@ -94,6 +97,8 @@ extern const struct ct_hist_family_desc ct_hist_families[HF_MAX];
 
 const char *ct_stat_name(enum ct_stat s);
 int ct_stat_from_name(const char *name);
+/* The mapping class (enum ct_map_class) a statistic counts copies of, or -1. */
+int ct_stat_map(enum ct_stat s);
 /* The counter statistic of a counter (enum ct_counter), or -1. */
 int ct_stat_of_counter(int counter);
 const char *ct_mode_name(enum ct_mode m);

@@ -18,11 +18,12 @@ import sys
 
 STATS = ["reuse", "copy", "copy_anon", "copy_zero", "copy_file", "copy_ksm", "unshare",
          "shared_reuse", "thp_reuse", "thp_split", "pinned_cow", "uffd_missing", "uffd_wp",
-         "uffd_minor", "uffd_sigbus", "marker_install", "copied_bytes", "wp_latency", "uffd_blocked",
+         "uffd_minor", "uffd_sigbus", "marker_install", "copied_bytes", "map_heap", "map_stack",
+         "map_anon", "map_file", "map_shmem", "map_thp", "wp_latency", "uffd_blocked",
          "fork_to_copy"]
 EV_WP, EV_THP, EV_UFFD, EV_PINNED, EV_FORK, EV_EXIT, EV_MARKER = range(1, 8)
 REC_EVENT, REC_CGROUP, REC_STATS, REC_PROC, REC_HIST, REC_MISS = 1, 2, 3, 4, 5, 6
-N_COUNTERS, HIST_SLOTS = 16, 40   # CT_C_MAX, CT_HIST_SLOTS (include/cowtrace.h)
+N_COUNTERS, HIST_SLOTS = 22, 40   # CT_C_MAX, CT_HIST_SLOTS (include/cowtrace.h)
 TYPE_PROC, TYPE_HIST = 0x100, 0x101
 
 
@@ -52,12 +53,13 @@ def ev(*a, **k):
 
 def proc_rec(pid, start, counters, flags=0, ppid=1, birth=0, seg_fork=0, seg_side=0, seg_copies=0,
              comm=b"worker"):
-    """struct ct_proc_rec (224 bytes)."""
+    """struct ct_proc_rec (328 bytes); the segment's copies all in the heap."""
     c = list(counters) + [0] * (N_COUNTERS - len(counters))
-    return rec(REC_PROC, struct.pack(f"<{N_COUNTERS}Q9QIIHBBI16s", *c, start, start + 10, start + 99, 1234,
+    seg_map = [seg_copies, 0, 0, 0, 0, 0]
+    return rec(REC_PROC, struct.pack(f"<{N_COUNTERS}Q9Q6QIIHBBI16s", *c, start, start + 10, start + 99, 1234,
                                      birth, seg_fork, seg_copies, seg_fork + 5 if seg_copies else 0,
-                                     seg_fork + 50 if seg_copies else 0, pid, ppid, TYPE_PROC, seg_side,
-                                     flags, 0, comm))
+                                     seg_fork + 50 if seg_copies else 0, *seg_map, pid, ppid, TYPE_PROC,
+                                     seg_side, flags, 0, comm))
 
 
 def hist_rec(pid, start, hid, slots):

@@ -37,42 +37,49 @@ struct sev {
 	uint64_t value;
 	uint32_t aux;
 	const char *comm;
+	unsigned map;  /* copies: 1 + the memory it hit (M_*), 0: not known */
 };
+
+#define M_HEAP (1 + CT_MAP_HEAP)
+#define M_STACK (1 + CT_MAP_STACK)
+#define M_ANON (1 + CT_MAP_ANON)
+#define M_FILE (1 + CT_MAP_FILE)
+#define M_THP (1 + CT_MAP_THP)
 /*
  * Golden stream (fentry golden).  Page size 4096.
  *
  *  #  ts(ns)     type   kind          pid  ppid value      aux  comm
  */
 static const struct sev golden_stream[] = {
-	/*  1 */ { 1000000, CT_EV_WP, CT_WP_REUSE, 100, 1, 800, 0, "redis-server" },
-	/*  2 */ { 1050000, CT_EV_WP, CT_WP_REUSE, 100, 1, 1200, 0, "redis-server" },
-	/*  3 */ { 1100000, CT_EV_WP, CT_WP_COPY_ANON, 100, 1, 3000, 0, "redis-server" },
-	/*  4 */ { 1200000, CT_EV_THP, CT_THP_REUSE, 100, 1, 5000, 0, "redis-server" },
-	/*  5 */ { 2000000, CT_EV_PINNED, 0, 100, 1, 2, 200, "redis-server" },
-	/*  6 */ { 2000000, CT_EV_FORK, PC, 100, 1, 2, 200, "redis-server" },
-	/*  7 */ { 2500000, CT_EV_WP, CT_WP_COPY_ANON, 200, 100, 4000, 0, "redis-server" },
-	/*  8 */ { 2600000, CT_EV_WP, CT_WP_COPY_ANON, 100, 1, 2500, 0, "redis-server" },
-	/*  9 */ { 3000000, CT_EV_WP, CT_WP_COPY_ZERO, 200, 100, 1500, 0, "redis-rdb-bgsav" },
-	/* 10 */ { 3100000, CT_EV_WP, CT_WP_COPY_FILE, 200, 100, 6000, 0, "redis-rdb-bgsav" },
-	/* 11 */ { 3200000, CT_EV_WP, CT_WP_COPY_KSM, 100, 1, 7000, 0, "redis-server" },
-	/* 12 */ { 3300000, CT_EV_WP, CT_WP_UNSHARE, 200, 100, 9000, 0, "redis-rdb-bgsav" },
-	/* 13 */ { 3400000, CT_EV_WP, CT_WP_SHARED_REUSE, 100, 1, 700, 0, "redis-server" },
-	/* 14 */ { 3500000, CT_EV_THP, CT_THP_SPLIT, 200, 100, 12000, 0, "redis-rdb-bgsav" },
-	/* 15 */ { 3600000, CT_EV_WP, CT_WP_REUSE, 200, 100, 0, 0, "redis-rdb-bgsav" },
-	/* 16 */ { 4000000, CT_EV_UFFD, CT_UFFD_MISSING, 300, 1, 1500000, 0, "uffd-test" },
-	/* 17 */ { 4100000, CT_EV_UFFD, CT_UFFD_MISSING, 300, 1, 20000, 0, "uffd-test" },
-	/* 18 */ { 4200000, CT_EV_UFFD, CT_UFFD_WP, 300, 1, 250000, 0, "uffd-test" },
-	/* 19 */ { 4300000, CT_EV_UFFD, CT_UFFD_MINOR, 300, 1, 3000, 0, "uffd-test" },
-	/* 20 */ { 4400000, CT_EV_MARKER, 0, 300, 1, 16, 0, "uffd-test" },
-	/* 21 */ { 4500000, CT_EV_MARKER, 0, 300, 1, 4, 0, "uffd-test" },
-	/* 22 */ { 4600000, CT_EV_WP, CT_WP_COPY_ANON, 300, 1, 2000, 0, "uffd-test" },
-	/* 23 */ { 5000000, CT_EV_EXIT, 0, 300, 1, 0, 0, "uffd-test" },
-	/* 24 */ { 6000000, CT_EV_FORK, PC, 100, 1, 0, 300, "redis-server" },
-	/* 25 */ { 6200000, CT_EV_WP, CT_WP_COPY_ANON, 300, 100, 3500, 0, "redis-server" },
-	/* 26 */ { 6250000, CT_EV_WP, CT_WP_REUSE, 300, 100, 600, 0, "redis-server" },
-	/* 27 */ { 6300000, CT_EV_WP, CT_WP_COPY_ANON, 100, 1, 2200, 0, "redis-server" },
-	/* 28 */ { 7000000, CT_EV_EXIT, 0, 200, 100, 0, 0, "redis-rdb-bgsav" },
-	/* 29 */ { 8000000, CT_EV_WP, CT_WP_REUSE, 200, 1, 900, 0, "a\"b\\c\td" },
+	/*  1 */ { 1000000, CT_EV_WP, CT_WP_REUSE, 100, 1, 800, 0, "redis-server", 0 },
+	/*  2 */ { 1050000, CT_EV_WP, CT_WP_REUSE, 100, 1, 1200, 0, "redis-server", 0 },
+	/*  3 */ { 1100000, CT_EV_WP, CT_WP_COPY_ANON, 100, 1, 3000, 0, "redis-server", M_HEAP },
+	/*  4 */ { 1200000, CT_EV_THP, CT_THP_REUSE, 100, 1, 5000, 0, "redis-server", 0 },
+	/*  5 */ { 2000000, CT_EV_PINNED, 0, 100, 1, 2, 200, "redis-server", 0 },
+	/*  6 */ { 2000000, CT_EV_FORK, PC, 100, 1, 2, 200, "redis-server", 0 },
+	/*  7 */ { 2500000, CT_EV_WP, CT_WP_COPY_ANON, 200, 100, 4000, 0, "redis-server", M_HEAP },
+	/*  8 */ { 2600000, CT_EV_WP, CT_WP_COPY_ANON, 100, 1, 2500, 0, "redis-server", M_HEAP },
+	/*  9 */ { 3000000, CT_EV_WP, CT_WP_COPY_ZERO, 200, 100, 1500, 0, "redis-rdb-bgsav", M_ANON },
+	/* 10 */ { 3100000, CT_EV_WP, CT_WP_COPY_FILE, 200, 100, 6000, 0, "redis-rdb-bgsav", M_FILE },
+	/* 11 */ { 3200000, CT_EV_WP, CT_WP_COPY_KSM, 100, 1, 7000, 0, "redis-server", M_ANON },
+	/* 12 */ { 3300000, CT_EV_WP, CT_WP_UNSHARE, 200, 100, 9000, 0, "redis-rdb-bgsav", 0 },
+	/* 13 */ { 3400000, CT_EV_WP, CT_WP_SHARED_REUSE, 100, 1, 700, 0, "redis-server", 0 },
+	/* 14 */ { 3500000, CT_EV_THP, CT_THP_SPLIT, 200, 100, 12000, 0, "redis-rdb-bgsav", 0 },
+	/* 15 */ { 3600000, CT_EV_WP, CT_WP_REUSE, 200, 100, 0, 0, "redis-rdb-bgsav", 0 },
+	/* 16 */ { 4000000, CT_EV_UFFD, CT_UFFD_MISSING, 300, 1, 1500000, 0, "uffd-test", 0 },
+	/* 17 */ { 4100000, CT_EV_UFFD, CT_UFFD_MISSING, 300, 1, 20000, 0, "uffd-test", 0 },
+	/* 18 */ { 4200000, CT_EV_UFFD, CT_UFFD_WP, 300, 1, 250000, 0, "uffd-test", 0 },
+	/* 19 */ { 4300000, CT_EV_UFFD, CT_UFFD_MINOR, 300, 1, 3000, 0, "uffd-test", 0 },
+	/* 20 */ { 4400000, CT_EV_MARKER, 0, 300, 1, 16, 0, "uffd-test", 0 },
+	/* 21 */ { 4500000, CT_EV_MARKER, 0, 300, 1, 4, 0, "uffd-test", 0 },
+	/* 22 */ { 4600000, CT_EV_WP, CT_WP_COPY_ANON, 300, 1, 2000, 0, "uffd-test", M_STACK },
+	/* 23 */ { 5000000, CT_EV_EXIT, 0, 300, 1, 0, 0, "uffd-test", 0 },
+	/* 24 */ { 6000000, CT_EV_FORK, PC, 100, 1, 0, 300, "redis-server", 0 },
+	/* 25 */ { 6200000, CT_EV_WP, CT_WP_COPY_ANON, 300, 100, 3500, 0, "redis-server", M_HEAP },
+	/* 26 */ { 6250000, CT_EV_WP, CT_WP_REUSE, 300, 100, 600, 0, "redis-server", 0 },
+	/* 27 */ { 6300000, CT_EV_WP, CT_WP_COPY_ANON, 100, 1, 2200, 0, "redis-server", M_THP },
+	/* 28 */ { 7000000, CT_EV_EXIT, 0, 200, 100, 0, 0, "redis-rdb-bgsav", 0 },
+	/* 29 */ { 8000000, CT_EV_WP, CT_WP_REUSE, 200, 1, 900, 0, "a\"b\\c\td", 0 },
 };
 /*
  * Hand computation (page size 4096; K = 1024 bytes):
@@ -107,6 +114,14 @@ static const struct sev golden_stream[] = {
  * pid 200 (second, pid reuse after EXIT #28), comm a"b\c<TAB>d, ppid 1, live:
  *   reuse 1 (#29), copied "0B"; latency reuse {900}: 512->1023.
  *
+ * COPIES BY MAPPING (largest first, ties in table order heap stack anon file shmem thp):
+ *   100: heap 2 (#3,#8), anon 1 (#11), thp 1 (#27): "16.0K: 8.0K heap, 4.0K anon, 4.0K thp"
+ *   200 first: heap 1 (#7), anon 1 (#9), file 1 (#10): "12.0K: 4.0K heap, 4.0K anon, 4.0K file"
+ *   300 second: heap 1 (#25): "4.0K: 4.0K heap";  300 first: stack 1 (#22): "4.0K: 4.0K stack"
+ *   200 second: no copies, not listed.
+ *   fork0 parent #8 heap, #11 anon; child #7 heap, #9 anon, #10 file.
+ *   fork1 parent #27 thp; child #25 heap.
+ *
  * Order by copies + pinned (desc), then reuse (desc), pid, first_ns:
  *   100 (4+2=6), 200 first (3), 300 second (1, reuse 1), 300 first (1, reuse 0),
  *   200 second (0).
@@ -127,21 +142,21 @@ static const struct sev golden_stream[] = {
  * non-zero numbers.
  */
 static const struct sev tp_stream[] = {
-	/*  1 */ { 10000000, CT_EV_WP, CT_WP_REUSE, 500, 1, 0, 0, "postgres" },
-	/*  2 */ { 10100000, CT_EV_WP, CT_WP_REUSE, 500, 1, 0, 0, "postgres" },
-	/*  3 */ { 10200000, CT_EV_WP, CT_WP_COPY_ANON, 500, 1, 0, 0, "postgres" },
-	/*  4 */ { 11000000, CT_EV_PINNED, 0, 500, 1, 3, 501, "postgres" },
-	/*  5 */ { 11000000, CT_EV_FORK, PC, 500, 1, 3, 501, "postgres" },
-	/*  6 */ { 11400000, CT_EV_WP, CT_WP_COPY_ZERO, 500, 1, 0, 0, "postgres" },
-	/*  7 */ { 11050000, CT_EV_WP, CT_WP_COPY_ANON, 501, 500, 0, 0, "postgres" },
-	/*  8 */ { 13000000, CT_EV_WP, CT_WP_COPY_ANON, 501, 500, 0, 0, "postgres" },
-	/*  9 */ { 13100000, CT_EV_WP, CT_WP_REUSE, 501, 500, 0, 0, "postgres" },
-	/* 10 */ { 13200000, CT_EV_THP, CT_THP_SPLIT, 501, 500, 0, 0, "postgres" },
-	/* 11 */ { 13300000, CT_EV_MARKER, 0, 501, 500, 5, 0, "postgres" },
-	/* 12 */ { 14000000, CT_EV_EXIT, 0, 501, 500, 0, 0, "postgres" },
-	/* 13 */ { 15000000, CT_EV_FORK, CT_FORK_CHILD_TRACED, 1, 0, 0, 502, "systemd" },
-	/* 14 */ { 15600000, CT_EV_WP, CT_WP_COPY_ANON, 502, 1, 0, 0, "systemd" },
-	/* 15 */ { 16000000, CT_EV_WP, CT_WP_REUSE, 501, 1, 0, 0, "psql" },
+	/*  1 */ { 10000000, CT_EV_WP, CT_WP_REUSE, 500, 1, 0, 0, "postgres", 0 },
+	/*  2 */ { 10100000, CT_EV_WP, CT_WP_REUSE, 500, 1, 0, 0, "postgres", 0 },
+	/*  3 */ { 10200000, CT_EV_WP, CT_WP_COPY_ANON, 500, 1, 0, 0, "postgres", M_HEAP },
+	/*  4 */ { 11000000, CT_EV_PINNED, 0, 500, 1, 3, 501, "postgres", 0 },
+	/*  5 */ { 11000000, CT_EV_FORK, PC, 500, 1, 3, 501, "postgres", 0 },
+	/*  6 */ { 11400000, CT_EV_WP, CT_WP_COPY_ZERO, 500, 1, 0, 0, "postgres", M_ANON },
+	/*  7 */ { 11050000, CT_EV_WP, CT_WP_COPY_ANON, 501, 500, 0, 0, "postgres", M_HEAP },
+	/*  8 */ { 13000000, CT_EV_WP, CT_WP_COPY_ANON, 501, 500, 0, 0, "postgres", M_FILE },
+	/*  9 */ { 13100000, CT_EV_WP, CT_WP_REUSE, 501, 500, 0, 0, "postgres", 0 },
+	/* 10 */ { 13200000, CT_EV_THP, CT_THP_SPLIT, 501, 500, 0, 0, "postgres", 0 },
+	/* 11 */ { 13300000, CT_EV_MARKER, 0, 501, 500, 5, 0, "postgres", 0 },
+	/* 12 */ { 14000000, CT_EV_EXIT, 0, 501, 500, 0, 0, "postgres", 0 },
+	/* 13 */ { 15000000, CT_EV_FORK, CT_FORK_CHILD_TRACED, 1, 0, 0, 502, "systemd", 0 },
+	/* 14 */ { 15600000, CT_EV_WP, CT_WP_COPY_ANON, 502, 1, 0, 0, "systemd", M_STACK },
+	/* 15 */ { 16000000, CT_EV_WP, CT_WP_REUSE, 501, 1, 0, 0, "psql", 0 },
 };
 /*
  * Hand computation (tracepoint plan: reuse, copy, copy_zero, pinned_cow,
@@ -161,6 +176,9 @@ static const struct sev tp_stream[] = {
  * Order: 500 (2+3=5), 501 first (2), 502 (1), 501 second (0).
  * FORKS: 500->501 pinned 3, parent 1 (#6), child 2 (#7,#8) -> 6 pages = "24.0K";
  *        1->502 pinned 0, parent 0, child 1 (#14) = "4.0K".
+ * COPIES BY MAPPING (map_thp unavailable): 500 heap (#3), anon (#6): "8.0K: 4.0K heap, 4.0K anon";
+ *   501 first heap (#7), file (#8); 502 stack (#14).  Forks: 500->501 parent anon (#6),
+ *   child heap (#7), file (#8); 1->502 child stack (#14).
  * No write-fault latency histograms (wp_latency unavailable, and no samples).
  */
 
@@ -170,6 +188,7 @@ static void feed(struct ct_agg *a, const struct sev *s, size_t n)
 		struct ct_event e = mkev(s[i].ts, s[i].type, s[i].kind, s[i].pid, s[i].ppid,
 					 s[i].value, s[i].aux, s[i].comm);
 
+		e.map = (uint8_t)s[i].map;
 		CHECK(agg_add(a, &e) == 0, "stream event #%zu rejected", i + 1);
 	}
 }
@@ -196,6 +215,9 @@ void plan_fentry(struct ct_plan *pl)
 		 "zap_pte_range inlined; no exact per-install hook on this kernel");
 	plan_set(pl, ST_COPIED_BYTES, wph, MODE_FENTRY, Q_EXACT,
 		 "(copy + unshare + pinned_cow) x page size");
+	for (int st = 0; st < ST_MAX; st++)
+		if (ct_stat_map(st) >= 0)
+			plan_set(pl, st, wph, MODE_FENTRY, Q_EXACT, "");
 	plan_set(pl, ST_WP_LATENCY, "do_wp_page", MODE_FENTRY, Q_EXACT, "");
 	plan_set(pl, ST_UFFD_BLOCKED, "handle_userfault", MODE_FENTRY, Q_EXACT, "");
 	plan_set(pl, ST_FORK_TO_COPY, "sched_process_fork", MODE_FENTRY, Q_EXACT, "");

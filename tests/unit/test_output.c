@@ -117,6 +117,7 @@ static void check_json_report(const struct ct_report *r, const char *text)
 		ST_REUSE, ST_COPY, ST_COPY_ANON, ST_COPY_ZERO, ST_COPY_FILE, ST_COPY_KSM,
 		ST_UNSHARE, ST_SHARED_REUSE, ST_THP_REUSE, ST_THP_SPLIT, ST_PINNED_COW,
 		ST_UFFD_MISSING, ST_UFFD_WP, ST_UFFD_MINOR, ST_UFFD_SIGBUS, ST_MARKER_INSTALL, ST_COPIED_BYTES,
+		ST_MAP_HEAP, ST_MAP_STACK, ST_MAP_ANON, ST_MAP_FILE, ST_MAP_SHMEM, ST_MAP_THP,
 	};
 	const struct ct_agg *a = r->agg;
 	const struct jv *probes, *procs, *forks, *x;
@@ -567,7 +568,8 @@ static void misses_reach_every_output(void)
 			CHECK_STR(jget(&m->v[3], "program")->s, "fx_wp");
 			CHECK_STR(jget(&m->v[3], "hook")->s, "do_wp_page");
 			CHECK(jget(&m->v[3], "missed")->num == 3, "fx_wp missed");
-			CHECK(jget(&m->v[3], "statistics")->n == 11, "fx_wp feeds 11 statistics");
+			/* 8 write-fault outcomes, copied_bytes, 6 mapping classes, wp_latency, fork_to_copy */
+			CHECK(jget(&m->v[3], "statistics")->n == 17, "fx_wp feeds 17 statistics");
 		}
 		CHECK(p && jget(jget(p, "reuse"), "missed")->num == 3, "probes.reuse.missed");
 		CHECK(p && jget(jget(p, "uffd_wp"), "missed")->num == 0, "probes.uffd_wp.missed");

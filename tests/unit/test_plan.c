@@ -57,9 +57,11 @@ static void plan_names_and_set(void)
  */
 static void plan_prog_stats_by_hand(void)
 {
+	const uint32_t maps = B(ST_MAP_HEAP) | B(ST_MAP_STACK) | B(ST_MAP_ANON) | B(ST_MAP_FILE) |
+			      B(ST_MAP_SHMEM) | B(ST_MAP_THP);
 	const uint32_t wp = B(ST_REUSE) | B(ST_COPY) | B(ST_COPY_ANON) | B(ST_COPY_ZERO) | B(ST_COPY_FILE) |
 			    B(ST_COPY_KSM) | B(ST_UNSHARE) | B(ST_SHARED_REUSE) | B(ST_WP_LATENCY) |
-			    B(ST_COPIED_BYTES) | B(ST_FORK_TO_COPY);
+			    B(ST_COPIED_BYTES) | B(ST_FORK_TO_COPY) | maps;
 	const uint32_t tp = B(ST_REUSE) | B(ST_COPY) | B(ST_COPY_ZERO) | B(ST_COPIED_BYTES) | B(ST_FORK_TO_COPY);
 	struct ct_misses m = { .known = true, .n = 2 };
 

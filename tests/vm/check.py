@@ -32,7 +32,9 @@ import sys
 
 STATS = ["reuse", "copy", "copy_anon", "copy_zero", "copy_file", "copy_ksm", "unshare",
          "shared_reuse", "thp_reuse", "thp_split", "pinned_cow", "uffd_missing", "uffd_wp",
-         "uffd_minor", "uffd_sigbus", "marker_install", "copied_bytes"]
+         "uffd_minor", "uffd_sigbus", "marker_install", "copied_bytes",
+         "map_heap", "map_stack", "map_anon", "map_file", "map_shmem", "map_thp"]
+MAPS = ["map_heap", "map_stack", "map_anon", "map_file", "map_shmem", "map_thp"]
 COPY_KINDS = ["copy_anon", "copy_zero", "copy_file", "copy_ksm"]
 # Scenarios the guest runs, so that a missing one is reported (guest.sh names).
 EXPECTED = ["probes", "cowfork", "cowfork_k0", "zerocopy", "filecopy", "pinfork", "uffd_missing",
@@ -308,7 +310,11 @@ def check_common(c, report):
         if all(isinstance(p.get(s), int) for s in COPY_KINDS + ["copy"]):
             if p["copy"] != sum(p[s] for s in COPY_KINDS):
                 problems.append(f"{p.get('pid')}:copy={p['copy']}!=sum of kinds")
-    c.eq("process entries well-formed (ints/nulls, copy == sum of kinds)", [], problems[:5])
+        if isinstance(p.get("copy"), int) and any(isinstance(p.get(m), int) for m in MAPS):
+            if p["copy"] != sum(p.get(m) or 0 for m in MAPS):
+                problems.append(f"{p.get('pid')}:copy={p['copy']}!=sum of mapping classes")
+    c.eq("process entries well-formed (ints/nulls, copy == sum of kinds == sum of mapping classes)", [],
+         problems[:5])
 
 
 def check_cowfork(c, t, *, filtered=False, only_parent=False):
