@@ -94,14 +94,28 @@ static __always_inline struct page *page_head(struct page *page)
 }
 
 /*
+ * page->flags was an unsigned long until "mm: introduce memdesc_flags_t"
+ * (6.18) wrapped it in a struct; CO-RE does not match a struct field with
+ * an integer one, so each shape has its flavor.
+ */
+struct page___ulflags {
+	unsigned long flags;
+} __attribute__((preserve_access_index));
+
+static __always_inline unsigned long page_flags(struct page *page)
+{
+	if (bpf_core_field_exists(((struct page___ulflags *)page)->flags))
+		return BPF_CORE_READ((struct page___ulflags *)page, flags);
+	return BPF_CORE_READ(page, flags.f);
+}
+
+/*
  * Whether a page is part of a huge page (THP, or any large folio): a tail
- * page (bit 0 of compound_head / compound_info), or a head (PG_head).  Newer
- * kernels wrap the flags word in a struct (memdesc_flags_t): read the first
- * word at the field's offset, whatever its type.
+ * page (bit 0 of compound_head / compound_info), or a head (PG_head).
  */
 static __always_inline bool page_in_huge(struct page *page)
 {
-	unsigned long info = 0, flags = 0;
+	unsigned long info = 0;
 
 	if (bpf_core_field_exists(page->compound_head))
 		info = BPF_CORE_READ(page, compound_head);
@@ -109,8 +123,7 @@ static __always_inline bool page_in_huge(struct page *page)
 		info = BPF_CORE_READ((struct page___info *)page, compound_info);
 	if (info & 1)
 		return true;
-	bpf_probe_read_kernel(&flags, sizeof(flags), __builtin_preserve_access_index(&page->flags));
-	return flags & (1UL << bpf_core_enum_value(enum pageflags, PG_head));
+	return page_flags(page) & (1UL << bpf_core_enum_value(enum pageflags, PG_head));
 }
 
 /*
