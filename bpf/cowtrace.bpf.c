@@ -360,15 +360,18 @@ int BPF_PROG(sched_exit, struct task_struct *p)
 	return 0;
 }
 
-/* exec renames the process. */
+/* exec renames the process, and its stacks from now on are of another image. */
 SEC("tp_btf/sched_process_exec")
 int BPF_PROG(sched_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm *bprm)
 {
 	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
 	struct ct_proc_rec *r = bpf_map_lookup_elem(&procs, &tgid);
 
-	if (r)
+	if (r) {
 		bpf_get_current_comm(r->comm, sizeof(r->comm));
+		r->execs++;
+		r->flags &= ~CT_PROC_STACKS;
+	}
 	return 0;
 }
 

@@ -304,7 +304,8 @@ static __always_inline void emit_map_to(void *ring, __u16 type, __u16 kind, __u6
 	e->__pad[0] = e->__pad[1] = e->__pad[2] = 0;
 	bpf_get_current_comm(e->comm, sizeof(e->comm));
 	e->cgroup_id = bpf_get_current_cgroup_id();
-	bpf_ringbuf_submit(e, rb_wakeup(ring));
+	/* a process with stacks: wake the frontend now, to read its maps while it lives */
+	bpf_ringbuf_submit(e, type == CT_EV_STACKS ? BPF_RB_FORCE_WAKEUP : rb_wakeup(ring));
 }
 
 #define emit_to(ring, type, kind, value, aux, ts) emit_map_to(ring, type, kind, value, aux, ts, 0)
@@ -398,13 +399,16 @@ static __always_inline void count_copy_after_fork(struct ct_proc_rec *p, __u32 t
  * --stacks: one more page for this stack.  ctx: the program's context
  * (NULL: the stack is not the fault's, e.g. settled at a later fault).
  */
-static __always_inline void count_stack(void *ctx, __u32 tgid, __u32 kind, __u8 map, __u64 file)
+static __always_inline void count_stack(void *ctx, struct ct_proc_rec *p, __u32 tgid, __u32 kind, __u8 map,
+					__u64 file)
 {
-	struct ct_stack_key k = { .pid = tgid, .ustack = -1, .kstack = -1, .kind = kind, .map = map,
-				  .file = file };
+	struct ct_stack_key k = { .start_ns = p->start_ns, .pid = tgid, .ustack = -1, .kstack = -1, .kind = kind,
+				  .map = map, .execs = p->execs, .file = file };
 	static const __u64 one = 1;
 	__u64 *n;
 
+	if (!ct_wp_is_copy(kind))
+		k.file = 0;
 	if (ctx) {
 		k.ustack = bpf_get_stackid(ctx, &stack_traces, BPF_F_USER_STACK);
 		if (cfg.kernel_stacks)
@@ -412,8 +416,14 @@ static __always_inline void count_stack(void *ctx, __u32 tgid, __u32 kind, __u8 
 	}
 	n = bpf_map_lookup_elem(&stack_counts, &k);
 	if (!n) {
-		if (!bpf_map_update_elem(&stack_counts, &k, &one, BPF_NOEXIST))
+		if (!bpf_map_update_elem(&stack_counts, &k, &one, BPF_NOEXIST)) {
+			/* its first stack: the frontend reads the process's maps while it lives */
+			if (!(p->flags & CT_PROC_STACKS)) {
+				p->flags |= CT_PROC_STACKS;
+				emit_map_to(&lifecycle, CT_EV_STACKS, 0, p->start_ns, p->execs, bpf_ktime_get_ns(), 0);
+			}
 			return; /* the first page of this stack */
+		}
 		n = bpf_map_lookup_elem(&stack_counts, &k); /* another thread made it first */
 		if (!n) {
 			stat_inc(CT_STAT_NOSPACE);
@@ -451,9 +461,9 @@ static __always_inline void count_wp(void *ctx, __u32 kind, __u64 lat, __u64 now
 				__sync_fetch_and_add(&p->seg_map[m], 1);
 		}
 		count_copy_after_fork(p, tgid, now);
-		if (cfg.stacks)
-			count_stack(ctx, tgid, kind, map, file);
 	}
+	if ((cfg.stacks >> (kind & 31)) & 1)
+		count_stack(ctx, p, tgid, kind, ct_wp_is_copy(kind) ? map : CT_MAP_MAX, file);
 	if (cfg.per_event)
 		emit_map_to(&events, CT_EV_WP, kind, lat, 0, now, ct_wp_is_copy(kind) && map < CT_MAP_MAX ? map + 1 : 0);
 }

@@ -99,17 +99,24 @@ static long vma_class_cb(struct task_struct *task, struct vm_area_struct *vma, v
  * helper bpf_find_vma", 5.17); before it, anonymous memory unless told
  * otherwise (and the plan says the mapping classes are unavailable).
  */
-static __always_inline struct vma_cb tp_copy_map(struct ct_thread *t)
+static __always_inline struct vma_cb tp_copy_map(struct ct_thread *t, bool find_vma)
 {
 	struct vma_cb c = { .map = CT_MAP_ANON };
 
-	if (bpf_core_enum_value_exists(enum bpf_func_id, BPF_FUNC_find_vma))
+	if (find_vma && bpf_core_enum_value_exists(enum bpf_func_id, BPF_FUNC_find_vma))
 		bpf_find_vma(bpf_get_current_task_btf(), t->tp_addr, vma_class_cb, &c, 0);
 	return c;
 }
 
-SEC("tp_btf/mm_page_alloc")
-int BPF_PROG(tp_alloc, struct page *page, unsigned int order, gfp_t gfp_flags, int migratetype)
+/*
+ * find_vma: a program with bpf_find_vma's callback.  The callback is a
+ * subprogram only a function pointer refers to, which kernels before "bpf:
+ * Support bpf_for_each_map_elem() helper" (5.13, BPF_PSEUDO_FUNC) do not
+ * count: "number of funcs in func_info doesn't match".  So one program
+ * with it (tp_alloc) and one without (tp_alloc_nofv); the frontend loads
+ * the one the kernel takes.
+ */
+static __always_inline int tp_alloc_do(void *ctx, unsigned int order, gfp_t gfp_flags, bool find_vma)
 {
 	struct ct_proc_rec *p;
 	struct ct_thread *t;
@@ -133,7 +140,7 @@ int BPF_PROG(tp_alloc, struct page *page, unsigned int order, gfp_t gfp_flags, i
 			return 0;
 		__sync_fetch_and_add(&p->c[CT_C_WP + CT_WP_REUSE], -1);
 		__sync_fetch_and_add(&p->c[CT_C_WP + kind], 1);
-		m = tp_copy_map(t);
+		m = tp_copy_map(t, find_vma);
 		map = m.map & 7;
 		t->wp_map = m.map; /* for the per-fault event */
 		if (map < CT_MAP_MAX) {
@@ -142,13 +149,25 @@ int BPF_PROG(tp_alloc, struct page *page, unsigned int order, gfp_t gfp_flags, i
 				__sync_fetch_and_add(&p->seg_map[map], 1);
 		}
 		count_copy_after_fork(p, bpf_get_current_pid_tgid() >> 32, now);
-		if (cfg.stacks)
-			count_stack(ctx, bpf_get_current_pid_tgid() >> 32, kind, m.map, m.file);
+		if ((cfg.stacks >> kind) & 1)
+			count_stack(ctx, p, bpf_get_current_pid_tgid() >> 32, kind, m.map, m.file);
 		return 0;
 	}
 	if (is_fork_nr(orig_ax) && (t || (t = thread_traced())) && (!cfg.filter_follow || t->filter == 1))
 		t->fork_pages++;
 	return 0;
+}
+
+SEC("tp_btf/mm_page_alloc")
+int BPF_PROG(tp_alloc, struct page *page, unsigned int order, gfp_t gfp_flags, int migratetype)
+{
+	return tp_alloc_do(ctx, order, gfp_flags, true);
+}
+
+SEC("tp_btf/mm_page_alloc")
+int BPF_PROG(tp_alloc_nofv, struct page *page, unsigned int order, gfp_t gfp_flags, int migratetype)
+{
+	return tp_alloc_do(ctx, order, gfp_flags, false);
 }
 
 #endif /* COWTRACE_TP_BPF_H */

@@ -24,6 +24,8 @@ enum ct_event_type {
 	CT_EV_FORK = 5,   /* process created: pid = parent tgid, aux = child pid, comm = child */
 	CT_EV_EXIT = 6,   /* process (thread group) exited */
 	CT_EV_MARKER = 7, /* uffd-wp pte markers installed: value = count */
+	CT_EV_STACKS = 8, /* --stacks: the first stack of the process (since exec) was counted:
+			   * read its maps now; value = its start_ns, aux = its execs */
 	CT_EV_TYPE_MAX,
 };
 
@@ -94,12 +96,13 @@ enum ct_map_class {
 
 /* --stacks: pages copied per (process, user stack, kernel stack, kind, mapping). */
 struct ct_stack_key {
+	__u64 start_ns;            /* the process's start: pid + start = the process */
 	__u32 pid;                 /* tgid */
 	__s32 ustack;              /* id in the stack map, < 0: none */
 	__s32 kstack;              /* < 0: none (kernel stacks off) */
 	__u16 kind;                /* enum ct_wp_kind of the copy */
-	__u8 map;                  /* enum ct_map_class */
-	__u8 __pad;
+	__u8 map;                  /* enum ct_map_class; CT_MAP_MAX: not a copy */
+	__u8 execs;                /* the process's ct_proc_rec.execs: the image the addresses are of */
 	__u64 file;                /* a file mapping's inode number (its path: /proc/PID/maps), else 0 */
 };
 
@@ -167,6 +170,7 @@ enum ct_seg_side {
 /* ct_proc_rec flags */
 #define CT_PROC_EXITED 1   /* the process's last thread exited: final counts */
 #define CT_PROC_FORKED 2   /* sent at a fork: its segment before the fork ends here */
+#define CT_PROC_STACKS 4   /* --stacks: it has stacks (CT_EV_STACKS was sent) */
 
 struct ct_proc_rec {
 	__u64 c[CT_C_MAX];         /* enum ct_counter */
@@ -182,7 +186,8 @@ struct ct_proc_rec {
 	__u16 type;                /* CT_REC_TYPE_PROC */
 	__u8 seg_side;             /* enum ct_seg_side */
 	__u8 flags;                /* CT_PROC_* */
-	__u32 __pad;
+	__u8 execs;                /* execs since first seen (mod 256): which image its stacks are of */
+	__u8 __pad[3];
 	char comm[CT_COMM_LEN];    /* when first seen, and again at exec */
 };
 
@@ -253,14 +258,15 @@ struct ct_config {
 	__u32 per_event;      /* also one ring event per fault (--events, --record) */
 	__u32 task_storage;   /* per-thread state in task-local storage (5.11+), else a hash */
 	__u64 shm_mnt_addr;   /* &shm_mnt from kallsyms (0: unknown): the mount of kernel-internal shmem */
-	/* --stacks: count the user (and with kernel_stacks, kernel) stacks of copies */
+	/* --stacks: the kinds (bits of enum ct_wp_kind) whose user (and with
+	 * kernel_stacks, kernel) stacks are counted */
 	__u32 stacks;
 	__u32 kernel_stacks;
 };
 
 #ifndef __VMLINUX_H__
 _Static_assert(CT_C_MAX == CT_C_MAP + CT_MAP_MAX, "a counter per mapping class");
-_Static_assert(sizeof(struct ct_stack_key) == 24, "ct_stack_key layout is ABI");
+_Static_assert(sizeof(struct ct_stack_key) == 32, "ct_stack_key layout is ABI");
 _Static_assert(sizeof(struct ct_event) == 64, "ct_event layout is ABI");
 _Static_assert(sizeof(struct ct_proc_rec) == 328, "ct_proc_rec layout is ABI");
 _Static_assert(sizeof(struct ct_hist_rec) == 344, "ct_hist_rec layout is ABI");

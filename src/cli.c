@@ -18,6 +18,7 @@
 #include <unistd.h>
 #include "cli.h"
 #include "outfile.h"
+#include "stats.h"
 #include "util.h"
 
 #ifndef CGROUP2_SUPER_MAGIC
@@ -31,7 +32,7 @@ static const char doc[] =
 "\n"
 "USAGE: cowtrace [-p PID | -c CGROUP] [-d SECONDS] [-i SECONDS] [-o text|json] [-- CMD ARGS...]\n"
 "       cowtrace probes [--mode fentry|kprobe|tracepoint]\n"
-"       cowtrace report FILE [-o text|json] [--prom OUT] [--svg OUT.svg]\n"
+"       cowtrace report FILE [-o text|json] [--prom OUT] [--svg OUT.svg] [--flamegraph OUT.svg]\n"
 "\n"
 "EXAMPLES:\n"
 "    cowtrace -d 5                 # whole system for 5 seconds, per-process report\n"
@@ -42,10 +43,12 @@ static const char doc[] =
 "    cowtrace probes               # which hook feeds each statistic on this kernel\n"
 "    cowtrace -i 15 --prom /var/lib/prometheus/node-exporter/cowtrace.prom\n"
 "    cowtrace --record bgsave.ctr -- redis-cli bgsave\n"
-"    cowtrace report bgsave.ctr --svg bgsave.svg   # offline, no root needed\n";
+"    cowtrace report bgsave.ctr --svg bgsave.svg   # offline, no root needed\n"
+"    cowtrace --stacks --flamegraph cow.svg -- ./server  # which code wrote the copied pages\n";
 
 enum { OPT_MODE = 1000, OPT_LOAD_ONLY, OPT_HIST_TOP, OPT_RINGBUF, OPT_PROM, OPT_PROM_LABELS, OPT_PROM_TOP,
-       OPT_EVENTS, OPT_RECORD, OPT_MAX_EXITED, OPT_SVG, OPT_MAX_PROCS };
+       OPT_EVENTS, OPT_RECORD, OPT_MAX_EXITED, OPT_SVG, OPT_MAX_PROCS, OPT_STACKS, OPT_KERNEL_STACKS,
+       OPT_FOLDED, OPT_FLAMEGRAPH, OPT_TOP_STACKS };
 
 static const struct argp_option opts[] = {
 	{ "pid", 'p', "PID", 0, "Trace this process only (all its threads)", 0 },
@@ -64,6 +67,11 @@ static const struct argp_option opts[] = {
 	{ "max-exited", OPT_MAX_EXITED, "N", 0, "Exited processes kept one by one before the oldest are folded by command (default 4096, 0: never)", 0 },
 	{ "svg", OPT_SVG, "FILE", 0, "report: draw copies over time per process as an SVG chart", 0 },
 	{ "max-procs", OPT_MAX_PROCS, "N", 0, "Live processes the kernel's maps hold at once (default 131072); beyond it, counts are dropped and reported as unclassified", 0 },
+	{ "stacks", OPT_STACKS, "KINDS", OPTION_ARG_OPTIONAL, "Count the user stack of every copy, in the kernel (KINDS: copy (default), reuse, unshare, shared_reuse, copy_anon, copy_zero, copy_file, copy_ksm or all, comma-separated)", 0 },
+	{ "kernel-stacks", OPT_KERNEL_STACKS, NULL, 0, "With --stacks: the kernel stacks too (copies the kernel makes on a user page: read() into a COW buffer, GUP)", 0 },
+	{ "folded", OPT_FOLDED, "FILE", 0, "Write folded stacks (comm;outer;...;inner pages) for flamegraph.pl, inferno or speedscope (implies --stacks)", 0 },
+	{ "flamegraph", OPT_FLAMEGRAPH, "FILE", 0, "Write a flame graph of the copies as an interactive SVG (implies --stacks)", 0 },
+	{ "top-stacks", OPT_TOP_STACKS, "N", 0, "Stacks per process in the text and JSON reports (default 5)", 0 },
 	{ "load-only", OPT_LOAD_ONLY, NULL, OPTION_HIDDEN, "Load (verify) the programs, attach nothing", 0 },
 	{ "verbose", 'v', NULL, 0, "Show libbpf's messages and the ladder's attempts", 0 },
 	{},
@@ -91,6 +99,43 @@ static int choice(const char *arg, const char *const *names, int n, const char *
 			return i;
 	usage_error(err, arg);
 	return -1;
+}
+
+/* --stacks=KINDS: the bits of enum ct_wp_kind; no value: the copies. */
+static uint32_t parse_stack_kinds(const char *arg)
+{
+	char *dup, *tok, *save = NULL;
+	uint32_t mask = 0;
+
+	if (!arg)
+		return CT_WP_COPY_KINDS;
+	dup = strdup(arg);
+	if (!dup) {
+		fprintf(stderr, "cowtrace: out of memory\n");
+		exit(1);
+	}
+	for (tok = strtok_r(dup, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		unsigned k;
+
+		if (!strcmp(tok, "copy")) {
+			mask |= CT_WP_COPY_KINDS;
+			continue;
+		}
+		if (!strcmp(tok, "all")) {
+			mask |= (1u << CT_WP_KIND_MAX) - 1;
+			continue;
+		}
+		for (k = 0; k < CT_WP_KIND_MAX && strcmp(tok, ct_wp_kind_name(k)); k++)
+			;
+		if (k == CT_WP_KIND_MAX)
+			usage_error("invalid --stacks kind '%s': expected copy, reuse, unshare, shared_reuse, "
+				    "copy_anon, copy_zero, copy_file, copy_ksm or all", tok);
+		mask |= 1u << k;
+	}
+	free(dup);
+	if (!mask)
+		usage_error("invalid --stacks '%s': no kind given", arg);
+	return mask;
 }
 
 static error_t parse_arg(int key, char *arg, struct argp_state *state)
@@ -173,6 +218,25 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 			usage_error("invalid --max-procs '%s': expected a count from 16 to 16777216", arg);
 		c->o.max_procs = v;
 		break;
+	case OPT_STACKS:
+		ps->trace_opts++;
+		c->o.stacks = parse_stack_kinds(arg);
+		break;
+	case OPT_KERNEL_STACKS:
+		ps->trace_opts++;
+		c->o.kernel_stacks = true;
+		break;
+	case OPT_FOLDED:
+		c->folded = arg;
+		break;
+	case OPT_FLAMEGRAPH:
+		c->flamegraph = arg;
+		break;
+	case OPT_TOP_STACKS:
+		if (parse_uint(arg, 0, 1000000, &v))
+			usage_error("invalid --top-stacks '%s': expected a count", arg);
+		c->top_stacks = v;
+		break;
 	case OPT_LOAD_ONLY:
 		c->o.load_only = true;
 		break;
@@ -220,6 +284,7 @@ void cli_parse(int argc, char **argv, struct ct_cli *c)
 	c->prom_top = 20;
 	c->max_exited = 4096;
 	c->hist_top = 5;
+	c->top_stacks = 5;
 	c->o.cgroup_fd = -1;
 	c->o.ringbuf_bytes = 4 << 20;
 	c->o.max_procs = 131072;
@@ -230,9 +295,14 @@ void cli_parse(int argc, char **argv, struct ct_cli *c)
 		if (!c->report_file)
 			fail("report: which record file? (cowtrace report FILE)");
 		if (ps.trace_opts || c->cmd)
-			fail("report: -p, -c, -d, -i, --mode, --record, --max-procs and -- CMD apply to tracing, not to 'report'");
+			fail("report: -p, -c, -d, -i, --mode, --record, --max-procs, --stacks, --kernel-stacks and -- CMD "
+			     "apply to tracing, not to 'report'");
 		return;
 	}
+	if (c->o.kernel_stacks && !c->o.stacks)
+		c->o.stacks = CT_WP_COPY_KINDS;
+	if ((c->folded || c->flamegraph) && !c->o.stacks)
+		c->o.stacks = CT_WP_COPY_KINDS; /* what they draw */
 	if (c->svg)
 		fail("--svg draws a record: cowtrace report FILE --svg OUT.svg");
 	if (c->cmd && (c->o.pid || c->cgroup))
@@ -270,6 +340,8 @@ void cli_check_system(struct ct_cli *c, int *pidfd)
 	if (c->command == CMD_REPORT) {
 		check_out("--prom", c->prom);
 		check_out("--svg", c->svg);
+		check_out("--folded", c->folded);
+		check_out("--flamegraph", c->flamegraph);
 		return;
 	}
 #ifdef SYS_pidfd_open
@@ -295,4 +367,6 @@ void cli_check_system(struct ct_cli *c, int *pidfd)
 	}
 	check_out("--record", c->record);
 	check_out("--prom", c->prom);
+	check_out("--folded", c->folded);
+	check_out("--flamegraph", c->flamegraph);
 }

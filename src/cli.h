@@ -29,6 +29,9 @@ struct ct_cli {
 	unsigned max_exited;
 	const char *report_file; /* cowtrace report FILE */
 	const char *svg;         /* report --svg FILE */
+	const char *folded;      /* --folded FILE: folded stacks */
+	const char *flamegraph;  /* --flamegraph FILE: the copies' flame graph */
+	unsigned top_stacks;     /* stacks per process in the text and JSON reports */
 };
 
 /* Parse argv and check the options against each other; exits 2 on a usage error. */

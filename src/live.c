@@ -16,6 +16,7 @@
 #include "live.h"
 #include "report.h"
 #include "sink.h"
+#include "stacks_live.h"
 #include "util.h"
 
 extern char **environ;
@@ -35,6 +36,23 @@ void live_signals(void)
 	signal(SIGTERM, sig_handler);
 }
 
+struct live {
+	struct ct_cli *cli;
+	struct ct_session sess;
+	struct ct_reporter out;
+	struct ct_agg agg;
+	struct ct_sink k;
+	struct ring_buffer *rb;
+	struct ct_misses misses;
+	uint64_t swept;          /* exit-program misses already swept for */
+	int pidfd;
+	uint64_t start;
+	struct ct_stack_reader stacks; /* --stacks */
+	bool stacks_on;
+	uint64_t next_stacks;    /* when to read the stacks next */
+};
+
+
 /*
  * The lifecycle ring: fork events (the fork records), process records and
  * histograms, told apart by size; to the aggregation and the record file,
@@ -43,12 +61,17 @@ void live_signals(void)
  */
 static int on_lifecycle(void *ctx, void *data, size_t size)
 {
-	if (size == sizeof(struct ct_event))
-		sink_event(ctx, data, SINK_AGG | SINK_RECORD);
+	struct live *l = ctx;
+	const struct ct_event *e = data;
+
+	if (size == sizeof(struct ct_event) && e->type == CT_EV_STACKS)
+		stack_reader_event(&l->stacks, &l->agg, e); /* its maps, while it lives */
+	else if (size == sizeof(struct ct_event))
+		sink_event(&l->k, e, SINK_AGG | SINK_RECORD);
 	else if (size == sizeof(struct ct_proc_rec))
-		sink_proc(ctx, data, true);
+		sink_proc(&l->k, data, true);
 	else if (size == sizeof(struct ct_hist_rec))
-		sink_hist(ctx, data, true);
+		sink_hist(&l->k, data, true);
 	return 0;
 }
 
@@ -104,19 +127,6 @@ int run_probes(struct ct_cli *cli)
 	probes_stop(&sess);
 	return 0;
 }
-
-struct live {
-	struct ct_cli *cli;
-	struct ct_session sess;
-	struct ct_reporter out;
-	struct ct_agg agg;
-	struct ct_sink k;
-	struct ring_buffer *rb;
-	struct ct_misses misses;
-	uint64_t swept;          /* exit-program misses already swept for */
-	int pidfd;
-	uint64_t start;
-};
 
 /* The skipped runs of the exit program: processes whose exit was never seen. */
 static uint64_t exit_misses(const struct ct_misses *m)
@@ -180,6 +190,8 @@ static void read_kernel(struct live *l, bool record, bool hists)
 	}
 	if (!err && hists)
 		err = probes_read_hists(&l->sess, snap_hist, &sn);
+	if (!err && l->stacks_on)
+		err = stack_reader_read(&l->stacks, &l->sess, &l->agg, l->cli->o.verbose);
 	if (err)
 		fprintf(stderr, "cowtrace: reading the kernel's counts: %s\n", strerror(-err));
 	if (l->cli->o.verbose)
@@ -197,6 +209,7 @@ static void report(struct live *l, bool final, int cmd_status, bool to_stdout)
 		.unclassified = probes_stat(&l->sess, CT_STAT_NOSPACE),
 		.settled = probes_stat(&l->sess, CT_STAT_SETTLED),
 		.misses = &l->misses,
+		.stacks = l->stacks_on ? &l->stacks.st : NULL, .top_stacks = l->cli->top_stacks,
 	};
 
 	/* histograms only where a report shows them: text, and the textfile */
@@ -253,6 +266,10 @@ static int poll_loop(struct live *l, struct ring_buffer *rb, pid_t child)
 		if (now >= next_report) {
 			report(l, false, -1, l->cli->interval > 0);
 			next_report += step;
+		} else if (l->stacks_on && now >= l->next_stacks) {
+			/* name new stacks while their processes live; free the ended ones' room */
+			read_kernel(l, false, false);
+			l->next_stacks = now + 1000000000ull;
 		} else if (l->k.rec && now >= next_cg) {
 			/* Name cgroups while they still exist, for the record. */
 			sink_resolve_cgroups(&l->k);
@@ -271,13 +288,18 @@ int run_trace(struct ct_cli *cli, int pidfd)
 	char err[512];
 
 	reporter_init(&l.out, cli, &l.agg, (uint32_t)sysconf(_SC_PAGESIZE));
+	l.stacks_on = cli->o.stacks != 0;
+	if (stack_reader_init(&l.stacks, cli->o.kernel_stacks, cli->o.verbose)) {
+		fprintf(stderr, "cowtrace: out of memory\n");
+		goto cleanup;
+	}
 	l.agg.count_events = false; /* the kernel counts; its records say so */
 	l.k = (struct ct_sink){ .agg = &l.agg, .events = cli->events };
 	if (probes_start(&l.sess, &cli->o, err, sizeof(err))) {
 		fprintf(stderr, "cowtrace: cannot trace on this kernel: %s\n", err);
 		goto cleanup;
 	}
-	rb = l.rb = ring_buffer__new(probes_lifecycle_fd(&l.sess), on_lifecycle, &l.k, NULL);
+	rb = l.rb = ring_buffer__new(probes_lifecycle_fd(&l.sess), on_lifecycle, &l, NULL);
 	if (rb && cli->o.per_event && ring_buffer__add(rb, probes_events_fd(&l.sess), on_event, &l.k)) {
 		ring_buffer__free(rb);
 		rb = l.rb = NULL;
@@ -286,6 +308,11 @@ int run_trace(struct ct_cli *cli, int pidfd)
 		fprintf(stderr, "cowtrace: ring buffer: %s\n", strerror(errno));
 		goto cleanup;
 	}
+	/* tracepoint mode has the stacks of copies only (probes.c) */
+	l.sess.plan.stacks = l.sess.plan.mode == MODE_TRACEPOINT ? cli->o.stacks & CT_WP_COPY_KINDS : cli->o.stacks;
+	stacks_set_plan(&l.stacks.st, &l.sess.plan);
+	if (l.stacks_on)
+		stack_reader_ready(&l.stacks);
 	if (cli->record)
 		sink_record_open(&l.k, cli->record, &l.sess.plan, l.agg.page_size);
 	if (cli->cmd) {
@@ -301,6 +328,10 @@ int run_trace(struct ct_cli *cli, int pidfd)
 	}
 	if (cli->o.verbose)
 		fprintf(stderr, "cowtrace: tracing in %s mode\n", ct_mode_name(l.sess.plan.mode));
+	if (l.sess.plan.mode == MODE_TRACEPOINT && (cli->o.stacks & ~CT_WP_COPY_KINDS))
+		fprintf(stderr, "cowtrace: --stacks: the stacks of reuses and unshares are unavailable in "
+				"tracepoint mode (a fault is known to be a copy, never a reuse, when it happens); "
+				"copies only\n");
 	l.start = now_ns();
 	cmd_status = poll_loop(&l, rb, child);
 	/* Stop new events, take everything already in the buffer and the maps, then report. */
@@ -308,6 +339,15 @@ int run_trace(struct ct_cli *cli, int pidfd)
 	read_kernel(&l, true, true);
 	report(&l, true, cmd_status, true);
 	ret = 0; /* interrupted with -- CMD: the command keeps running */
+	if (l.stacks_on) {
+		char title[160];
+
+		snprintf(title, sizeof(title), "cowtrace: copy-on-write copies by stack (kernel %s)", l.sess.plan.kernel);
+		if (write_stacks(cli, &l.stacks.st, title))
+			ret = 1;
+	}
+	if (l.k.rec && l.stacks_on)
+		sink_record_stacks(&l.k, &l.stacks.st);
 	if (l.k.rec && sink_record_close(&l.k, &l.misses, probes_stat(&l.sess, CT_STAT_LOST),
 					 probes_stat(&l.sess, CT_STAT_NOSPACE),
 					 probes_stat(&l.sess, CT_STAT_SETTLED)))
@@ -318,5 +358,6 @@ cleanup:
 	probes_stop(&l.sess);
 	agg_free(&l.agg);
 	reporter_free(&l.out);
+	stack_reader_free(&l.stacks);
 	return ret;
 }

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include "agg.h"
 #include "plan.h"
+#include "stacks.h"
 
 struct ct_report {
 	const struct ct_agg *agg;
@@ -18,6 +19,8 @@ struct ct_report {
 	bool final;
 	int cmd_status;          /* exit status of `-- CMD`, -1 if none */
 	unsigned hist_top;       /* processes whose histograms are printed (text) */
+	const struct ct_stacks *stacks; /* --stacks: pages per stack; NULL: stacks were off */
+	unsigned top_stacks;     /* stacks shown per process (text and JSON) */
 	const char *version;
 };
 

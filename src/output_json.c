@@ -122,6 +122,62 @@ static void json_hists(FILE *f, const struct ct_report *r, const struct ct_proc 
 		fputc('}', f);
 }
 
+/* A frame list "a;b;c" as a JSON array of strings. */
+static void json_frames(FILE *f, const char *frames)
+{
+	char buf[1024];
+
+	fputc('[', f);
+	for (const char *p = frames; *p;) {
+		size_t n = strcspn(p, ";");
+
+		snprintf(buf, sizeof(buf), "%.*s", (int)n, p);
+		json_str(f, buf);
+		p += n;
+		if (*p) {
+			p++;
+			fputc(',', f);
+		}
+	}
+	fputc(']', f);
+}
+
+/*
+ * --stacks: a process's heaviest stacks, "stacks":[{"pages":N,"kind":K,
+ * "mapping":M,"file":F,"frames":[outer,...,inner]}] (mapping null: not a
+ * copy; file null: not a file mapping).
+ */
+static void json_stacks(FILE *f, const struct ct_report *r, const struct ct_proc *p)
+{
+	struct ct_stack_top *t;
+	int64_t n;
+
+	if (!r->stacks || !p->pid)
+		return;
+	n = stacks_top(r->stacks, p->pid, p->start_ns, &t);
+	fprintf(f, ",\"stacks\":[");
+	for (int64_t i = 0; i < n && i < r->top_stacks; i++) {
+		const struct ct_stack *s = t[i].s;
+
+		fprintf(f, "%s{\"pages\":%llu,\"kind\":\"%s\",\"mapping\":", i ? "," : "",
+			(unsigned long long)t[i].pages, stacks_kind_name(r->stacks, s->id.kind));
+		if (s->id.map < CT_MAP_MAX && !r->stacks->maps_unknown)
+			fprintf(f, "\"%s\"", ct_map_name(s->id.map));
+		else
+			fputs("null", f);
+		fputs(",\"file\":", f);
+		if (s->file)
+			json_str(f, s->file);
+		else
+			fputs("null", f);
+		fputs(",\"frames\":", f);
+		json_frames(f, s->frames);
+		fputc('}', f);
+	}
+	fputc(']', f);
+	free(t);
+}
+
 void output_json(FILE *f, const struct ct_report *r)
 {
 	const struct ct_agg *a = r->agg;
@@ -152,6 +208,8 @@ void output_json(FILE *f, const struct ct_report *r)
 	fprintf(f, "},\"lost_events\":%llu,\"unclassified_faults\":%llu", (unsigned long long)r->lost_events,
 		(unsigned long long)r->unclassified);
 	json_misses(f, r);
+	if (r->stacks)
+		fprintf(f, ",\"stacks_dropped_pages\":%llu", (unsigned long long)r->stacks->dropped);
 	fprintf(f, ",\"processes\":[");
 	for (uint32_t i = 0; order && i < a->nprocs; i++) {
 		const struct ct_proc *p = &a->procs[order[i]];
@@ -181,6 +239,7 @@ void output_json(FILE *f, const struct ct_report *r)
 				fprintf(f, ",\"%s\":null", ct_stat_name(s));
 		}
 		json_hists(f, r, p);
+		json_stacks(f, r, p);
 		fputc('}', f);
 	}
 	fprintf(f, "],\"forks\":[");
@@ -217,7 +276,7 @@ void output_json_event(FILE *f, const struct ct_event *e)
 	static const char *const type[CT_EV_TYPE_MAX] = {
 		[CT_EV_WP] = "wp", [CT_EV_THP] = "thp", [CT_EV_UFFD] = "uffd",
 		[CT_EV_PINNED] = "pinned_cow", [CT_EV_FORK] = "fork", [CT_EV_EXIT] = "exit",
-		[CT_EV_MARKER] = "marker_install",
+		[CT_EV_MARKER] = "marker_install", [CT_EV_STACKS] = "stacks",
 	};
 	char comm[CT_COMM_LEN + 1];
 	const char *kind = NULL;

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /* The text report: the probe plan, the per-process table, forks, histograms (bcc style). */
 #include <stdlib.h>
+#include <string.h>
 #include "output.h"
 
 void output_plan_text(FILE *f, const struct ct_plan *plan, const struct ct_misses *misses)
@@ -159,6 +160,70 @@ static void print_maps(FILE *f, const struct ct_report *r, const uint32_t *order
 	}
 }
 
+#define STACK_PROCS_SHOWN 10
+#define STACK_FRAMES_SHOWN 12
+
+/* --stacks: the heaviest stacks of the processes with the most copies, innermost frame first. */
+static void print_stacks(FILE *f, const struct ct_report *r, const uint32_t *order)
+{
+	const struct ct_agg *a = r->agg;
+	unsigned shown = 0;
+
+	if (!r->stacks || !r->top_stacks)
+		return;
+	for (uint32_t i = 0; order && i < a->nprocs && shown < STACK_PROCS_SHOWN; i++) {
+		const struct ct_proc *p = &a->procs[order[i]];
+		struct ct_stack_top *t;
+		int64_t n = p->pid ? stacks_top(r->stacks, p->pid, p->start_ns, &t) : 0;
+		uint64_t total = 0;
+
+		if (n <= 0)
+			continue;
+		for (int64_t j = 0; j < n; j++)
+			total += t[j].pages;
+		char comm[CT_COMM_LEN];
+
+		for (int c = 0; c < CT_COMM_LEN; c++)
+			comm[c] = p->comm[c] && (p->comm[c] < 0x20 || p->comm[c] == 0x7f) ? '?' : p->comm[c];
+		comm[CT_COMM_LEN - 1] = 0;
+		if (!shown++)
+			fprintf(f, "\nTOP STACKS (pages per stack, innermost frame first)\n");
+		fprintf(f, "pid %u (%s): %llu pages in %lld stacks\n", p->pid, comm, (unsigned long long)total,
+			(long long)n);
+		for (int64_t j = 0; j < n && j < r->top_stacks; j++) {
+			const char *fr = t[j].s->frames, *e = fr + strlen(fr);
+			char leaf[4200];
+			unsigned depth = 0;
+
+			stacks_leaf(r->stacks, t[j].s, leaf, sizeof(leaf));
+			fprintf(f, "  %10llu  %s\n", (unsigned long long)t[j].pages, leaf);
+			/* frames are outer;...;inner: walk back from the end */
+			while (e > fr && depth < STACK_FRAMES_SHOWN) {
+				const char *b = e;
+
+				while (b > fr && b[-1] != ';')
+					b--;
+				fprintf(f, "  %10s  %.*s\n", "", (int)(e - b), b);
+				e = b > fr ? b - 1 : fr;
+				depth++;
+			}
+			if (e > fr) {
+				unsigned more = 1;
+
+				for (const char *c = fr; c < e; c++)
+					more += *c == ';';
+				fprintf(f, "  %10s  (%u more frames)\n", "", more);
+			}
+		}
+		if (n > r->top_stacks)
+			fprintf(f, "  (%lld more stacks; all of them in --folded)\n", (long long)(n - r->top_stacks));
+		free(t);
+	}
+	if (r->stacks->dropped)
+		fprintf(f, "(%llu pages of stacks beyond the table's room were dropped)\n",
+			(unsigned long long)r->stacks->dropped);
+}
+
 static int cmp_fork(const void *x, const void *y, void *ctx)
 {
 	const struct ct_agg *a = ctx;
@@ -291,6 +356,7 @@ void output_text(FILE *f, const struct ct_report *r)
 			(unsigned long long)a->evicted);
 
 	print_maps(f, r, order);
+	print_stacks(f, r, order);
 	print_forks(f, r);
 	for (uint32_t i = 0; order && i < a->nprocs && shown < r->hist_top; i++) {
 		const struct ct_proc *p = &a->procs[order[i]];

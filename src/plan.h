@@ -18,6 +18,7 @@ struct ct_plan {
 	struct ct_probe st[ST_MAX];
 	enum ct_mode mode;   /* overall rung: fentry, kprobe or tracepoint */
 	char kernel[65];     /* uname -r */
+	uint32_t stacks;     /* --stacks: the kinds (bits of enum ct_wp_kind) whose stacks are counted */
 };
 
 /*

@@ -306,7 +306,8 @@ static void set_config(struct cowtrace_bpf *sk, const struct ct_opts *o, const s
 	c->page_offset_base_addr = k->page_offset_base_addr;
 	c->pgdir_shift_addr = k->pgdir_shift_addr;
 	c->shm_mnt_addr = k->shm_mnt_addr;
-	c->stacks = o->stacks;
+	/* tracepoint mode tells a copy from a reuse only for copies: their stacks alone */
+	c->stacks = g ? o->stacks & CT_WP_COPY_KINDS : o->stacks;
 	c->kernel_stacks = o->kernel_stacks;
 	c->filter_tgid = o->pid;
 	/* Batched wakeups: 1/16 of the ring, the frontend's 100 ms poll does the rest. */
@@ -525,7 +526,7 @@ static int try_tracepoint(struct ct_session *s, const struct ct_opts *o, const s
 	tp[ntp++] = (typeof(tp[0])){ sk->progs.tp_fault_user, "page_fault_user" };
 	if (k->has_tp_kfault)
 		tp[ntp++] = (typeof(tp[0])){ sk->progs.tp_fault_kernel, "page_fault_kernel" };
-	tp[ntp++] = (typeof(tp[0])){ sk->progs.tp_alloc, "mm_page_alloc" };
+	tp[ntp++] = (typeof(tp[0])){ k->has_find_vma ? sk->progs.tp_alloc : sk->progs.tp_alloc_nofv, "mm_page_alloc" };
 	for (unsigned i = 0; i < ntp; i++)
 		bpf_program__set_autoload(tp[i].prog, true);
 	if (cowtrace_bpf__load(sk)) {
@@ -632,8 +633,8 @@ uint64_t probes_stat(const struct ct_session *s, int idx)
 }
 
 /* Every entry of a hash map, in batches; cb per entry.  0 or -errno. */
-static int read_map(int fd, size_t ksize, size_t vsize, int (*cb)(void *ctx, const void *v),
-		    void *ctx)
+static int read_map(int fd, size_t ksize, size_t vsize,
+		    int (*cb)(void *ctx, const void *k, const void *v), void *ctx)
 {
 	enum { BATCH = 1024 };
 	char *keys = malloc(BATCH * ksize), *vals = malloc(BATCH * vsize);
@@ -655,7 +656,7 @@ static int read_map(int fd, size_t ksize, size_t vsize, int (*cb)(void *ctx, con
 			break;
 		}
 		for (__u32 i = 0; i < count; i++)
-			cb(ctx, vals + i * vsize);
+			cb(ctx, keys + i * ksize, vals + i * vsize);
 		if (err) { /* ENOENT: that was the last batch */
 			err = 0;
 			break;
@@ -675,8 +676,9 @@ struct rec_cb {
 	struct ct_hist_rec hr;
 };
 
-static int proc_cb(void *ctx, const void *v)
+static int proc_cb(void *ctx, const void *k, const void *v)
 {
+	(void)k;
 	struct rec_cb *c = ctx;
 
 	return c->proc(c->ctx, v);
@@ -793,6 +795,53 @@ void probes_misses(const struct ct_session *s, struct ct_misses *m)
 		if (l->kprobe && link_kprobe_missed(l->link, &kp))
 			x->missed += kp;
 	}
+}
+
+struct stack_cb {
+	int (*cb)(void *ctx, const struct ct_stack_key *k, uint64_t pages);
+	void *ctx;
+};
+
+static int stack_cb(void *ctx, const void *k, const void *v)
+{
+	struct stack_cb *c = ctx;
+	uint64_t pages;
+
+	memcpy(&pages, v, sizeof(pages));
+	return c->cb(c->ctx, k, pages);
+}
+
+int probes_read_stacks(struct ct_session *s, int (*cb)(void *ctx, const struct ct_stack_key *k, uint64_t pages),
+		       void *ctx)
+{
+	struct stack_cb c = { .cb = cb, .ctx = ctx };
+
+	return read_map(bpf_map__fd(s->skel->maps.stack_counts), sizeof(struct ct_stack_key), sizeof(__u64),
+			stack_cb, &c);
+}
+
+int probes_stack_trace(struct ct_session *s, int32_t id, uint64_t ips[CT_STACK_DEPTH])
+{
+	int n = 0;
+
+	if (id < 0)
+		return id;
+	if (bpf_map_lookup_elem(bpf_map__fd(s->skel->maps.stack_traces), &id, ips))
+		return -errno;
+	while (n < CT_STACK_DEPTH && ips[n])
+		n++;
+	return n;
+}
+
+void probes_forget_stack(struct ct_session *s, const struct ct_stack_key *k)
+{
+	bpf_map_delete_elem(bpf_map__fd(s->skel->maps.stack_counts), k);
+}
+
+void probes_forget_trace(struct ct_session *s, int32_t id)
+{
+	if (id >= 0)
+		bpf_map_delete_elem(bpf_map__fd(s->skel->maps.stack_traces), &id);
 }
 
 void probes_forget(struct ct_session *s, uint32_t pid)

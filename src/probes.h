@@ -17,7 +17,7 @@ struct ct_opts {
 	bool per_event;          /* --events, --record: one ring event per fault too */
 	uint32_t ringbuf_bytes;
 	uint32_t max_procs;      /* live processes the maps hold (histograms: 4 per process) */
-	bool stacks;             /* --stacks: count the user stacks of copies */
+	uint32_t stacks;         /* --stacks: the kinds (bits of enum ct_wp_kind) whose stacks are counted */
 	bool kernel_stacks;      /* --kernel-stacks: and their kernel stacks */
 };
 
@@ -56,6 +56,14 @@ uint64_t probes_stat(const struct ct_session *s, int idx);
 /* Every process record and histogram in the kernel's maps (batch reads).  0 or -errno. */
 int probes_read_procs(struct ct_session *s, int (*cb)(void *ctx, const struct ct_proc_rec *r), void *ctx);
 int probes_read_hists(struct ct_session *s, int (*cb)(void *ctx, const struct ct_hist_rec *r), void *ctx);
+/* --stacks: pages per (process, stack, kind, mapping) (batch reads), and a stack's addresses. */
+int probes_read_stacks(struct ct_session *s, int (*cb)(void *ctx, const struct ct_stack_key *k, uint64_t pages),
+		       void *ctx);
+/* The addresses of stack id, innermost first: how many, or -errno (id < 0: id). */
+int probes_stack_trace(struct ct_session *s, int32_t id, uint64_t ips[CT_STACK_DEPTH]);
+/* Drop a counted stack once read for the last time, and a stack trace nothing else uses. */
+void probes_forget_stack(struct ct_session *s, const struct ct_stack_key *k);
+void probes_forget_trace(struct ct_session *s, int32_t id);
 /* Drop a process's record and histograms from the maps (its exit was never seen). */
 void probes_forget(struct ct_session *s, uint32_t pid);
 /* Per attached program: the runs the kernel skipped, and what they feed. */

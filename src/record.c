@@ -46,6 +46,8 @@ int rec_write_header(FILE *f, const struct ct_plan *plan, uint32_t page_size,
 	fprintf(t, "kernel=");
 	put_field(t, plan->kernel);
 	fprintf(t, "\nmode=%s\n", ct_mode_name(plan->mode));
+	if (plan->stacks)
+		fprintf(t, "stacks=%u\n", plan->stacks);
 	for (int s = 0; s < ST_MAX; s++) {
 		const struct ct_probe *p = &plan->st[s];
 
@@ -129,6 +131,68 @@ int rec_write_misses(FILE *f, const struct ct_misses *m)
 			return err;
 	}
 	return 0;
+}
+
+/* The on-disk stack record's fixed part. */
+struct rec_stack {
+	uint32_t pid;
+	uint16_t kind;
+	uint8_t map, execs;
+	uint64_t start_ns, pages, ino;
+	char comm[CT_COMM_LEN];
+	uint16_t frames_len, file_len;
+	uint32_t zero;
+};
+_Static_assert(sizeof(struct rec_stack) == CT_REC_STACK_FIXED, "stack record layout");
+
+int rec_write_stack(FILE *f, const struct ct_stack *s)
+{
+	struct rec_stack x = { .pid = s->id.pid, .kind = s->id.kind, .map = s->id.map, .execs = s->id.execs,
+			       .start_ns = s->id.start_ns, .pages = s->pages, .ino = s->id.ino };
+	static const char cut[] = "[outer frames cut]";
+	size_t fl = s->file ? strnlen(s->file, 4096) : 0, room = CT_REC_MAX_LEN - sizeof(x) - fl;
+	const char *fr = s->frames;
+	size_t n = strlen(fr);
+	char *buf;
+	int err;
+
+	memcpy(x.comm, s->comm, sizeof(x.comm));
+	if (n > room) { /* keep the innermost frames: they say who wrote */
+		const char *p = fr + n - (room - sizeof(cut));
+
+		while (*p && *p != ';')
+			p++;
+		fr = *p ? p : fr + n;
+		n = strlen(fr); /* ";inner..." */
+		buf = malloc(sizeof(cut) - 1 + n + 1);
+		if (!buf)
+			return -ENOMEM;
+		memcpy(buf, cut, sizeof(cut) - 1);
+		memcpy(buf + sizeof(cut) - 1, fr, n + 1);
+	} else {
+		buf = malloc(n + fl + 1);
+		if (!buf)
+			return -ENOMEM;
+		memcpy(buf, fr, n + 1);
+	}
+	n = strlen(buf);
+	x.frames_len = (uint16_t)n;
+	x.file_len = (uint16_t)fl;
+	/* frames then file, one payload */
+	{
+		char *all = realloc(buf, n + fl + 1);
+
+		if (!all) {
+			free(buf);
+			return -ENOMEM;
+		}
+		buf = all;
+		if (fl)
+			memcpy(buf + n, s->file, fl);
+	}
+	err = put_rec(f, CT_REC_STACK, &x, sizeof(x), buf, n + fl);
+	free(buf);
+	return err;
 }
 
 /* ---- reader ---- */
@@ -232,6 +296,8 @@ static int parse_text(struct ct_plan *plan, const uint8_t *buf, size_t len, char
 				ret = fail(err, errlen, "malformed header: mode '%.16s'", line + 5);
 			else
 				plan->mode = m;
+		} else if (!strncmp(line, "stacks=", 7)) {
+			plan->stacks = (uint32_t)strtoul(line + 7, NULL, 10) & ((1u << CT_WP_KIND_MAX) - 1);
 		} else if (!strncmp(line, "stat=", 5)) {
 			ret = parse_stat(plan, line + 5, err, errlen);
 		} /* other keys: written by a newer cowtrace of the same version, ignored */
@@ -349,6 +415,31 @@ int rec_next(struct ct_rec_reader *r, struct ct_rec *out, char *err, size_t errl
 			out->miss_known = x.known;
 			memcpy(out->miss.prog, x.prog, sizeof(out->miss.prog) - 1);
 			memcpy(out->miss.hook, x.hook, sizeof(out->miss.hook) - 1);
+			break;
+		}
+		case CT_REC_STACK: {
+			struct rec_stack x;
+
+			if (len < sizeof(x))
+				goto bad_len;
+			memcpy(&x, p, sizeof(x));
+			if ((size_t)sizeof(x) + x.frames_len + x.file_len != len || x.file_len > 4096 ||
+			    x.kind >= CT_WP_KIND_MAX || x.map > CT_MAP_MAX ||
+			    memchr(p + sizeof(x), 0, x.frames_len + x.file_len))
+				goto bad_len;
+			memset(&out->stack, 0, sizeof(out->stack));
+			out->stack.id = (struct ct_stack_id){ .pid = x.pid, .start_ns = x.start_ns, .kind = x.kind,
+							      .map = x.map, .execs = x.execs, .ino = x.ino,
+							      .ustack = (int32_t)r->records, .kstack = -9 };
+			out->stack.pages = x.pages;
+			memcpy(out->stack.comm, x.comm, sizeof(x.comm));
+			out->stack.comm[CT_COMM_LEN - 1] = 0;
+			memcpy(out->path, p + sizeof(x), x.frames_len);
+			out->path[x.frames_len] = 0;
+			out->stack.frames = out->path;
+			memcpy(out->file, p + sizeof(x) + x.frames_len, x.file_len);
+			out->file[x.file_len] = 0;
+			out->stack.file = x.file_len ? out->file : NULL;
 			break;
 		}
 		default:

@@ -24,6 +24,13 @@
  *              CT_REC_MISS    u64 missed, u32 statistics (bits), u32 known,
  *                             char program[24], char hook[64]: at the end, one
  *                             per attached program
+ *              CT_REC_STACK   --stacks, at the end, one per (process, stack, kind,
+ *                             mapping): u32 pid, u16 kind, u8 map, u8 execs,
+ *                             u64 start_ns, u64 pages, u64 inode, char comm[16],
+ *                             u16 frames_len, u16 file_len, u32 0, then the frames
+ *                             (named, "outer;...;inner") and the file's path
+ *            The header text's "stacks=MASK" line: the kinds whose stacks were
+ *            counted (bits of enum ct_wp_kind); none: --stacks was off.
  *            Unknown record types are skipped (forward compatible).
  *
  * Version 1 records hold one event per fault and no process records: their
@@ -37,16 +44,18 @@
 #include <stdio.h>
 #include "cowtrace.h"
 #include "plan.h"
+#include "stacks.h"
 
 #define CT_REC_MAGIC     "COWTRACE"
 #define CT_REC_VERSION   2  /* written; 1 and 2 are read */
 #define CT_REC_FIXED_LEN 48
 #define CT_REC_MAX_TEXT  (64 * 1024)
-#define CT_REC_MAX_LEN   4096  /* largest record payload accepted */
+#define CT_REC_MAX_LEN   16384 /* largest record payload accepted */
+#define CT_REC_STACK_FIXED 56  /* CT_REC_STACK's fixed part */
 
 enum ct_rec_type {
 	CT_REC_EVENT = 1, CT_REC_CGROUP = 2, CT_REC_STATS = 3, CT_REC_PROC = 4, CT_REC_HIST = 5,
-	CT_REC_MISS = 6,
+	CT_REC_MISS = 6, CT_REC_STACK = 7,
 };
 
 struct ct_rec_info {
@@ -67,6 +76,8 @@ int rec_write_stats(FILE *f, uint64_t lost, uint64_t unclassified, uint64_t end_
 int rec_write_proc(FILE *f, const struct ct_proc_rec *r);
 int rec_write_hist(FILE *f, const struct ct_hist_rec *r);
 int rec_write_misses(FILE *f, const struct ct_misses *m);
+/* A named stack: frames longer than a record holds lose their outermost frames. */
+int rec_write_stack(FILE *f, const struct ct_stack *s);
 
 /* One record as read. */
 struct ct_rec {
@@ -79,6 +90,8 @@ struct ct_rec {
 	struct ct_hist_rec hist; /* CT_REC_HIST */
 	struct ct_miss miss;     /* CT_REC_MISS */
 	bool miss_known;
+	struct ct_stack stack;   /* CT_REC_STACK: frames in path, file in file (or NULL) */
+	char file[4097];
 };
 
 struct ct_rec_reader {

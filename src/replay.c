@@ -87,7 +87,8 @@ int run_report(const struct ct_cli *cli)
 	char err[512] = "", title[512];
 	size_t len;
 	const void *map = map_record(path, &len);
-	bool kernel_counts;
+	bool kernel_counts, oom = false;
+	struct ct_stacks stacks;
 	int n, ret = 0;
 
 	if (rec_open(&rd, map, len, &info, err, sizeof(err))) {
@@ -95,6 +96,8 @@ int run_report(const struct ct_cli *cli)
 		return 2;
 	}
 	reporter_init(&out, cli, &agg, info.page_size);
+	stacks_init(&stacks);
+	stacks_set_plan(&stacks, &info.plan);
 	if (cli->svg && !(k.svg = svg_new())) {
 		fprintf(stderr, "cowtrace: out of memory\n");
 		return 1;
@@ -133,6 +136,11 @@ int run_report(const struct ct_cli *cli)
 			if (kernel_counts)
 				sink_hist(&k, &rec->hist, false);
 			break;
+		case CT_REC_STACK:
+			if (info.plan.stacks && stacks_set(&stacks, &rec->stack.id, rec->stack.comm, rec->stack.frames,
+							   rec->stack.file, rec->stack.pages) == -ENOMEM)
+				oom = true;
+			break;
 		case CT_REC_MISS:
 			misses.known = rec->miss_known;
 			if (misses.n < CT_MISS_MAX)
@@ -148,6 +156,7 @@ int run_report(const struct ct_cli *cli)
 		.final = true, .cmd_status = -1, .hist_top = cli->hist_top, .version = COWTRACE_VERSION,
 		.lost_events = lost, .unclassified = unclassified, .settled = settled,
 		.misses = info.version >= 2 ? &misses : NULL,
+		.stacks = info.plan.stacks ? &stacks : NULL, .top_stacks = cli->top_stacks,
 	};
 	reporter_emit(&out, &r, true);
 	base = strrchr(path, '/');
@@ -161,6 +170,19 @@ int run_report(const struct ct_cli *cli)
 			ret = 1;
 		}
 	}
+	if ((cli->folded || cli->flamegraph) && !info.plan.stacks) {
+		fprintf(stderr, "cowtrace: report '%s': no stacks in this record (record with --stacks)\n", path);
+		ret = 1;
+	} else if (cli->folded || cli->flamegraph) {
+		snprintf(title, sizeof(title), "cowtrace: copy-on-write copies by stack, %s (kernel %s)",
+			 base ? base + 1 : path, info.plan.kernel);
+		if (write_stacks(cli, &stacks, title))
+			ret = 1;
+	}
+	if (oom) {
+		fprintf(stderr, "cowtrace: report '%s': out of memory for the stacks; some are left out\n", path);
+		ret = 1;
+	}
 	if (n < 0) {
 		fprintf(stderr, "cowtrace: report '%s': %s; the %llu complete records before it are reported\n",
 			path, err, (unsigned long long)rd.records);
@@ -170,6 +192,7 @@ int run_report(const struct ct_cli *cli)
 		fprintf(stderr, "cowtrace: report '%s': %llu events of unknown type or kind ignored\n",
 			path, (unsigned long long)agg.bad_events);
 	svg_free(k.svg);
+	stacks_free(&stacks);
 	agg_free(&agg);
 	reporter_free(&out);
 	if (map)

@@ -2,6 +2,7 @@
 /* Reports to stdout and the Prometheus textfile, for live tracing and replay. */
 #include <stdio.h>
 #include <stdlib.h>
+#include "outfile.h"
 #include "report.h"
 
 /* With pid labels, a pid that has its own series is never folded away. */
@@ -54,4 +55,38 @@ void reporter_emit(struct ct_reporter *r, const struct ct_report *rep, bool to_s
 void reporter_free(struct ct_reporter *r)
 {
 	prom_free(&r->prom);
+}
+
+static int folded_job(FILE *f, void *ctx)
+{
+	return stacks_folded(f, ctx);
+}
+
+struct fg_job {
+	const struct ct_stacks *st;
+	const char *title;
+};
+
+static int flamegraph_job(FILE *f, void *ctx)
+{
+	const struct fg_job *j = ctx;
+
+	return stacks_flamegraph(f, j->st, j->title);
+}
+
+int write_stacks(const struct ct_cli *cli, const struct ct_stacks *st, const char *title)
+{
+	struct fg_job j = { .st = st, .title = title };
+	char err[8800];
+	int ret = 0;
+
+	if (cli->folded && outfile_write("--folded", cli->folded, folded_job, (void *)st, err, sizeof(err))) {
+		fprintf(stderr, "cowtrace: %s\n", err);
+		ret = -1;
+	}
+	if (cli->flamegraph && outfile_write("--flamegraph", cli->flamegraph, flamegraph_job, &j, err, sizeof(err))) {
+		fprintf(stderr, "cowtrace: %s\n", err);
+		ret = -1;
+	}
+	return ret;
 }

@@ -23,5 +23,7 @@ void reporter_init(struct ct_reporter *r, const struct ct_cli *cli, struct ct_ag
 /* The textfile (if asked for), then stdout (if to_stdout). */
 void reporter_emit(struct ct_reporter *r, const struct ct_report *rep, bool to_stdout);
 void reporter_free(struct ct_reporter *r);
+/* --folded and --flamegraph (each if asked for), atomically.  0, or -1 with a message. */
+int write_stacks(const struct ct_cli *cli, const struct ct_stacks *st, const char *title);
 
 #endif

@@ -109,6 +109,16 @@ void sink_record_open(struct ct_sink *k, const char *path, const struct ct_plan 
 		k->rec_errno = errno;
 }
 
+void sink_record_stacks(struct ct_sink *k, const struct ct_stacks *st)
+{
+	for (uint32_t i = 0; i < st->n && !k->rec_errno; i++) {
+		int err = st->v[i].pages ? rec_write_stack(k->rec, &st->v[i]) : 0;
+
+		if (err)
+			k->rec_errno = -err;
+	}
+}
+
 int sink_record_close(struct ct_sink *k, const struct ct_misses *m, uint64_t lost, uint64_t unclassified,
 		      uint64_t settled)
 {

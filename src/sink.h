@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include "agg.h"
 #include "plan.h"
+#include "stacks.h"
 #include "svg.h"
 
 struct ct_sink {
@@ -35,6 +36,8 @@ void sink_resolve_cgroups(struct ct_sink *k);
 /* --record: create the file (exits 2 if it cannot) and write its header. */
 void sink_record_open(struct ct_sink *k, const char *path, const struct ct_plan *plan,
 		      uint32_t page_size);
+/* --stacks: the named stacks, before the end. */
+void sink_record_stacks(struct ct_sink *k, const struct ct_stacks *st);
 /* End the record: the programs' misses, totals, then make it durable.  0, or -1 with a message. */
 int sink_record_close(struct ct_sink *k, const struct ct_misses *m, uint64_t lost, uint64_t unclassified,
 		      uint64_t settled);

@@ -164,6 +164,20 @@ int ct_stat_of_counter(int counter)
 	return -1;
 }
 
+const char *ct_wp_kind_name(unsigned kind)
+{
+	int st = kind < CT_WP_KIND_MAX ? ct_stat_of_counter(CT_C_WP + kind) : -1;
+
+	return st >= 0 && ct_stats[st].event_kind ? ct_stats[st].event_kind : "?";
+}
+
+_Static_assert(ST_MAP_THP - ST_MAP_HEAP == CT_MAP_THP - CT_MAP_HEAP, "a statistic per mapping class, in order");
+
+const char *ct_map_name(unsigned map)
+{
+	return map < CT_MAP_MAX ? ct_stats[ST_MAP_HEAP + map].family_value : "none";
+}
+
 const char *ct_mode_name(enum ct_mode m)
 {
 	switch (m) {

@@ -101,6 +101,10 @@ int ct_stat_from_name(const char *name);
 int ct_stat_map(enum ct_stat s);
 /* The counter statistic of a counter (enum ct_counter), or -1. */
 int ct_stat_of_counter(int counter);
+/* A write fault's kind as --events, --stacks and JSON name it ("copy_anon"); "?" if unknown. */
+const char *ct_wp_kind_name(unsigned kind);
+/* A mapping class (enum ct_map_class): "heap", ...; "none" (CT_MAP_MAX: not a copy). */
+const char *ct_map_name(unsigned map);
 const char *ct_mode_name(enum ct_mode m);
 const char *ct_quality_name(enum ct_quality q);
 

@@ -4,6 +4,7 @@
 #   tests/vm/build-workloads.sh OUTDIR        (CC overrides the compiler, default cc)
 #
 # Each workload is one C file; headers in tests/workloads/ are included, not linked.
+# A line "/* cflags: FLAGS */" in a workload adds FLAGS to its build.
 set -euo pipefail
 [ $# -eq 1 ] || { echo "usage: $0 OUTDIR" >&2; exit 2; }
 out=$1
@@ -12,6 +13,8 @@ cc=${CC:-cc}
 mkdir -p "$out"
 for f in "$src"/*.c; do
   name=$(basename "$f" .c)
-  "$cc" -O2 -static -Wall -Wextra -Werror -o "$out/$name" "$f" -lpthread
+  extra=$(sed -n 's|^/\* cflags: \(.*\) \*/$|\1|p' "$f")
+  # shellcheck disable=SC2086 # FLAGS are words
+  "$cc" -O2 -static -Wall -Wextra -Werror $extra -o "$out/$name" "$f" -lpthread
 done
 echo "build-workloads: built into $out" >&2

@@ -42,7 +42,8 @@ EXPECTED = ["probes", "cowfork", "cowfork_k0", "zerocopy", "filecopy", "pinfork"
             "tp_cowfork", "tp_zerocopy", "tp_pinfork", "ex_cowfork", "ex_zerocopy", "ex_pinfork",
             "filter_cmd", "filter_pid", "record", "record_report",
             "storm", "storm2", "storm3", "storm_kprobe", "tp_storm",
-            "ksm", "gupunshare", "sharedreuse", "uffd_sigbus", "uffd_delay", "forkdelay"]
+            "ksm", "gupunshare", "sharedreuse", "uffd_sigbus", "uffd_delay", "forkdelay",
+            "stackfork", "stackfork_kprobe", "tp_stackfork"]
 
 # Tracepoint mode (tp_X) is checked against the truth and against the same
 # workload traced in exact mode (ex_X): derived numbers within 1% of both.
@@ -92,6 +93,7 @@ class Block:
         self.err = []
         self.prom = []        # the Prometheus textfile (run_hist)
         self.text = []        # the text report of the run's record (run_hist)
+        self.folded = []      # the --folded file (run_stacks)
         self.rc = None        # None: no @@END seen
 
 
@@ -175,6 +177,8 @@ def parse_log(path, extra=None):
             cur.prom.append(rest)
         elif tag == "@@TEXT":
             cur.text.append(rest)
+        elif tag == "@@FOLDED":
+            cur.folded.append(rest)
         elif tag == "@@END":
             name, _, tail = rest.partition(" ")
             if name == cur.name:
@@ -629,8 +633,76 @@ def check_record_report(c, live):
     c.eq("report probes == live probes", live.probes, c.rep.probes)
 
 
+def parse_folded(lines):
+    """[(frames, pages)] of a folded file, and the lines that are not "comm;frame;... PAGES"."""
+    out, bad = [], []
+    for line in lines:
+        stack, _, n = line.rpartition(" ")
+        frames = stack.split(";")
+        if not n.isdigit() or int(n) <= 0 or len(frames) < 2 or any(not f for f in frames):
+            bad.append(line)
+        else:
+            out.append((frames, int(n)))
+    return out, bad
+
+
+def check_stackfork(c, t, tp):
+    """--stacks: each function's pages in the folded file and the JSON, by kind and mapping."""
+    child = intval(t, "child")
+    want = {"write_heap_pages": (intval(t, "heap"), "copy_anon", "heap"),
+            "write_stack_pages": (intval(t, "stack"), "copy_anon", "stack"),
+            "write_file_pages": (intval(t, "file"), "copy_file", "file " + t.get("path", "?")),
+            "write_mmap_pages": (intval(t, "mmap"), "copy_anon", "anon")}
+    maps = c.rep.quality("map_heap") != "unavailable"
+    folded, bad = parse_folded(c.b.folded)
+    c.eq("folded file: every line is 'comm;frames... pages'", [], bad[:3])
+    c.eq("folded file: one line per distinct stack", len(folded), len({";".join(f) for f, _ in folded}))
+    p = c.proc(child, "child") or {}
+    json_stacks = p.get("stacks") or []
+    for fn, (n, kind, mapping) in want.items():
+        kind = "copy" if tp else kind   # tracepoint mode tells a copy, not its kind
+        leaf = "[%s %s]" % (kind, mapping) if maps else "[%s]" % kind
+        mine = [(f, k) for f, k in folded if f[0] == "stackfork" and fn in f]
+        c.eq(f"folded: {fn} copied its {n} pages", n, sum(k for _, k in mine))
+        c.eq(f"folded: {fn}'s pages are {leaf}", {leaf: n} if n else {},
+             {f[-1]: sum(k for g, k in mine if g[-1] == f[-1]) for f, _ in mine})
+        # kernel stacks: below the user frames, the page fault path, the tracer's own frames cut
+        kern = [f for f, _ in mine if not any(x.endswith("_[k]") and "fault" in x for x in f)]
+        if c.rep.obj.get("mode") == "kprobe":
+            # from a kretprobe some kernels cannot unwind past the trampoline: said, not hidden
+            kern = [f for f in kern if f[-2] != "[kernel stack ends in the tracer]_[k]"]
+        c.eq(f"folded: {fn}'s stacks have the kernel's page fault frames", [], kern[:1])
+        tracer = [x for f, _ in mine for x in f if x.startswith(("bpf_prog_", "bpf_trace_run", "__bpf_prog_enter"))]
+        c.eq(f"folded: {fn}'s stacks end before the tracer's frames", [], tracer[:1])
+        top = [s for s in json_stacks if fn in (s.get("frames") or [])]
+        c.eq(f"JSON: the child's stacks list {fn} with {n} pages", n, sum(s.get("pages", 0) for s in top))
+        if top:
+            c.eq(f"JSON: {fn}'s kind", kind, top[0].get("kind"))
+            c.eq(f"JSON: {fn}'s mapping", mapping.split()[0] if maps else None, top[0].get("mapping"))
+            if fn == "write_file_pages" and maps:
+                c.eq("JSON: write_file_pages's file", t.get("path"), top[0].get("file"))
+    # the mapping breakdown: exact for the heap and the file, the child's own frames add a few stack pages
+    if maps:
+        for st, n, slack in (("map_heap", want["write_heap_pages"][0], 0),
+                             ("map_file", want["write_file_pages"][0], 0),
+                             ("map_anon", want["write_mmap_pages"][0], 2),
+                             ("map_stack", want["write_stack_pages"][0], 8)):
+            got = p.get(st)
+            if isinstance(got, int) and n <= got <= n + slack:
+                c.ok(f"child {st} in [{n}, {n + slack}] ({got})")
+            else:
+                c.fail(f"child {st}", f"{n}..{n + slack}", got)
+    else:
+        c.eq("child map_heap unavailable (no bpf_find_vma)", None, p.get("map_heap", "missing"))
+    if not tp:
+        c.stat(child, "child", "copy_file", want["write_file_pages"][0])
+
+
 def check_scenario(c, t, runs=None, facts=None):
     s, kind = c.s, t.get("scenario")
+    if kind == "stackfork":
+        check_stackfork(c, t, s.startswith("tp_"))
+        return
     if s == "record":
         check_events(c, t)
     elif s == "record_report":

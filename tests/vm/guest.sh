@@ -20,7 +20,7 @@ want() {
   return 1
 }
 
-clean() { rm -f /tmp/truth /tmp/out /tmp/err /tmp/wl.err /tmp/prom.out /tmp/text.out /tmp/hist.rec; }
+clean() { rm -f /tmp/truth /tmp/out /tmp/err /tmp/wl.err /tmp/prom.out /tmp/text.out /tmp/hist.rec /tmp/folded.out; }
 
 frame() { # NAME RC [INFO]
   echo "@@BEGIN $1"
@@ -31,6 +31,7 @@ frame() { # NAME RC [INFO]
   [ -f /tmp/wl.err ] && sed 's/^/@@ERR workload: /' /tmp/wl.err
   [ -f /tmp/prom.out ] && sed 's/^/@@PROM /' /tmp/prom.out
   [ -f /tmp/text.out ] && sed 's/^/@@TEXT /' /tmp/text.out
+  [ -f /tmp/folded.out ] && sed 's/^/@@FOLDED /' /tmp/folded.out
   echo "@@END $1 rc=$2"
 }
 
@@ -129,6 +130,21 @@ run_hist() { # NAME -- CMD ARGS...
 }
 run_hist uffd_delay -- $W/uffd delay 8 5 20
 run_hist forkdelay -- $W/forkdelay 10 30 60
+
+# Where copies come from: user and kernel stacks counted in the kernel,
+# named by the frontend; the folded file (@@FOLDED) and the JSON report.
+run_stacks() { # NAME -- CMD ARGS...   (CT_ARGS: extra cowtrace options)
+  name=$1; shift; shift
+  want "$name" || return 0
+  clean
+  # shellcheck disable=SC2086
+  TRUTH_FILE=/tmp/truth timeout $T $CT -o json --stacks --kernel-stacks --folded /tmp/folded.out \
+    ${CT_ARGS:-} -- "$@" >/tmp/out 2>/tmp/err
+  frame "$name" $?
+}
+run_stacks stackfork -- $W/stackfork 40 24 16 56
+CT_ARGS="--mode kprobe" run_stacks stackfork_kprobe -- $W/stackfork 40 24 16 56
+CT_ARGS="--mode tracepoint" run_stacks tp_stackfork -- $W/stackfork 40 24 16 56
 
 # ---- tracepoint mode: the same workloads, derived statistics vs exact ----
 CT_ARGS="--mode tracepoint" run_one tp_cowfork -- $W/cowfork 512 1024

@@ -1,0 +1,232 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* --stacks in a live run: the kernel's counts, named once, kept in a table. */
+#include <errno.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "stacks_live.h"
+#include "symbolize.h"
+
+int stack_reader_init(struct ct_stack_reader *r, bool kernel, bool verbose)
+{
+	memset(r, 0, sizeof(*r));
+	stacks_init(&r->st);
+	r->kernel = kernel;
+	r->verbose = verbose;
+	r->sym = sym_new();
+	return r->sym ? 0 : -ENOMEM;
+}
+
+void stack_reader_ready(struct ct_stack_reader *r)
+{
+	/* now, not in the middle of a run: a slow first read would miss short-lived processes' maps */
+	if (r->kernel)
+		sym_load_kernel(r->sym);
+}
+
+void stack_reader_free(struct ct_stack_reader *r)
+{
+	sym_free(r->sym);
+	stacks_free(&r->st);
+	memset(r, 0, sizeof(*r));
+}
+
+/*
+ * Read the mappings of pid's image while it lives; else, for a forked child
+ * that kept its parent's program (same comm, no exec), its parent's.
+ */
+static void capture(struct ct_stack_reader *r, const struct ct_agg *agg, uint32_t pid, uint64_t start_ns,
+		    uint8_t execs, uint32_t ppid)
+{
+	uint64_t image = sym_image(start_ns, execs);
+	const struct ct_proc *p, *pp;
+	const char *how = "mappings read";
+	char why[160];
+
+	if (sym_known(r->sym, pid, image))
+		return;
+	if (sym_capture(r->sym, pid, image, false))
+		goto out;
+	snprintf(why, sizeof(why), "not named: its mappings: %s", sym_error(r->sym));
+	how = why;
+	p = agg_proc_lookup(agg, pid, start_ns);
+	if (!p || execs)
+		goto out;
+	pp = agg_find(agg, ppid ? ppid : p->ppid);
+	if (!pp || strncmp(pp->comm, p->comm, CT_COMM_LEN))
+		goto out;
+	if (sym_share(r->sym, pid, image, pp->pid) ||
+	    (sym_capture(r->sym, pp->pid, sym_image(pp->start_ns, 0), false) && sym_share(r->sym, pid, image, pp->pid)))
+		snprintf(why, sizeof(why), "its mappings: %s: named with its parent's", sym_error(r->sym));
+out:
+	if (r->verbose)
+		fprintf(stderr, "cowtrace: stacks of pid %u (start %" PRIu64 ", exec %u): %s\n", pid, start_ns,
+			execs, how);
+}
+
+void stack_reader_event(struct ct_stack_reader *r, const struct ct_agg *agg, const struct ct_event *e)
+{
+	if (e->type == CT_EV_STACKS)
+		capture(r, agg, e->pid, e->value, (uint8_t)e->aux, e->ppid);
+}
+
+struct pass {
+	struct ct_stack_reader *r;
+	struct ct_session *s;
+	const struct ct_agg *agg;
+	struct ct_stack_key *gone;   /* keys of exited processes: delete after this read */
+	uint32_t ngone, gone_cap;
+	uint32_t failed_pid;         /* the last process whose mappings could not be read */
+	uint64_t failed_image;
+	int32_t *live_ids;           /* trace ids live keys use */
+	uint32_t nlive, live_cap;
+	int err;
+};
+
+/* Whether the key's process has ended (its counts are final). */
+static bool key_gone(const struct ct_agg *agg, const struct ct_stack_key *k)
+{
+	const struct ct_proc *p = agg_proc_lookup(agg, k->pid, k->start_ns), *cur;
+
+	if (p)
+		return p->exited;
+	cur = agg_find(agg, k->pid);
+	if (cur && cur->start_ns > k->start_ns)
+		return true; /* its pid is someone else's now */
+	/* evicted after its exit, or not known yet: gone only if no such pid lives */
+	return kill((pid_t)k->pid, 0) && errno == ESRCH;
+}
+
+static int push(void **v, uint32_t *n, uint32_t *cap, const void *x, size_t size)
+{
+	if (*n == *cap) {
+		uint32_t c = *cap ? *cap * 2 : 256;
+		void *nv = realloc(*v, (size_t)c * size);
+
+		if (!nv)
+			return -ENOMEM;
+		*v = nv;
+		*cap = c;
+	}
+	memcpy((char *)*v + (size_t)(*n)++ * size, x, size);
+	return 0;
+}
+
+/* Name a stack seen for the first time. */
+static int name_stack(struct pass *ps, const struct ct_stack_key *k, const struct ct_stack_id *id, uint64_t pages)
+{
+	struct ct_stack_reader *r = ps->r;
+	uint64_t image = sym_image(k->start_ns, k->execs), u[CT_STACK_DEPTH], kk[CT_STACK_DEPTH];
+	const struct ct_proc *p = agg_proc_lookup(ps->agg, k->pid, k->start_ns);
+	const char *file = NULL;
+	char ino[48], *frames;
+	int nu, nk = 0, err;
+
+	nu = probes_stack_trace(ps->s, k->ustack, u);
+	if (r->kernel)
+		nk = probes_stack_trace(ps->s, k->kstack, kk);
+	frames = sym_frames(r->sym, k->pid, image, nu, u, nk, kk);
+	if (!frames)
+		return -ENOMEM;
+	if (k->file) {
+		file = sym_file(r->sym, k->pid, image, k->file);
+		if (!file) {
+			snprintf(ino, sizeof(ino), "inode %" PRIu64, (uint64_t)k->file);
+			file = ino;
+		}
+	}
+	err = stacks_set(&r->st, id, p ? p->comm : "?", frames, file, pages);
+	free(frames);
+	return err;
+}
+
+static int on_key(void *ctx, const struct ct_stack_key *k, uint64_t pages)
+{
+	struct pass *ps = ctx;
+	struct ct_stack_id id = {
+		.pid = k->pid, .start_ns = k->start_ns, .ustack = k->ustack, .kstack = k->kstack,
+		.kind = k->kind, .map = k->map, .execs = k->execs, .ino = k->file,
+	};
+	int err = 0;
+
+	if (stacks_known(&ps->r->st, &id)) {
+		const struct ct_proc *p = agg_proc_lookup(ps->agg, k->pid, k->start_ns);
+
+		stacks_set(&ps->r->st, &id, p ? p->comm : NULL, NULL, NULL, pages);
+	}
+	else
+		err = name_stack(ps, k, &id, pages);
+	if (err == -ENOMEM)
+		ps->err = err;
+	if (key_gone(ps->agg, k))
+		return push((void **)&ps->gone, &ps->ngone, &ps->gone_cap, k, sizeof(*k));
+	if (k->ustack >= 0)
+		push((void **)&ps->live_ids, &ps->nlive, &ps->live_cap, &k->ustack, sizeof(int32_t));
+	if (k->kstack >= 0)
+		push((void **)&ps->live_ids, &ps->nlive, &ps->live_cap, &k->kstack, sizeof(int32_t));
+	return 0;
+}
+
+static int cmp_i32(const void *a, const void *b)
+{
+	int32_t x = *(const int32_t *)a, y = *(const int32_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static bool used(const struct pass *ps, int32_t id)
+{
+	return id < 0 || bsearch(&id, ps->live_ids, ps->nlive, sizeof(int32_t), cmp_i32);
+}
+
+/* First the mappings of every process with stacks, while they live; naming takes longer. */
+static int capture_key(void *ctx, const struct ct_stack_key *k, uint64_t pages)
+{
+	struct pass *ps = ctx;
+
+	uint64_t image = sym_image(k->start_ns, k->execs);
+
+	(void)pages;
+	if (sym_known(ps->r->sym, k->pid, image) || (k->pid == ps->failed_pid && image == ps->failed_image))
+		return 0;
+	capture(ps->r, ps->agg, k->pid, k->start_ns, k->execs, 0);
+	if (!sym_known(ps->r->sym, k->pid, image)) {
+		ps->failed_pid = k->pid;
+		ps->failed_image = image;
+	}
+	return 0;
+}
+
+int stack_reader_read(struct ct_stack_reader *r, struct ct_session *s, const struct ct_agg *agg, bool verbose)
+{
+	struct pass ps = { .r = r, .s = s, .agg = agg };
+	int err = probes_read_stacks(s, capture_key, &ps);
+
+	if (!err)
+		err = probes_read_stacks(s, on_key, &ps);
+
+	if (!err)
+		err = ps.err;
+	/* the ended processes' entries have been read a last time: free their room in the kernel */
+	if (ps.nlive)
+		qsort(ps.live_ids, ps.nlive, sizeof(int32_t), cmp_i32);
+	for (uint32_t i = 0; i < ps.ngone; i++) {
+		const struct ct_stack_key *k = &ps.gone[i];
+
+		probes_forget_stack(s, k);
+		if (!used(&ps, k->ustack))
+			probes_forget_trace(s, k->ustack);
+		if (!used(&ps, k->kstack))
+			probes_forget_trace(s, k->kstack);
+		sym_forget(r->sym, k->pid, sym_image(k->start_ns, k->execs));
+	}
+	r->deleted += ps.ngone;
+	if (verbose)
+		fprintf(stderr, "cowtrace: %u stacks in the table, %u of ended processes deleted from the kernel\n",
+			r->st.n, ps.ngone);
+	free(ps.gone);
+	free(ps.live_ids);
+	return err;
+}
