@@ -27,6 +27,7 @@
  *     when nothing vetoes eviction;
  *   - a fold row (pid 0) does not say how many processes it holds.
  */
+#include <errno.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -165,8 +166,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	unsigned since_prom = 0;
 	bool kernel_recs = false; /* the kernel's records set counts: the event sums no longer hold */
 	static struct ct_misses misses;
+	struct ct_stacks stacks;
 
 	memset(&misses, 0, sizeof(misses));
+	stacks_init(&stacks);
+	stacks_set_plan(&stacks, &info.plan);
 
 	while ((n = rec_next(&rd, &rec, err, sizeof(err))) > 0) {
 		if (rd.records != prev_records + 1)
@@ -211,6 +215,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			if (misses.n < CT_MISS_MAX)
 				misses.m[misses.n++] = rec.miss;
 			break;
+		case CT_REC_STACK:
+			if (strlen(rec.stack.frames) > CT_REC_MAX_LEN || !memchr(rec.stack.comm, 0, CT_COMM_LEN) ||
+			    rec.stack.id.kind >= CT_WP_KIND_MAX)
+				die("a stack record beyond its bounds");
+			if (stacks_set(&stacks, &rec.stack.id, rec.stack.comm, rec.stack.frames, rec.stack.file,
+				       rec.stack.pages) == -EINVAL)
+				die("a stack record the reader took but the table refused");
+			break;
 		default:
 			die("rec_next returned an unknown record type");
 		}
@@ -234,6 +246,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		.version = "fuzz", .lost_events = lost, .unclassified = unclassified,
 		.duration_s = end_ns > info.start_mono_ns ? (end_ns - info.start_mono_ns) / 1e9 : 0,
 		.misses = info.version >= 2 ? &misses : NULL,
+		.stacks = info.plan.stacks ? &stacks : NULL, .top_stacks = 3,
 	};
 	output_text(devnull, &r);
 	output_json(devnull, &r);
@@ -249,6 +262,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		svg_free(svg);
 	}
 #endif
+	stacks_folded(devnull, &stacks);
+	stacks_flamegraph(devnull, &stacks, info.plan.kernel);
+	stacks_free(&stacks);
 	fflush(devnull);
 	prom_free(&prom);
 	agg_free(&agg);

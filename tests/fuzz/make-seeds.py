@@ -22,7 +22,7 @@ STATS = ["reuse", "copy", "copy_anon", "copy_zero", "copy_file", "copy_ksm", "un
          "map_anon", "map_file", "map_shmem", "map_thp", "wp_latency", "uffd_blocked",
          "fork_to_copy"]
 EV_WP, EV_THP, EV_UFFD, EV_PINNED, EV_FORK, EV_EXIT, EV_MARKER = range(1, 8)
-REC_EVENT, REC_CGROUP, REC_STATS, REC_PROC, REC_HIST, REC_MISS = 1, 2, 3, 4, 5, 6
+REC_EVENT, REC_CGROUP, REC_STATS, REC_PROC, REC_HIST, REC_MISS, REC_STACK = 1, 2, 3, 4, 5, 6, 7
 N_COUNTERS, HIST_SLOTS = 22, 40   # CT_C_MAX, CT_HIST_SLOTS (include/cowtrace.h)
 TYPE_PROC, TYPE_HIST = 0x100, 0x101
 
@@ -71,6 +71,25 @@ def hist_rec(pid, start, hid, slots):
 
 def miss_rec(prog, hook, missed, stats):
     return rec(REC_MISS, struct.pack("<QII24s64s", missed, stats, 1, prog, hook))
+
+
+def stack_rec(pid, start, kind, mapping, pages, frames, file=b"", comm=b"worker", ino=0, execs=0):
+    """CT_REC_STACK: struct rec_stack (src/record.c), then the frames, then the file."""
+    return rec(REC_STACK, struct.pack("<IHBBQQQ16sHHI", pid, kind, mapping, execs, start, pages, ino, comm,
+                                      len(frames), len(file), 0) + frames + file)
+
+
+def stacks_record():
+    """Version 2 with --stacks: named stacks at the end (kinds 1-5 counted: stacks=62)."""
+    ts = 1_000_000_000
+    out = [header(version=2, extra="stacks=62\n")]
+    out.append(proc_rec(100, ts, [5, 2]))
+    out.append(stack_rec(100, ts, 1, 0, 40, b"main;measured;write_heap_pages;asm_exc_page_fault_[k]"))
+    out.append(stack_rec(100, ts, 3, 3, 16, b"main;write_file_pages", b"/tmp/f;x", ino=77))
+    out.append(stack_rec(100, ts, 2, 2, 1, b"[outer frames cut];f9;f10"))
+    out.append(stack_rec(101, ts + 5, 1, 6, 3, b"[no stack]", comm=b"a<b>&c"))
+    out.append(rec(REC_STATS, struct.pack("<QQQQ", 0, 1, ts + 10_000, 0)))
+    return b"".join(out)
 
 
 def kernel_records():
@@ -153,6 +172,7 @@ def main():
     files["version3.ctr"] = bytes(v3)
     files["kernel-records-v2.ctr"] = kernel_records()
     files["kernel-records-v2-cut.ctr"] = kernel_records()[:-60]
+    files["stacks-v2.ctr"] = stacks_record()
     bad = bytearray(base)
     struct.pack_into("<I", bad, hlen + 72 + 4, 0xdeadbeef)   # second record's reserved field
     files["corrupt-reserved.ctr"] = bytes(bad)

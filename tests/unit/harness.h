@@ -21,6 +21,7 @@
 #include "output_prom.h"
 #include "plan.h"
 #include "record.h"
+#include "stacks.h"
 #include "tracefs.h"
 #include "util.h"
 
@@ -107,5 +108,6 @@ void tests_util(void);             /* test_util.c: argument parsing */
 void tests_output(void);           /* test_output.c: text and JSON reports, goldens, n/a */
 void tests_record(void);           /* test_record.c */
 void tests_output_prom_events(void); /* test_output.c: Prometheus labels, JSON event lines */
+void tests_stacks(void);           /* test_stacks.c: stacks table, folded, flame graph, records */
 
 #endif /* COWTRACE_TESTS_HARNESS_H */
