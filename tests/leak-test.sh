@@ -63,7 +63,8 @@ if [ ! -f .output/cowtrace.skel.h ]; then
   skipped "cowtrace under ASan: no .output/cowtrace.skel.h (run make first)"
 elif ! ${CLANG:-clang} -g -O1 -std=gnu11 -D_GNU_SOURCE -DCOWTRACE_VERSION='"asan"' -I.output -Iinclude -Isrc \
        -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all "${tool[@]}" \
-       $(pkg-config --libs libbpf 2>/dev/null || echo -lbpf) -lelf -lz -lm -o "$out/cowtrace_asan" \
+       $(pkg-config --libs libbpf 2>/dev/null || echo -lbpf) -lelf -lz -lm \
+       $(pkg-config --libs libdw 2>/dev/null || echo -ldw) -o "$out/cowtrace_asan" \
        2>"$work/build2.log"; then
   bad "build cowtrace under ASan: $(grep -m3 error "$work/build2.log")"
 else
@@ -85,6 +86,19 @@ else
     else
       bad "cowtrace under ASan+LSan, tracing (exit $rc)"; grep -E 'ERROR|SUMMARY|runtime error|^    #[0-3] ' "$work/a.err" | head -20 | sed 's/^/    /'
     fi
+    # --stacks with user and kernel stacks over short-lived processes: maps read,
+    # frames named, ended processes' stacks forgotten, flame graph and folded written
+    "$work/w/churn" 2000 2 1 500 >/dev/null 2>&1 &
+    wl=$!
+    "$ct" -d 3 --stacks=all --kernel-stacks --folded "$work/p/s.folded" --flamegraph "$work/p/s.svg" \
+      --record "$work/s.ctr" -o json >"$work/s.json" 2>"$work/s.err"
+    rc=$?
+    wait $wl
+    if [ $rc -eq 0 ] && asan_clean "$work/s.err" && [ -s "$work/p/s.folded" ]; then
+      ok "cowtrace under ASan+LSan: --stacks=all --kernel-stacks, --folded, --flamegraph, 2000 processes: clean"
+    else
+      bad "cowtrace under ASan+LSan, --stacks (exit $rc)"; grep -E 'ERROR|SUMMARY|runtime error|^    #[0-3] ' "$work/s.err" | head -20 | sed 's/^/    /'
+    fi
     # ended by SIGTERM while tracing
     "$ct" -i 0.05 --prom "$work/p/b.prom" -o json >"$work/b.json" 2>"$work/b.err" &
     cp=$!
@@ -105,6 +119,25 @@ else
   done
   if [ ${#badrep[@]} -eq 0 ]; then ok "cowtrace report under ASan+LSan: $nrep record files with --prom and --svg: clean"
   else bad "cowtrace report under ASan+LSan: ${badrep[*]}"; fi
+  # records with stacks: folded, flame graph and the top stacks
+  nst=0 badst=()
+  for r in "$work/s.ctr" tests/fuzz/corpus/stacks-v2.ctr; do
+    [ -f "$r" ] || continue
+    nst=$((nst + 1))
+    "$ct" report "$r" --folded "$work/p/r.folded" --flamegraph "$work/p/r.fg.svg" >/dev/null 2>"$work/r.err"
+    rc=$?
+    { [ $rc -eq 0 ] && asan_clean "$work/r.err" && [ -s "$work/p/r.folded" ]; } || badst+=("$(basename "$r") (exit $rc)")
+    if command -v valgrind >/dev/null && [ -x .output/cowtrace ]; then
+      valgrind -q --leak-check=full --errors-for-leak-kinds=definite,indirect,possible --error-exitcode=99 \
+        --log-file="$work/vr.log" .output/cowtrace report "$r" -o json --folded "$work/p/v.folded" \
+        --flamegraph "$work/p/v.fg.svg" >/dev/null 2>&1
+      rc=$?
+      { [ $rc -eq 0 ] && [ ! -s "$work/vr.log" ]; } || badst+=("valgrind $(basename "$r"): $(head -c 300 "$work/vr.log")")
+    fi
+  done
+  if [ $nst -gt 0 ] && [ ${#badst[@]} -eq 0 ]; then
+    ok "cowtrace report --folded --flamegraph under ASan+LSan and valgrind: $nst records with stacks: clean"
+  else bad "cowtrace report of records with stacks: ${badst[*]:-none found}"; fi
   # the normal build of report under valgrind
   if command -v valgrind >/dev/null && [ -x .output/cowtrace ]; then
     vbad=()
