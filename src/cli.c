@@ -109,6 +109,8 @@ static uint32_t parse_stack_kinds(const char *arg)
 
 	if (!arg)
 		return CT_WP_COPY_KINDS;
+	if (!*arg || *arg == ',' || arg[strlen(arg) - 1] == ',' || strstr(arg, ",,"))
+		usage_error("invalid --stacks '%s': an empty kind (KINDS is a comma-separated list)", arg);
 	dup = strdup(arg);
 	if (!dup) {
 		fprintf(stderr, "cowtrace: out of memory\n");

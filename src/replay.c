@@ -95,6 +95,12 @@ int run_report(const struct ct_cli *cli)
 		fprintf(stderr, "cowtrace: report '%s': %s\n", path, err);
 		return 2;
 	}
+	/* the header says whether stacks were counted: refuse before any output */
+	if ((cli->folded || cli->flamegraph) && !info.plan.stacks) {
+		fprintf(stderr, "cowtrace: report '%s': no stacks in this record (record with --stacks); "
+				"--folded and --flamegraph need them\n", path);
+		return 2;
+	}
 	reporter_init(&out, cli, &agg, info.page_size);
 	stacks_init(&stacks);
 	stacks_set_plan(&stacks, &info.plan);
@@ -170,10 +176,7 @@ int run_report(const struct ct_cli *cli)
 			ret = 1;
 		}
 	}
-	if ((cli->folded || cli->flamegraph) && !info.plan.stacks) {
-		fprintf(stderr, "cowtrace: report '%s': no stacks in this record (record with --stacks)\n", path);
-		ret = 1;
-	} else if (cli->folded || cli->flamegraph) {
+	if (cli->folded || cli->flamegraph) {
 		snprintf(title, sizeof(title), "cowtrace: copy-on-write copies by stack, %s (kernel %s)",
 			 base ? base + 1 : path, info.plan.kernel);
 		if (write_stacks(cli, &stacks, title))

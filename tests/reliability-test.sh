@@ -132,6 +132,11 @@ if want bad; then
   expect "--max-exited -1" 2 "'-1'" -- --max-exited -1
   expect "-o xml" 2 "'xml'" -- -o xml --record "$R"
   expect "--mode foo" 2 "'foo'" -- --mode foo
+  expect "--stacks=bogus" 2 "'bogus'" -- --stacks=bogus --prom "$P"
+  expect "--stacks=copy,,reuse (an empty kind)" 2 "'copy,,reuse'" -- --stacks=copy,,reuse --record "$R"
+  expect "--top-stacks -1" 2 "'-1'" -- --top-stacks -1
+  expect "--folded into a missing dir" 2 "'$work/out/missing'" -- --folded "$work/out/missing/x.folded" --prom "$P"
+  expect "--flamegraph DIR (a directory)" 2 "is a directory" -- --flamegraph "$work/cwd" --record "$R"
   expect "stray argument" 2 "'extra'" -- -d 1 extra
   expect "-p PID -- CMD" 2 "cannot be combined" -- -p 1 -- /bin/true
   expect "-p $nopid (no such process)" 2 "PID $nopid" -- -p "$nopid" --prom "$P" --record "$R"
@@ -168,6 +173,9 @@ if want bad; then
   expect "report version 3 (a future format)" 2 "version 3" -- report "$work/rec/v3.ctr" --prom "$P"
   expect "report other event size" 2 "event size 72" -- report "$work/rec/evsize.ctr"
   expect "report with -d" 2 "apply to tracing" -- report "$work/good.ctr" -d 1
+  expect "report --stacks (tracing only)" 2 "apply to tracing" -- report "$work/good.ctr" --stacks
+  expect "report --folded of a record without stacks" 2 "no stacks in this record" -- \
+    report "$work/good.ctr" --folded "$work/out/x.folded" --prom "$P"
   expect "report --prom into a missing dir" 2 "does not exist" -- report "$work/good.ctr" --prom "$work/out/no/x.prom"
   rel record-cut "$ct" "$work" "$work/good.ctr"
   rel record-corrupt "$ct" "$work" "$work/good.ctr"
