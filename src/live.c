@@ -312,7 +312,7 @@ int run_trace(struct ct_cli *cli, int pidfd)
 	l.sess.plan.stacks = l.sess.plan.mode == MODE_TRACEPOINT ? cli->o.stacks & CT_WP_COPY_KINDS : cli->o.stacks;
 	stacks_set_plan(&l.stacks.st, &l.sess.plan);
 	if (l.stacks_on)
-		stack_reader_ready(&l.stacks);
+		stack_reader_ready(&l.stacks, &l.sess);
 	if (cli->record)
 		sink_record_open(&l.k, cli->record, &l.sess.plan, l.agg.page_size);
 	if (cli->cmd) {

@@ -833,6 +833,13 @@ int probes_stack_trace(struct ct_session *s, int32_t id, uint64_t ips[CT_STACK_D
 	return n;
 }
 
+int probes_proc_get(struct ct_session *s, uint32_t pid, uint64_t start_ns, struct ct_proc_rec *r)
+{
+	if (bpf_map_lookup_elem(bpf_map__fd(s->skel->maps.procs), &pid, r) || (start_ns && r->start_ns != start_ns))
+		return -ENOENT;
+	return 0;
+}
+
 void probes_forget_stack(struct ct_session *s, const struct ct_stack_key *k)
 {
 	bpf_map_delete_elem(bpf_map__fd(s->skel->maps.stack_counts), k);

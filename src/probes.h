@@ -62,6 +62,8 @@ int probes_read_stacks(struct ct_session *s, int (*cb)(void *ctx, const struct c
 /* The addresses of stack id, innermost first: how many, or -errno (id < 0: id). */
 int probes_stack_trace(struct ct_session *s, int32_t id, uint64_t ips[CT_STACK_DEPTH]);
 /* Drop a counted stack once read for the last time, and a stack trace nothing else uses. */
+/* A live process's record in the kernel now (start_ns 0: any): 0, or -ENOENT (gone, another process). */
+int probes_proc_get(struct ct_session *s, uint32_t pid, uint64_t start_ns, struct ct_proc_rec *r);
 void probes_forget_stack(struct ct_session *s, const struct ct_stack_key *k);
 void probes_forget_trace(struct ct_session *s, int32_t id);
 /* Drop a process's record and histograms from the maps (its exit was never seen). */

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include "stacks_live.h"
 #include "symbolize.h"
 
@@ -19,8 +20,9 @@ int stack_reader_init(struct ct_stack_reader *r, bool kernel, bool verbose)
 	return r->sym ? 0 : -ENOMEM;
 }
 
-void stack_reader_ready(struct ct_stack_reader *r)
+void stack_reader_ready(struct ct_stack_reader *r, struct ct_session *s)
 {
+	r->sess = s;
 	/* now, not in the middle of a run: a slow first read would miss short-lived processes' maps */
 	if (r->kernel)
 		sym_load_kernel(r->sym);
@@ -34,32 +36,107 @@ void stack_reader_free(struct ct_stack_reader *r)
 }
 
 /*
- * Read the mappings of pid's image while it lives; else, for a forked child
- * that kept its parent's program (same comm, no exec), its parent's.
+ * What is known of a process now: the kernel's record while it lives (its
+ * exec count now, its parent, its comm), else the aggregation's (an ended
+ * process: its exit record came first).  false: nothing.
+ */
+struct who {
+	uint32_t ppid;
+	uint64_t start_ns;
+	char comm[CT_COMM_LEN];
+	bool live;
+	bool forked;             /* its fork was seen: before any exec it ran its parent's image */
+	uint8_t execs;           /* live only */
+};
+
+static bool who_is(struct ct_stack_reader *r, const struct ct_agg *agg, uint32_t pid, uint64_t start_ns,
+		   struct who *w)
+{
+	const struct ct_proc *p;
+	struct ct_proc_rec rec;
+
+	memset(w, 0, sizeof(*w));
+	if (r->sess && !probes_proc_get(r->sess, pid, start_ns, &rec)) {
+		w->ppid = rec.ppid;
+		w->start_ns = rec.start_ns;
+		memcpy(w->comm, rec.comm, sizeof(w->comm));
+		w->comm[CT_COMM_LEN - 1] = 0;
+		w->live = true;
+		w->forked = rec.birth_ns != 0;
+		w->execs = rec.execs;
+		return true;
+	}
+	p = agg_proc_lookup(agg, pid, start_ns);
+	if (!p)
+		return false;
+	w->ppid = p->ppid;
+	w->start_ns = p->start_ns;
+	w->forked = p->birth_ns != 0 || p->birth_fork >= 0;
+	memcpy(w->comm, p->comm, sizeof(w->comm));
+	return true;
+}
+
+/*
+ * Whether two processes run the same program now: 1, 0, or -1 (unknown).
+ * A fork's child that is between its exec's new address space and the
+ * kernel's exec event already shows another program.
+ */
+static int same_exe(uint32_t a, uint32_t b)
+{
+	char pa[64], pb[64], ea[4096], eb[4096];
+	ssize_t la, lb;
+
+	snprintf(pa, sizeof(pa), "/proc/%u/exe", a);
+	snprintf(pb, sizeof(pb), "/proc/%u/exe", b);
+	la = readlink(pa, ea, sizeof(ea));
+	lb = readlink(pb, eb, sizeof(eb));
+	if (la <= 0 || lb <= 0)
+		return -1;
+	return la == lb && !memcmp(ea, eb, (size_t)la);
+}
+
+/*
+ * Read the mappings of pid's image while it lives and is still that image;
+ * else, for a forked child's stacks from before any exec (gone, or exec'd
+ * since: a fork+exec), its parent's, which the child ran until then.
  */
 static void capture(struct ct_stack_reader *r, const struct ct_agg *agg, uint32_t pid, uint64_t start_ns,
 		    uint8_t execs, uint32_t ppid)
 {
 	uint64_t image = sym_image(start_ns, execs);
-	const struct ct_proc *p, *pp;
 	const char *how = "mappings read";
+	bool known, parent = false;
+	struct who w, after, pw;
 	char why[160];
 
 	if (sym_known(r->sym, pid, image))
 		return;
-	if (sym_capture(r->sym, pid, image, false))
-		goto out;
-	snprintf(why, sizeof(why), "not named: its mappings: %s", sym_error(r->sym));
+	known = who_is(r, agg, pid, start_ns, &w);
+	if (known && ppid)
+		w.ppid = ppid;
+	/* execs 0 of a process forked under tracing: its parent's image until it execs */
+	parent = known && !execs && w.forked && w.ppid && who_is(r, agg, w.ppid, 0, &pw);
+	if (w.live && w.execs != execs) {
+		snprintf(why, sizeof(why), "not named: it has exec'd since");
+	} else if (sym_capture(r->sym, pid, image, false)) {
+		/* still that image once read (an exec may have begun: its new maps show before its event) */
+		if ((!who_is(r, agg, pid, start_ns, &after) || !after.live || after.execs == execs) &&
+		    (!parent || same_exe(pid, w.ppid)))
+			goto out;
+		sym_forget(r->sym, pid, image);
+		snprintf(why, sizeof(why), "not named: it has exec'd since");
+	} else {
+		snprintf(why, sizeof(why), "not named: its mappings: %s", sym_error(r->sym));
+	}
 	how = why;
-	p = agg_proc_lookup(agg, pid, start_ns);
-	if (!p || execs)
+	if (!parent)
 		goto out;
-	pp = agg_find(agg, ppid ? ppid : p->ppid);
-	if (!pp || strncmp(pp->comm, p->comm, CT_COMM_LEN))
-		goto out;
-	if (sym_share(r->sym, pid, image, pp->pid) ||
-	    (sym_capture(r->sym, pp->pid, sym_image(pp->start_ns, 0), false) && sym_share(r->sym, pid, image, pp->pid)))
-		snprintf(why, sizeof(why), "its mappings: %s: named with its parent's", sym_error(r->sym));
+	if (sym_share(r->sym, pid, image, w.ppid) ||
+	    (sym_capture(r->sym, w.ppid, sym_image(pw.start_ns, 0), false) && sym_share(r->sym, pid, image, w.ppid))) {
+		size_t l = strlen(why);
+
+		snprintf(why + l, sizeof(why) - l, ": named with its parent's mappings");
+	}
 out:
 	if (r->verbose)
 		fprintf(stderr, "cowtrace: stacks of pid %u (start %" PRIu64 ", exec %u): %s\n", pid, start_ns,

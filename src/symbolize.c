@@ -448,10 +448,10 @@ char *sym_frames(struct ct_symbolizer *s, uint32_t pid, uint64_t image, int nu, 
 	for (int i = nu - 1; i >= 0; i--) {
 		/*
 		 * Past the outermost real frame the frame-pointer walk may read
-		 * garbage (an entry point without a frame): no user address has
-		 * its top byte set (x86-64, arm64).
+		 * garbage (an entry point without a frame): no code is in page 0, and
+		 * no user address has its top byte set (x86-64, arm64).
 		 */
-		if (i == nu - 1 && nu > 1 && u[i] >> 56)
+		if (i == nu - 1 && nu > 1 && (u[i] < 4096 || u[i] >> 56))
 			continue;
 		/* a caller's frame is a return address: the call is the byte before */
 		user_name(p, i ? u[i] - 1 : u[i], name, sizeof(name));
