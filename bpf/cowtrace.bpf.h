@@ -146,7 +146,7 @@ struct ct_thread {
 	/* handle_userfault */
 	__u64 uffd_ts;
 	__u32 uffd_kind;
-	__u32 __pad2;
+	__s32 tp_ustack;      /* tracepoint mode, --stacks: the user stack taken at the fault */
 	/* the fork window: new anon pages mapped into the child inside copy_page_range */
 	__u64 fork_mm;
 	__u64 fork_vma;       /* non-zero only inside copy_page_range */
@@ -395,12 +395,20 @@ static __always_inline void count_copy_after_fork(struct ct_proc_rec *p, __u32 t
 		hist_add(tgid, CT_H_FORK_TO_COPY, now - p->seg_fork_ns);
 }
 
+/* count_stack()'s ustack: take the user stack here. */
+#define CT_USTACK_HERE (-0x7fffffff)
+
 /*
  * --stacks: one more page for this stack.  ctx: the program's context
  * (NULL: the stack is not the fault's, e.g. settled at a later fault).
+ * ustack: CT_USTACK_HERE, or the user stack's id taken earlier (tracepoint
+ * mode takes it at the fault: walking the user stack reads user pages and
+ * sets their ptes' accessed bit, so in the middle of a copy it would make
+ * the kernel's pte_same() check fail, the copy be thrown away and the
+ * fault be taken again).
  */
 static __always_inline void count_stack(void *ctx, struct ct_proc_rec *p, __u32 tgid, __u32 kind, __u8 map,
-					__u64 file)
+					__u64 file, __s32 ustack)
 {
 	struct ct_stack_key k = { .start_ns = p->start_ns, .pid = tgid, .ustack = -1, .kstack = -1, .kind = kind,
 				  .map = map, .execs = p->execs, .file = file };
@@ -410,7 +418,7 @@ static __always_inline void count_stack(void *ctx, struct ct_proc_rec *p, __u32 
 	if (!ct_wp_is_copy(kind))
 		k.file = 0;
 	if (ctx) {
-		k.ustack = bpf_get_stackid(ctx, &stack_traces, BPF_F_USER_STACK);
+		k.ustack = ustack == CT_USTACK_HERE ? bpf_get_stackid(ctx, &stack_traces, BPF_F_USER_STACK) : ustack;
 		if (cfg.kernel_stacks)
 			k.kstack = bpf_get_stackid(ctx, &stack_traces, 0);
 	}
@@ -420,7 +428,8 @@ static __always_inline void count_stack(void *ctx, struct ct_proc_rec *p, __u32 
 			/* its first stack: the frontend reads the process's maps while it lives */
 			if (!(p->flags & CT_PROC_STACKS)) {
 				p->flags |= CT_PROC_STACKS;
-				emit_map_to(&lifecycle, CT_EV_STACKS, 0, p->start_ns, p->execs, bpf_ktime_get_ns(), 0);
+				emit_map_to(&lifecycle, CT_EV_STACKS, p->birth_ns != 0, p->start_ns, p->execs,
+					    bpf_ktime_get_ns(), 0);
 			}
 			return; /* the first page of this stack */
 		}
@@ -463,7 +472,7 @@ static __always_inline void count_wp(void *ctx, __u32 kind, __u64 lat, __u64 now
 		count_copy_after_fork(p, tgid, now);
 	}
 	if ((cfg.stacks >> (kind & 31)) & 1)
-		count_stack(ctx, p, tgid, kind, ct_wp_is_copy(kind) ? map : CT_MAP_MAX, file);
+		count_stack(ctx, p, tgid, kind, ct_wp_is_copy(kind) ? map : CT_MAP_MAX, file, CT_USTACK_HERE);
 	if (cfg.per_event)
 		emit_map_to(&events, CT_EV_WP, kind, lat, 0, now, ct_wp_is_copy(kind) && map < CT_MAP_MAX ? map + 1 : 0);
 }

@@ -33,7 +33,7 @@ static __always_inline void tp_settle(struct ct_thread *t)
 	t->tp_pending = 0;
 }
 
-static __always_inline int tp_fault(unsigned long address, unsigned long error_code, bool kernel)
+static __always_inline int tp_fault(void *ctx, unsigned long address, unsigned long error_code, bool kernel)
 {
 	struct ct_proc_rec *p;
 	struct ct_thread *t;
@@ -58,6 +58,8 @@ static __always_inline int tp_fault(unsigned long address, unsigned long error_c
 	t->tp_copied = 0;
 	t->tp_pending = 1;
 	t->tp_ts = now;
+	/* --stacks: the user stack now, before the fault reads the pte (count_stack()) */
+	t->tp_ustack = cfg.stacks ? bpf_get_stackid(ctx, &stack_traces, BPF_F_USER_STACK) : -1;
 	if (!kernel)
 		t->fork_pages = 0; /* back in user mode: a fork that failed left pages behind */
 	return 0;
@@ -66,13 +68,13 @@ static __always_inline int tp_fault(unsigned long address, unsigned long error_c
 SEC("tp_btf/page_fault_user")
 int BPF_PROG(tp_fault_user, unsigned long address, struct pt_regs *regs, unsigned long error_code)
 {
-	return tp_fault(address, error_code, false);
+	return tp_fault(ctx, address, error_code, false);
 }
 
 SEC("tp_btf/page_fault_kernel")
 int BPF_PROG(tp_fault_kernel, unsigned long address, struct pt_regs *regs, unsigned long error_code)
 {
-	return tp_fault(address, error_code, true);
+	return tp_fault(ctx, address, error_code, true);
 }
 
 static __always_inline bool is_fork_nr(long nr)
@@ -150,7 +152,7 @@ static __always_inline int tp_alloc_do(void *ctx, unsigned int order, gfp_t gfp_
 		}
 		count_copy_after_fork(p, bpf_get_current_pid_tgid() >> 32, now);
 		if ((cfg.stacks >> kind) & 1)
-			count_stack(ctx, p, bpf_get_current_pid_tgid() >> 32, kind, m.map, m.file);
+			count_stack(ctx, p, bpf_get_current_pid_tgid() >> 32, kind, m.map, m.file, t->tp_ustack);
 		return 0;
 	}
 	if (is_fork_nr(orig_ax) && (t || (t = thread_traced())) && (!cfg.filter_follow || t->filter == 1))

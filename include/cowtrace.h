@@ -25,7 +25,8 @@ enum ct_event_type {
 	CT_EV_EXIT = 6,   /* process (thread group) exited */
 	CT_EV_MARKER = 7, /* uffd-wp pte markers installed: value = count */
 	CT_EV_STACKS = 8, /* --stacks: the first stack of the process (since exec) was counted:
-			   * read its maps now; value = its start_ns, aux = its execs */
+			   * read its maps now; value = its start_ns, aux = its execs,
+			   * kind = 1 if its fork was seen (ppid: the parent it forked from) */
 	CT_EV_TYPE_MAX,
 };
 
