@@ -112,6 +112,18 @@ static void capture(struct ct_stack_reader *r, const struct ct_agg *agg, uint32_
 	if (sym_known(r->sym, pid, image))
 		return;
 	known = who_is(r, agg, pid, start_ns, &w);
+	if (!known) { /* gone, and not yet in the aggregation: what its first stack's event said */
+		for (unsigned i = 0; i < 256 && i < r->nhints && !known; i++) {
+			const struct ct_stack_hint *h = &r->hints[(r->nhints - 1 - i) % 256];
+
+			if (h->pid == pid && h->start_ns == start_ns) {
+				known = true;
+				w.ppid = h->ppid;
+				w.forked = h->forked;
+				w.start_ns = start_ns;
+			}
+		}
+	}
 	if (known && ppid)
 		w.ppid = ppid;
 	/* execs 0 of a process forked under tracing: its parent's image until it execs */
@@ -145,8 +157,11 @@ out:
 
 void stack_reader_event(struct ct_stack_reader *r, const struct ct_agg *agg, const struct ct_event *e)
 {
-	if (e->type == CT_EV_STACKS)
-		capture(r, agg, e->pid, e->value, (uint8_t)e->aux, e->ppid);
+	if (e->type != CT_EV_STACKS)
+		return;
+	r->hints[r->nhints++ % 256] = (struct ct_stack_hint){ .pid = e->pid, .ppid = e->ppid, .start_ns = e->value,
+							       .forked = e->kind & 1 };
+	capture(r, agg, e->pid, e->value, (uint8_t)e->aux, e->ppid);
 }
 
 struct pass {

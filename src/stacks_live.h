@@ -28,6 +28,12 @@ struct ct_stack_reader {
 	bool kernel;             /* kernel stacks were asked for */
 	bool verbose;            /* say on stderr whose mappings were read, or why not */
 	struct ct_session *sess; /* the kernel's process records: has a process exec'd? */
+	struct ct_stack_hint {   /* what CT_EV_STACKS said of a process: for when it is gone */
+		uint32_t pid, ppid;
+		uint64_t start_ns;
+		bool forked;
+	} hints[256];
+	unsigned nhints;         /* written so far (a ring of the last 256) */
 	uint64_t deleted;        /* kernel entries of exited processes read a last time and deleted */
 };
 
