@@ -6,15 +6,18 @@
 # against workload ground truth), prom (the textfile checked by promtool and
 # served by a real node_exporter), install (make install, man page, completion,
 # systemd unit), svg (report --svg rendered by headless Chromium and checked
-# pixel by pixel), fuzz (libFuzzer+ASan+UBSan on the record parser and the
-# core, corpus in tests/fuzz/corpus), leak (ASan/LSan and valgrind on the unit
+# pixel by pixel), stacks (--stacks, --folded and --flamegraph against the
+# ground truth of stackfork beside a storm and of CPython's copy-on-read after
+# fork, the flame graph rendered by headless Chromium, the folded file read by
+# speedscope), fuzz (libFuzzer+ASan+UBSan on the record parser and the core,
+# corpus in tests/fuzz/corpus), leak (ASan/LSan and valgrind on the unit
 # tests and cowtrace), reliability (bad input, signals, SIGKILL loop, churn,
 # overload, long run), vm (real Debian kernels under QEMU).
 # Each suite ends with its own "suite: N passed, N failed[, N skipped]" line.
 # COWTRACE_SUITES="unit load" limits the run.
 set -u
 cd "$(dirname "$0")/.."
-suites=${COWTRACE_SUITES:-unit load host prom install svg fuzz leak reliability vm}
+suites=${COWTRACE_SUITES:-unit load host prom install svg stacks fuzz leak reliability vm}
 pass=0 fail=0 skip=0
 log=$(mktemp -d)
 trap 'rm -rf "$log"' EXIT
@@ -49,6 +52,7 @@ for s in $suites; do
     prom) run_suite prom tests/prom-test.sh .output/cowtrace ;;
     install) run_suite install tests/install-test.sh .output/cowtrace ;;
     svg)  run_suite svg tests/svg-test.sh .output/cowtrace ;;
+    stacks) run_suite stacks tests/stacks-test.sh .output/cowtrace ;;
     fuzz) run_suite fuzz tests/fuzz-test.sh ;;
     leak) run_suite leak tests/leak-test.sh ;;
     reliability) run_suite reliability tests/reliability-test.sh .output/cowtrace ;;

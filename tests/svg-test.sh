@@ -16,6 +16,9 @@
 # skipped when it is missing, installed first when COWTRACE_INSTALL=1.
 set -u
 ct=$(readlink -f "${1:-.output/cowtrace}")
+here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=tests/lib/chromium.sh
+. "$here/lib/chromium.sh"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 pass=0 fail=0 skip=0
@@ -202,23 +205,7 @@ done < <(check_xml "$work/out.svg" "$work/empty.svg" 2>&1)
 render_checks=(render "PNG size" "image not blank" "line colours in the plot"
   "child line higher than parent line" "line tops where the SVG puts them"
   "child line starts at the fork")
-find_chromium() { # CHROMIUM=/path/to/chromium overrides, CHROMIUM=none: as if missing
-  local c
-  if [ -n "${CHROMIUM:-}" ]; then
-    [ "$CHROMIUM" != none ] && command -v "$CHROMIUM"
-    return
-  fi
-  for c in chromium chromium-browser google-chrome chrome-headless-shell; do
-    command -v $c && return 0
-  done
-  return 1
-}
-chromium=$(find_chromium)
-if [ -z "$chromium" ] && [ "${COWTRACE_INSTALL:-0}" = 1 ]; then
-  echo "installing chromium (COWTRACE_INSTALL=1)"
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium >/dev/null 2>&1
-  chromium=$(find_chromium)
-fi
+need_chromium
 why=
 [ -z "$chromium" ] && why="chromium not installed; COWTRACE_INSTALL=1 installs it"
 # The SVG's own size is the window: 1 SVG unit = 1 pixel.
@@ -232,71 +219,25 @@ if [ -n "$why" ]; then
   finish
 fi
 render() { # svg png
-  HOME=$work timeout -k 5 90 "$chromium" --headless --no-sandbox --disable-gpu \
-    --disable-dev-shm-usage --disable-background-networking --disable-extensions \
-    --disable-component-update --no-first-run --no-default-browser-check --mute-audio \
-    --hide-scrollbars --force-device-scale-factor=1 --user-data-dir="$work/profile" \
-    --window-size="$W,$H" --screenshot="$2" "file://$1" >"$work/chromium.log" 2>&1
+  chromium_run "$work/chromium" --window-size="$W,$H" --screenshot="$2" "file://$1" >/dev/null
 }
 render "$work/out.svg" "$work/out.png"; rc=$?
 if [ $rc -eq 0 ] && [ -s "$work/out.png" ]; then ok "render: $($chromium --version 2>/dev/null | head -n1), ${W}x$H"
 else
-  bad "render: $chromium exit $rc: $(grep -v -e dbus -e '^$' "$work/chromium.log" | tail -n 3)"
+  bad "render: $chromium exit $rc: $(chromium_why "$work/chromium")"
   finish
 fi
 [ -n "${COWTRACE_SVG_KEEP:-}" ] && cp "$work/out.svg" "$work/out.png" "$COWTRACE_SVG_KEEP/"
 
 # ---- (e) look at the pixels ----
 look() {
-python3 - "$work/out.svg" "$work/out.png" <<'PY'
-import re, struct, sys, zlib
+PYTHONDONTWRITEBYTECODE=1 PYTHONPATH="$here/lib" python3 - "$work/out.svg" "$work/out.png" <<'PY'
+import sys
 import xml.etree.ElementTree as ET
+from pngread import hexrgb, read_png
 
 def res(ok, what):
     print(("PASS " if ok else "FAIL ") + what)
-
-def read_png(path):
-    """8-bit RGB/RGBA, non-interlaced PNG -> (width, height, rows of (r, g, b))."""
-    data = open(path, "rb").read()
-    if data[:8] != b"\x89PNG\r\n\x1a\n":
-        raise ValueError("not a PNG")
-    pos, idat, ihdr = 8, b"", None
-    while pos < len(data):
-        n, kind = struct.unpack(">I4s", data[pos:pos + 8])
-        body = data[pos + 8:pos + 8 + n]
-        pos += 12 + n
-        if kind == b"IHDR":
-            ihdr = struct.unpack(">IIBBBBB", body)
-        elif kind == b"IDAT":
-            idat += body
-        elif kind == b"IEND":
-            break
-    w, h, depth, ctype, _, _, interlace = ihdr
-    if depth != 8 or ctype not in (2, 6) or interlace:
-        raise ValueError("unsupported PNG: depth %d, colour type %d, interlace %d" % (depth, ctype, interlace))
-    bpp = 3 if ctype == 2 else 4
-    raw, stride = zlib.decompress(idat), w * bpp
-    prev, rows, i = bytearray(stride), [], 0
-    for _ in range(h):
-        f, line = raw[i], bytearray(raw[i + 1:i + 1 + stride])
-        i += 1 + stride
-        for x in range(stride):
-            a = line[x - bpp] if x >= bpp else 0
-            b = prev[x]
-            c = prev[x - bpp] if x >= bpp else 0
-            if f == 1:
-                line[x] = (line[x] + a) & 255
-            elif f == 2:
-                line[x] = (line[x] + b) & 255
-            elif f == 3:
-                line[x] = (line[x] + (a + b) // 2) & 255
-            elif f == 4:
-                p = a + b - c
-                pa, pb, pc = abs(p - a), abs(p - b), abs(p - c)
-                line[x] = (line[x] + (a if pa <= pb and pa <= pc else b if pb <= pc else c)) & 255
-        rows.append([tuple(line[x:x + 3]) for x in range(0, stride, bpp)])
-        prev = line
-    return w, h, rows
 
 NS = "{http://www.w3.org/2000/svg}"
 try:
@@ -317,9 +258,6 @@ res(w * h * 0.01 < ink < w * h * 0.5 and colours > 20,
 px, py = float(plot.get("x")), float(plot.get("y"))
 pw, ph = float(plot.get("width")), float(plot.get("height"))
 x0, x1, y0, y1 = int(px) + 2, int(px + pw) - 1, int(py) + 1, int(py + ph) - 1
-
-def hexrgb(s):
-    return tuple(int(s[i:i + 2], 16) for i in (1, 3, 5))
 
 lines = {l.get("data-pid"): l for l in svg.iter(NS + "polyline")}
 found = {}
