@@ -472,21 +472,29 @@ def prom_value(lines, metric, **labels):
     return None
 
 
-def check_delays(c, pid, name, title, delays_ms, counts, prom=None, total=None):
+def check_delays(c, pid, name, title, delays_ms, counts, prom=None, total=None, upper_us=None):
     """Every sample of the histogram lands in the bucket of its known delay:
-    JSON, text (usecs) and, when given, the Prometheus cumulative buckets."""
+    JSON, text (usecs) and, when given, the Prometheus cumulative buckets.
+    upper_us: the longest each group really waited, as the workload measured
+    it (a loaded machine wakes a sleeper late): its samples lie in the buckets
+    from its delay's up to that one's."""
     h = hist(c, pid, name)
     if h is None:
         c.fail(f"{name} histogram of {pid}", "present", "absent")
         return
     count, _, buckets = h
     c.eq(f"{name} samples", sum(counts) if total is None else total, count)
-    for ms, n in zip(delays_ms, counts):
+    th = text_hist(c.b.text, title)
+    for i, (ms, n) in enumerate(zip(delays_ms, counts)):
         lo, hi = bucket_of(ms * 1000000)
-        c.eq(f"{name}: {n} samples in the bucket of {ms} ms [{lo}, {hi}] ns (JSON)", n, buckets.get((lo, hi), 0))
-        th = text_hist(c.b.text, title)
+        top = max(hi, bucket_of(upper_us[i] * 1000)[1]) if upper_us and upper_us[i] else hi
         ulo, uhi = bucket_of(ms * 1000)
-        c.eq(f"{name}: {n} samples in {ulo} -> {uhi} usecs (text)", n, th.get((ulo, uhi), 0))
+        utop = max(uhi, bucket_of(upper_us[i])[1]) if upper_us and upper_us[i] else uhi
+        span = f"[{lo}, {hi}] ns" if top == hi else f"[{lo}, {top}] ns (it waited up to {upper_us[i]} us)"
+        c.eq(f"{name}: {n} samples in the bucket of {ms} ms {span} (JSON)", n,
+             sum(v for (a, b), v in buckets.items() if a >= lo and b <= top))
+        c.eq(f"{name}: {n} samples in {ulo} -> {utop} usecs (text)", n,
+             sum(v for (a, b), v in th.items() if a >= ulo and b <= utop))
     if prom is not None:
         metric, labels = prom
         # le = 2^(2j)-1 ns: cumulative counts below and above each delay's bucket
@@ -566,13 +574,17 @@ def check_tracepoint(c, t):
     for what, want in truth_numbers(kind, t).items():
         stat = what.split()[-1]
         q = c.rep.quality(stat)
-        label = f"{what} ({q}) within {TP_TOLERANCE:.0%} of truth {want}"
+        # runs of its programs the kernel skipped (said in the report) may each have moved one fault
+        missed = ((c.rep.obj.get("probes") or {}).get(stat) or {}).get("missed") or 0
+        label = f"{what} ({q}) within {TP_TOLERANCE:.0%}" + (f" + {missed} missed" if missed else "") + \
+            f" of truth {want}"
+        g = got.get(what)
         if q != "derived":
             c.fail(label, "quality derived", q)
-        elif within(got.get(what), want, TP_TOLERANCE):
-            c.ok(f"{label}: {got.get(what)}")
+        elif isinstance(g, int) and want is not None and abs(g - want) <= want * TP_TOLERANCE + missed:
+            c.ok(f"{label}: {g}")
         else:
-            c.fail(label, want, got.get(what))
+            c.fail(label, want, g)
 
 
 def check_agreement(res, label, runs):
@@ -753,8 +765,12 @@ def check_scenario(c, t, runs=None, facts=None):
         ms = [intval(t, "ms1"), intval(t, "ms2")]
         c.eq("ground truth: handler faults == n", n, faults)
         c.stat(pid, "process", "uffd_missing", faults)
+        up = [intval(t, "max1_us"), intval(t, "max2_us")]
+        # the Prometheus buckets are 4x wide: checked only where nothing waited past its delay's bucket
+        late = any(u and bucket_of(u * 1000)[1] > bucket_of(m * 1000000)[1] for m, u in zip(ms, up))
         check_delays(c, pid, "uffd_blocked.missing", "userfaultfd missing, blocked", ms, [n // 2, n - n // 2],
-                     prom=("cowtrace_userfaultfd_blocked_seconds", {"kind": "missing"}))
+                     prom=None if late else ("cowtrace_userfaultfd_blocked_seconds", {"kind": "missing"}),
+                     upper_us=up)
     elif kind == "forkdelay":
         child = intval(t, "child")
         d = [intval(t, x) for x in ("d1", "d2", "d3")]

@@ -41,6 +41,7 @@ static enum kind g_kind;
 static long g_n, g_ps, g_faults;
 static char *g_src; /* UFFDIO_COPY source page */
 static long g_ms[2];  /* K_DELAY: the handler's delays, ms */
+static long g_max_us[2]; /* K_DELAY: the longest a fault of each half blocked, as the faulting thread saw it */
 static volatile long g_sigbus;
 
 static void on_sigbus(int sig, siginfo_t *si, void *uc)
@@ -210,10 +211,21 @@ int main(int argc, char **argv)
 	if (g_kind != K_SIGBUS && (errno = pthread_create(&th, NULL, handler, NULL)))
 		die("pthread_create");
 	for (i = 0; i < g_n; i++) {
+		struct timespec t0, t1;
+
+		clock_gettime(CLOCK_MONOTONIC, &t0);
 		if (g_kind == K_MINOR)
 			sink += region[i * g_ps];
 		else
 			region[i * g_ps] = 2;
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		if (g_kind == K_DELAY) { /* fault i + 1 waited the delay of its half (handler) */
+			long us = (t1.tv_sec - t0.tv_sec) * 1000000L + (t1.tv_nsec - t0.tv_nsec) / 1000;
+			int half = i + 1 > g_n / 2;
+
+			if (us > g_max_us[half])
+				g_max_us[half] = us;
+		}
 	}
 	(void)sink;
 	if (g_kind == K_SIGBUS)
@@ -221,8 +233,8 @@ int main(int argc, char **argv)
 	else
 		pthread_join(th, NULL);
 	if (g_kind == K_DELAY)
-		truth("scenario=uffd kind=%s pid=%d n=%ld faults=%ld ms1=%ld ms2=%ld", names[g_kind], (int)getpid(),
-		      g_n, g_faults, g_ms[0], g_ms[1]);
+		truth("scenario=uffd kind=%s pid=%d n=%ld faults=%ld ms1=%ld ms2=%ld max1_us=%ld max2_us=%ld",
+		      names[g_kind], (int)getpid(), g_n, g_faults, g_ms[0], g_ms[1], g_max_us[0], g_max_us[1]);
 	else
 		truth("scenario=uffd kind=%s pid=%d n=%ld faults=%ld", names[g_kind], (int)getpid(), g_n,
 		      g_faults);
