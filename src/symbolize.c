@@ -445,14 +445,18 @@ char *sym_frames(struct ct_symbolizer *s, uint32_t pid, uint64_t image, int nu, 
 
 	if (nu <= 0)
 		put_frame(&b, nu < 0 ? no_stack(nu) : "[no stack]", "");
+	/*
+	 * A frame-pointer walk through code built without frame pointers
+	 * follows garbage: once a return address cannot be code (below the
+	 * lowest mappable address, or with its top byte set: not a user
+	 * address on x86-64 or arm64), it and every frame past it are cut.
+	 */
+	for (int i = 1; i < nu; i++)
+		if (u[i] < 65536 || u[i] >> 56) {
+			nu = i;
+			break;
+		}
 	for (int i = nu - 1; i >= 0; i--) {
-		/*
-		 * Past the outermost real frame the frame-pointer walk may read
-		 * garbage (an entry point without a frame): no code is in page 0, and
-		 * no user address has its top byte set (x86-64, arm64).
-		 */
-		if (i == nu - 1 && nu > 1 && (u[i] < 4096 || u[i] >> 56))
-			continue;
 		/* a caller's frame is a return address: the call is the byte before */
 		user_name(p, i ? u[i] - 1 : u[i], name, sizeof(name));
 		put_frame(&b, name, "");

@@ -30,7 +30,8 @@
 # speedscope check npm and chromium: skipped when missing, installed first when
 # COWTRACE_INSTALL=1.  speedscope is cached in
 # ${COWTRACE_SPEEDSCOPE_CACHE:-~/.cache/cowtrace/speedscope}.
-# COWTRACE_KEEP=DIR keeps the files (reports, folded files, SVG, PNG, DOM) there.
+# COWTRACE_DOC_FLAMEGRAPH=FILE writes the Python run's flame graph (the
+# README's picture) there.  COWTRACE_KEEP=DIR keeps the files (reports, folded files, SVG, PNG, DOM) there.
 set -u
 ct=$(readlink -f "${1:-.output/cowtrace}")
 here=$(cd "$(dirname "$0")" && pwd)
@@ -209,11 +210,16 @@ else
   for run in plain freeze plain-nostacks freeze-nostacks; do
     opts=(--stacks --top-stacks 100000)
     [ "${run%-nostacks}" != "$run" ] && opts=()
+    [ "$run" = plain ] && opts+=(--kernel-stacks --flamegraph "$work/pygc-plain.svg")
     TRUTH_FILE=$work/pygc-$run.truth timeout -k 5 120 "$ct" -o json "${opts[@]}" \
       -- "$py" -I "$here/workloads/pygc.py" "${run%-nostacks}" >"$work/pygc-$run.json" 2>"$work/pygc-$run.err"
     echo $? >"$work/pygc-$run.rc"
   done
   check pygc
+  # the README's picture: COWTRACE_DOC_FLAMEGRAPH=doc/flamegraph-pygc.svg
+  if [ -n "${COWTRACE_DOC_FLAMEGRAPH:-}" ] && [ -s "$work/pygc-plain.svg" ]; then
+    cp "$work/pygc-plain.svg" "$COWTRACE_DOC_FLAMEGRAPH" && echo "     wrote $COWTRACE_DOC_FLAMEGRAPH"
+  fi
 fi
 
 # ---- (g) bad input ----
