@@ -14,6 +14,7 @@ import sys
 
 sys.dont_write_bytecode = True  # no __pycache__ in the checkout (pngread is imported from here)
 import xml.etree.ElementTree as ET
+from folded import parse_folded  # noqa: E402 (tests/lib, on the path: this file's folder)
 from html.parser import HTMLParser
 
 NS = "{http://www.w3.org/2000/svg}"
@@ -58,19 +59,6 @@ def proc(rep, pid):
     return e[0] if len(e) == 1 else None
 
 
-def parse_folded(path):
-    """[(frames, pages)] of a folded file, and the lines that are not "comm;frame;... PAGES"."""
-    out, bad = [], []
-    for line in open(path).read().splitlines():
-        stack, _, n = line.rpartition(" ")
-        frames = stack.split(";")
-        if not n.isdigit() or int(n) <= 0 or len(frames) < 2 or any(not f for f in frames):
-            bad.append(line)
-        else:
-            out.append((frames, int(n)))
-    return out, bad
-
-
 def sf_want(t):
     """function -> (pages, mapping, leaf of its folded lines) from stackfork's TRUTH (tracepoint mode)."""
     return {"write_heap_pages": (int(t["heap"]), "heap", "[copy heap]"),
@@ -101,7 +89,7 @@ def phase_stackfork(w):
     if not res(p is not None, "the child (pid %d) reported once" % child, "absent"):
         return
     want = sf_want(t)
-    folded, bad = parse_folded(w + "/sf.folded")
+    folded, bad = parse_folded(open(w + "/sf.folded").read().splitlines())
     res(not bad and folded, "folded file: %d lines, every one 'comm;frames... pages'" % len(folded), bad[:2])
     res(len(folded) == len({";".join(f) for f, _ in folded}), "folded file: one line per distinct stack",
         "duplicates")

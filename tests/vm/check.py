@@ -28,7 +28,12 @@ fetched, a FAIL), @@HOST k=v (run.sh: qemu exit status and boot seconds),
 fentry rung, libbpf's errors from "cowtrace -v probes"; printed here).
 """
 import json
+import os
 import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+sys.dont_write_bytecode = True
+from folded import parse_folded  # noqa: E402
 
 STATS = ["reuse", "copy", "copy_anon", "copy_zero", "copy_file", "copy_ksm", "unshare",
          "shared_reuse", "thp_reuse", "thp_split", "pinned_cow", "uffd_missing", "uffd_wp",
@@ -485,16 +490,27 @@ def check_delays(c, pid, name, title, delays_ms, counts, prom=None, total=None, 
     count, _, buckets = h
     c.eq(f"{name} samples", sum(counts) if total is None else total, count)
     th = text_hist(c.b.text, title)
-    for i, (ms, n) in enumerate(zip(delays_ms, counts)):
-        lo, hi = bucket_of(ms * 1000000)
-        top = max(hi, bucket_of(upper_us[i] * 1000)[1]) if upper_us and upper_us[i] else hi
-        ulo, uhi = bucket_of(ms * 1000)
-        utop = max(uhi, bucket_of(upper_us[i])[1]) if upper_us and upper_us[i] else uhi
-        span = f"[{lo}, {hi}] ns" if top == hi else f"[{lo}, {top}] ns (it waited up to {upper_us[i]} us)"
-        c.eq(f"{name}: {n} samples in the bucket of {ms} ms {span} (JSON)", n,
-             sum(v for (a, b), v in buckets.items() if a >= lo and b <= top))
-        c.eq(f"{name}: {n} samples in {ulo} -> {utop} usecs (text)", n,
-             sum(v for (a, b), v in th.items() if a >= ulo and b <= utop))
+    for unit, scale, hb in (("ns", 1000000, buckets), ("usecs", 1000, th)):
+        where = "JSON" if unit == "ns" else "text"
+        lows = [bucket_of(ms * scale)[0] for ms in delays_ms]
+        tops = [max(bucket_of(ms * scale)[1], bucket_of(upper_us[i] * scale // 1000)[1] if upper_us and
+                    upper_us[i] else 0) for i, ms in enumerate(delays_ms)]
+        for i, (ms, n) in enumerate(zip(delays_ms, counts)):
+            lo, top = lows[i], tops[i]
+            late = f" (it waited up to {upper_us[i]} us)" if upper_us and upper_us[i] and \
+                top != bucket_of(ms * scale)[1] else ""
+            if (i + 1 == len(delays_ms) or top < lows[i + 1]) and (i == 0 or tops[i - 1] < lo):
+                # its samples alone in [its delay's bucket, the bucket of how long it really waited]
+                c.eq(f"{name}: {n} samples in [{lo}, {top}] {unit}, the bucket of {ms} ms{late} ({where})", n,
+                     sum(v for (a, b), v in hb.items() if a >= lo and b <= top))
+            # never earlier than its delay; no later than the longest wait of it and every shorter delay
+            at_least = sum(counts[i:])
+            c.eq(f"{name}: the {at_least} samples of delays >= {ms} ms at or above {lo} {unit}{late} ({where})",
+                 True, sum(v for (a, b), v in hb.items() if a >= lo) >= at_least and
+                 sum(v for (a, b), v in hb.items() if b <= max(tops[:i + 1])) >= sum(counts[:i + 1]))
+        if total is None:  # every sample has a delay
+            c.eq(f"{name}: no sample below {delays_ms[0]} ms ({where})", 0,
+                 sum(v for (a, b), v in hb.items() if b < lows[0]))
     if prom is not None:
         metric, labels = prom
         # le = 2^(2j)-1 ns: cumulative counts below and above each delay's bucket
@@ -643,19 +659,6 @@ def check_record_report(c, live):
     c.eq("report processes == live processes", sorted(live.procs, key=key), sorted(c.rep.procs, key=key))
     c.eq("report forks == live forks", live.forks, c.rep.forks)
     c.eq("report probes == live probes", live.probes, c.rep.probes)
-
-
-def parse_folded(lines):
-    """[(frames, pages)] of a folded file, and the lines that are not "comm;frame;... PAGES"."""
-    out, bad = [], []
-    for line in lines:
-        stack, _, n = line.rpartition(" ")
-        frames = stack.split(";")
-        if not n.isdigit() or int(n) <= 0 or len(frames) < 2 or any(not f for f in frames):
-            bad.append(line)
-        else:
-            out.append((frames, int(n)))
-    return out, bad
 
 
 def check_stackfork(c, t, tp):
