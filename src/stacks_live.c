@@ -216,6 +216,14 @@ static int name_stack(struct pass *ps, const struct ct_stack_key *k, const struc
 	char ino[48], *frames;
 	int nu, nk = 0, err;
 
+	/* a key the kernel made after this pass read the mappings (capture_key()) */
+	if (!sym_known(ps->r->sym, k->pid, image) && !(k->pid == ps->failed_pid && image == ps->failed_image)) {
+		capture(ps->r, ps->agg, k->pid, k->start_ns, k->execs, 0);
+		if (!sym_known(ps->r->sym, k->pid, image)) {
+			ps->failed_pid = k->pid;
+			ps->failed_image = image;
+		}
+	}
 	nu = probes_stack_trace(ps->s, k->ustack, u);
 	if (r->kernel)
 		nk = probes_stack_trace(ps->s, k->kstack, kk);
