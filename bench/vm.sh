@@ -16,6 +16,7 @@
 #   BENCH_KVM=1            KVM (-cpu host) instead of TCG (fails under nested
 #                          virtualization where KVM cannot set the CPU's MSRs)
 #   BENCH_VM_BPFTRACE=0    leave bpftrace (and its ~200 MB of LLVM) out
+#   BENCH_BPF_STATS=0      no BPF run-time measurement in the guest
 #   BENCH_VM_TIMEOUT=S     QEMU time limit (default 5400)
 #   BENCH_VM_MEM=MB        guest memory (default 2048)
 #   BENCH_SCRATCH=DIR      where the initramfs and the serial log go (default mktemp -d)
@@ -88,6 +89,7 @@ PIN='${BENCH_PIN-0}'
 RAMP_WRITERS='${RAMP_WRITERS:-}'
 RAMP_PAGES='${RAMP_PAGES:-4096}'
 RAMP_TOTAL='${RAMP_TOTAL:-65536}'
+BPF_STATS='${BENCH_BPF_STATS:-1}'
 EOF
 [ -z "$bt_note" ] || printf "BT_WHY='%s'\n" "$bt_note" >>"$root/bench/bench.conf"
 [ -e "$root/dev/console" ] || mknod -m 600 "$root/dev/console" c 5 1 2>/dev/null || true
@@ -111,14 +113,18 @@ serial=$scratch/serial-$label.log
 log "booting; serial console: $serial"
 start=$(date +%s)
 set +e
+# every console line gets the host's time (the guest's clock counts
+# instructions): where the VM's time goes, per slot
 timeout "${BENCH_VM_TIMEOUT:-5400}" "$QEMU" "${accel[@]}" -kernel "$vmlinuz" -initrd "$initrd" \
   -append "console=ttyS0 panic=-1 quiet" -nographic -nic none -no-reboot -m "${BENCH_VM_MEM:-2048}" -smp "$smp" \
-  >"$serial" 2>&1 </dev/null
-rc=$?
+  2>&1 </dev/null | while IFS= read -r line; do printf '%(%s)T %s\n' -1 "$line"; done >"$serial"
+rc=${PIPESTATUS[0]}
 set -e
 log "qemu exit $rc after $(( $(date +%s) - start )) s"
-tr -d '\r' <"$serial" | grep -ao '@@.*' || true
-[ $rc -eq 124 ] && echo "@@VMFAIL timeout after ${BENCH_VM_TIMEOUT:-5400} s"
+# the @@ lines; a slot's end (@@T) with the host's time
+tr -d '\r' <"$serial" | awk '{ i = index($0, "@@"); if (!i) next
+  l = substr($0, i); if (l ~ /^@@T /) l = l " host_t=" $1; print l }' || true
+[ "$rc" -eq 124 ] && echo "@@VMFAIL timeout after ${BENCH_VM_TIMEOUT:-5400} s"
 grep -aq '@@DONE' "$serial" || echo "@@VMFAIL no @@DONE (qemu exit $rc); see $serial"
 grep -aq '@@GUESTEND' "$serial" || echo "@@VMFAIL the guest script did not finish; see $serial"
 acc="${accel[*]}"
