@@ -14,6 +14,8 @@
 #              (REPS x STATS_FRAC%, default 50) with kernel.bpf_stats_enabled=1
 #              and report the run time of the config's programs (@@BPF); the
 #              caller saves and restores the sysctl
+#   STATS_FP   1: that run also for the cow workload built with frame
+#              pointers (cowbench-fp; @@BPF wl=cow-fp)
 #
 # Configs: none; empty-SET[+SET] and count-{fentry,kprobe,tp} (benchprobe
 # sets, see bench/benchprobe.c); bpftrace-{kprobe,tp}; cowtrace (default
@@ -215,11 +217,13 @@ tracer_stop() {
 }
 
 # bench WL PAGES REPS [WRITERS]: run cowbench, set BOUT to its result fields.
+# WL cow-fp, reuse-fp: the same with cowbench-fp (built with frame pointers).
 bench() {
-  _pin=
+  _pin='' _bin=cowbench _mode=$1
   [ -n "$PIN" ] && _pin="-c $PIN"
+  case $1 in *-fp) _bin=cowbench-fp _mode=${1%-fp} ;; esac
   # shellcheck disable=SC2086
-  BOUT=$("$BIN/cowbench" $_pin -w "${4:-1}" "$1" "$2" "$3" 2>&1 | sed -n 's/^cowbench //p')
+  BOUT=$("$BIN/$_bin" $_pin -w "${4:-1}" "$_mode" "$2" "$3" 2>&1 | sed -n 's/^cowbench //p')
   [ -n "$BOUT" ] || { BOUT="ns=0 faults=0"; return 1; }
   BNS=$(echo "$BOUT" | sed -n 's/.* ns=\([0-9]*\).*/\1/p')
 }
@@ -311,6 +315,11 @@ rounds() {
         for _w in $_wls; do
           _wl=${_w%%:*} _rest=${_w#*:}
           bpf_run_time "$_part" "$_r" "$_cfg" "$_wl" "${_rest%%:*}" "${_rest#*:}"
+          # STATS_FP=1: the cow workload once more, built with frame pointers
+          # (the user stack walk of --stacks ends differently without them)
+          if [ "$_wl" = cow ] && [ "${STATS_FP:-0}" = 1 ] && [ -x "$BIN/cowbench-fp" ]; then
+            bpf_run_time "$_part" "$_r" "$_cfg" cow-fp "${_rest%%:*}" "${_rest#*:}"
+          fi
         done
       fi
       tracer_stop "$_cfg"

@@ -350,7 +350,8 @@ def report_bpf(part, runs, order, skips, meta):
         print("  (including the two clock reads bpf_stats adds per program run).")
     print("  Programs are system-wide: runs for other processes' faults in that window count too.")
     print("  x ref = median over rounds of (ns/fault / the reference's ns/fault in the same round).")
-    wls = sorted({wl for (_, wl) in runs}, key=lambda w: ("cow", "reuse").index(w) if w in ("cow", "reuse") else 9)
+    wls = sorted({wl for (_, wl) in runs}, key=lambda w: ("cow", "reuse", "cow-fp").index(w)
+                 if w in ("cow", "reuse", "cow-fp") else 9)
     ref = next((r for r in ("bpftrace-tp", "bpftrace-kprobe", "count-tp", "count-fentry")
                 if any((r, w) in runs for w in wls)), None)
     for wl in wls:
@@ -360,7 +361,8 @@ def report_bpf(part, runs, order, skips, meta):
         anyf = next(iter(next(iter(rows.values())).values()))
         nr = max(len(v) for v in rows.values())
         print()
-        print(f"  workload {wl}: {anyf['faults']} write faults per stats run ({anyf['reps']} forks); {nr} rounds")
+        fp = " (cowbench-fp: the cow workload built with frame pointers)" if wl.endswith("-fp") else ""
+        print(f"  workload {wl}: {anyf['faults']} write faults per stats run ({anyf['reps']} forks); {nr} rounds{fp}")
         hdr = (f"  {'config':<{W_CFG}} {'what':<{W_WHAT}} {'ns/fault':>9} {'min-max':>11} {'runs/flt':>8}"
                f" {'ns/run':>7} {'x ' + (ref or 'ref'):>15} {'misses':>6}")
         print(hdr)
@@ -424,7 +426,7 @@ def report_bpf(part, runs, order, skips, meta):
                 b = med([per_fault[base][r] for r in common])
                 rat = med([per_fault[v][r] / per_fault[base][r] for r in common])
                 unit = "instructions" if icount else "ns"
-                per = "per copying fault" if wl == "cow" else "per write fault"
+                per = "per copying fault" if wl.startswith("cow") else "per write fault"
                 opt = {"stacks-kernel": "stacks --kernel-stacks"}.get(var, var)
                 print(f"    --{opt}: {v} {a:.0f} vs {base} {b:.0f} {unit} {per}: +{a - b:.0f} {unit}, x{rat:.2f}")
         for ct in [c for c in rows if c in CT_BASE]:

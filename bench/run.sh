@@ -46,6 +46,8 @@
 #                       default: the last CPU on the host, CPU 0 in the VM)
 #   BENCH_CFGS_VM, BENCH_CFGS_HOST   override the config lists (see lib.sh)
 #   BENCH_BPF_STATS=0   parts 1 and 2 without the BPF run-time measurement
+#   BENCH_STATS_FP=0    part 2's BPF run time without the extra run of the cow
+#                       workload built with frame pointers (cowbench-fp)
 #   BENCH_PROCS=N       part 4: live processes (default 100000; --quick 10000)
 #   BENCH_READS=N       part 4: interval reads with all of them alive
 #                       (default 5; --quick 3)
@@ -209,6 +211,9 @@ if has_part 2 || has_part 3 || has_part 4; then
       # program run); lib.sh turns them on for the extra run only
       if set_sysctl kernel.bpf_stats_enabled 0; then BPF_STATS=1; else log "no kernel.bpf_stats_enabled"; fi
     fi
+    # the BPF run time also with the cow workload built with frame pointers
+    # (cowbench-fp): what --stacks costs depends on them
+    STATS_FP=${BENCH_STATS_FP:-1}
     t_part=$(date +%s)
     log "part 2: host, $H_ROUNDS rounds of: $H_CFGS"
     {
