@@ -206,6 +206,20 @@ static int push(void **v, uint32_t *n, uint32_t *cap, const void *x, size_t size
 	return 0;
 }
 
+/* The mappings of a key's process, unless known or already tried in vain in this pass. */
+static void capture_once(struct pass *ps, const struct ct_stack_key *k)
+{
+	uint64_t image = sym_image(k->start_ns, k->execs);
+
+	if (sym_known(ps->r->sym, k->pid, image) || (k->pid == ps->failed_pid && image == ps->failed_image))
+		return;
+	capture(ps->r, ps->agg, k->pid, k->start_ns, k->execs, 0);
+	if (!sym_known(ps->r->sym, k->pid, image)) {
+		ps->failed_pid = k->pid;
+		ps->failed_image = image;
+	}
+}
+
 /* Name a stack seen for the first time. */
 static int name_stack(struct pass *ps, const struct ct_stack_key *k, const struct ct_stack_id *id, uint64_t pages)
 {
@@ -217,13 +231,7 @@ static int name_stack(struct pass *ps, const struct ct_stack_key *k, const struc
 	int nu, nk = 0, err;
 
 	/* a key the kernel made after this pass read the mappings (capture_key()) */
-	if (!sym_known(ps->r->sym, k->pid, image) && !(k->pid == ps->failed_pid && image == ps->failed_image)) {
-		capture(ps->r, ps->agg, k->pid, k->start_ns, k->execs, 0);
-		if (!sym_known(ps->r->sym, k->pid, image)) {
-			ps->failed_pid = k->pid;
-			ps->failed_image = image;
-		}
-	}
+	capture_once(ps, k);
 	nu = probes_stack_trace(ps->s, k->ustack, u);
 	if (r->kernel)
 		nk = probes_stack_trace(ps->s, k->kstack, kk);
@@ -284,18 +292,8 @@ static bool used(const struct pass *ps, int32_t id)
 /* First the mappings of every process with stacks, while they live; naming takes longer. */
 static int capture_key(void *ctx, const struct ct_stack_key *k, uint64_t pages)
 {
-	struct pass *ps = ctx;
-
-	uint64_t image = sym_image(k->start_ns, k->execs);
-
 	(void)pages;
-	if (sym_known(ps->r->sym, k->pid, image) || (k->pid == ps->failed_pid && image == ps->failed_image))
-		return 0;
-	capture(ps->r, ps->agg, k->pid, k->start_ns, k->execs, 0);
-	if (!sym_known(ps->r->sym, k->pid, image)) {
-		ps->failed_pid = k->pid;
-		ps->failed_image = image;
-	}
+	capture_once(ctx, k);
 	return 0;
 }
 

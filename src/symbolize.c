@@ -271,11 +271,6 @@ static void user_name(const struct proc_syms *p, uint64_t ip, char *buf, size_t 
 	snprintf(buf, n, "%s+0x%" PRIx64, base_name(mod), ip - start);
 }
 
-void sym_user(struct ct_symbolizer *s, uint32_t pid, uint64_t image, uint64_t ip, char *buf, size_t n)
-{
-	user_name(find(s, pid, image), ip, buf, n);
-}
-
 static const char *file_path(const struct space *sp, uint64_t ino)
 {
 	for (unsigned i = 0; sp && i < sp->nfiles; i++)

@@ -45,8 +45,6 @@ bool sym_share(struct ct_symbolizer *s, uint32_t pid, uint64_t image, uint32_t f
 bool sym_known(struct ct_symbolizer *s, uint32_t pid, uint64_t image);
 /* Forget a process (its mappings) once its stacks are named. */
 void sym_forget(struct ct_symbolizer *s, uint32_t pid, uint64_t image);
-/* The name of a user address of a process: "function", "module+0xOFF" or "[unknown]+0xADDR". */
-void sym_user(struct ct_symbolizer *s, uint32_t pid, uint64_t image, uint64_t ip, char *buf, size_t n);
 /* The path of the file mapping with inode number ino in the process, or NULL. */
 const char *sym_file(struct ct_symbolizer *s, uint32_t pid, uint64_t image, uint64_t ino);
 /* A kernel address: "function" (kallsyms), else "[kernel]+0xADDR". */
