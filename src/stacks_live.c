@@ -286,7 +286,7 @@ static int cmp_i32(const void *a, const void *b)
 
 static bool used(const struct pass *ps, int32_t id)
 {
-	return id < 0 || bsearch(&id, ps->live_ids, ps->nlive, sizeof(int32_t), cmp_i32);
+	return id < 0 || (ps->nlive && bsearch(&id, ps->live_ids, ps->nlive, sizeof(int32_t), cmp_i32));
 }
 
 /* First the mappings of every process with stacks, while they live; naming takes longer. */
