@@ -71,6 +71,8 @@ struct ct_agg {
 	int32_t *index;          /* open addressing: pid -> live procs[] index */
 	uint32_t index_cap;      /* power of two */
 	uint32_t index_used;
+	int32_t *gone_index;     /* open addressing: pid -> its latest exited procs[] index */
+	uint32_t gone_cap, gone_used; /* gone_cap 0: no index (out of memory), search them all */
 	struct ct_fork *forks;
 	uint32_t nforks, fork_cap;
 	bool count_events;       /* agg_add() counts faults (else the kernel's records do) */
@@ -88,7 +90,11 @@ struct ct_agg {
 	 */
 	uint32_t max_exited;     /* 0: never evict */
 	uint32_t nexited;        /* exited, unfolded entries in procs[] */
+	uint32_t evict_retry;    /* a pass left more than max_exited (entries awaiting their final
+				    record): the next pass when nexited passes this, or at the
+				    next snapshot; 0: at max_exited */
 	uint64_t evicted;        /* processes folded so far */
+	uint64_t evict_passes;   /* agg_evict() calls */
 	struct ct_fork forks_folded; /* sums of dropped fork records; .child = how many */
 	bool (*keep)(void *ctx, const struct ct_proc *p);
 	void *keep_ctx;

@@ -10,6 +10,8 @@
 #include <string.h>
 #include "agg.h"
 
+static void gone_rebuild(struct ct_agg *a, uint32_t cap);
+
 int agg_init(struct ct_agg *a, uint32_t page_size)
 {
 	memset(a, 0, sizeof(*a));
@@ -21,6 +23,7 @@ int agg_init(struct ct_agg *a, uint32_t page_size)
 	memset(a->index, 0xff, a->index_cap * sizeof(*a->index));
 	a->cache_idx = -1;
 	a->count_events = true;
+	gone_rebuild(a, 1024); /* without it (no memory), exited entries are searched */
 	return 0;
 }
 
@@ -30,6 +33,7 @@ void agg_free(struct ct_agg *a)
 		free(a->procs[i].h);
 	free(a->procs);
 	free(a->index);
+	free(a->gone_index);
 	free(a->forks);
 	for (uint32_t i = 0; i < a->ncgroups; i++)
 		free(a->cgroups[i].path);
@@ -42,16 +46,67 @@ static uint32_t hash_pid(uint32_t pid)
 	return pid * 2654435761u;
 }
 
-static int32_t *slot_for(const struct ct_agg *a, uint32_t pid)
+/* pid's slot in an index (tab, cap a power of two): its entry, or the empty slot it would take. */
+static int32_t *slot_in(const struct ct_agg *a, int32_t *tab, uint32_t cap, uint32_t pid)
 {
-	uint32_t mask = a->index_cap - 1;
+	uint32_t mask = cap - 1;
 
 	for (uint32_t i = hash_pid(pid) & mask;; i = (i + 1) & mask) {
-		int32_t *s = &a->index[i];
+		int32_t *s = &tab[i];
 
 		if (*s < 0 || a->procs[*s].pid == pid)
 			return s;
 	}
+}
+
+static int32_t *slot_for(const struct ct_agg *a, uint32_t pid)
+{
+	return slot_in(a, a->index, a->index_cap, pid);
+}
+
+/*
+ * The index of exited entries, so that a late exit record, a histogram of
+ * an exited process or a pid's reuse finds its entry without a search of
+ * every entry (a mass exit made that quadratic).  It holds each pid's
+ * latest exited entry; an older one of the same pid (pid reuse) is
+ * searched for.  Rebuilt when it grows and when entries move (eviction).
+ */
+static void gone_rebuild(struct ct_agg *a, uint32_t cap)
+{
+	int32_t *tab = cap ? malloc(cap * sizeof(*tab)) : NULL;
+
+	free(a->gone_index);
+	a->gone_index = tab;
+	a->gone_cap = tab ? cap : 0;
+	a->gone_used = 0;
+	if (!tab)
+		return; /* find_exited() searches */
+	memset(tab, 0xff, cap * sizeof(*tab));
+	for (uint32_t i = 0; i < a->nprocs; i++) {
+		const struct ct_proc *p = &a->procs[i];
+		int32_t *s;
+
+		if (!p->pid || !p->exited)
+			continue;
+		s = slot_in(a, tab, cap, p->pid);
+		a->gone_used += *s < 0;
+		*s = (int32_t)i; /* in order: the latest of a pid last */
+	}
+}
+
+static void gone_add(struct ct_agg *a, const struct ct_proc *p)
+{
+	int32_t *s;
+
+	if (!a->gone_cap)
+		return;
+	if ((a->gone_used + 1) * 4 > a->gone_cap * 3) {
+		gone_rebuild(a, a->gone_cap * 2); /* p is exited already: rebuilding adds it */
+		return;
+	}
+	s = slot_in(a, a->gone_index, a->gone_cap, p->pid);
+	a->gone_used += *s < 0;
+	*s = (int32_t)(p - a->procs);
 }
 
 struct ct_proc *agg_find(const struct ct_agg *a, uint32_t pid)
@@ -261,9 +316,10 @@ static void proc_exited(struct ct_agg *a, struct ct_proc *p, uint64_t ts)
 	if (ts > p->last_ns)
 		p->last_ns = ts;
 	index_remove(a, pid); /* pid may be reused from now on */
+	gone_add(a, p);
 	a->cache_idx = -1;
 	a->nexited++;
-	if (a->max_exited && a->nexited > a->max_exited)
+	if (a->max_exited && a->nexited > a->max_exited && a->nexited > a->evict_retry)
 		agg_evict(a);
 }
 
@@ -284,6 +340,14 @@ void agg_proc_gone(struct ct_agg *a, struct ct_proc *p)
 /* An exited entry of pid with this start time, most recent first; NULL if none. */
 static struct ct_proc *find_exited(const struct ct_agg *a, uint32_t pid, uint64_t start_ns)
 {
+	if (a->gone_cap) {
+		int32_t s = *slot_in(a, a->gone_index, a->gone_cap, pid);
+
+		if (s < 0)
+			return NULL; /* no exited entry of pid */
+		if (a->procs[s].start_ns == start_ns)
+			return &a->procs[s];
+	}
 	for (uint32_t i = a->nprocs; i-- > 0;)
 		if (a->procs[i].exited && a->procs[i].pid == pid && a->procs[i].start_ns == start_ns)
 			return &a->procs[i];
@@ -332,6 +396,7 @@ struct ct_proc *agg_proc_for_rec(struct ct_agg *a, uint32_t pid, uint64_t start_
 void agg_snapshot_begin(struct ct_agg *a)
 {
 	a->snap_gen++;
+	a->evict_retry = 0; /* entries awaiting their final record may go now */
 }
 
 void agg_snapshot_end(struct ct_agg *a)
@@ -344,8 +409,11 @@ void agg_snapshot_end(struct ct_agg *a)
 
 		n += p->pid && !p->exited && p->start_ns && p->seen_gen + 1 < a->snap_gen;
 	}
-	if (!n || !(gone = malloc(n * sizeof(*gone))))
+	if (!n || !(gone = malloc(n * sizeof(*gone)))) {
+		if (a->max_exited && a->nexited > a->max_exited)
+			agg_evict(a); /* those that waited for their final record long enough */
 		return;
+	}
 	n = 0;
 	for (uint32_t i = 0; i < a->nprocs; i++) {
 		const struct ct_proc *p = &a->procs[i];
@@ -362,6 +430,8 @@ void agg_snapshot_end(struct ct_agg *a)
 		}
 	}
 	free(gone);
+	if (a->max_exited && a->nexited > a->max_exited && a->nexited > a->evict_retry)
+		agg_evict(a);
 }
 
 void agg_exit(struct ct_agg *a, const struct ct_event *e)
@@ -532,6 +602,7 @@ void agg_evict(struct ct_agg *a)
 {
 	uint32_t target = a->max_exited / 2, n = 0, nfolds = 0;
 
+	a->evict_passes++;
 	for (uint32_t i = 0; i < a->nprocs; i++)
 		nfolds += !a->procs[i].pid;
 	/*
@@ -572,6 +643,16 @@ void agg_evict(struct ct_agg *a)
 		a->evicted++;
 	}
 	a->nprocs = n;
+	/*
+	 * Entries that must stay (awaiting their final record, or kept) can
+	 * leave more than the target: passing over them again at every exit
+	 * would make a mass exit quadratic.  Next pass after half as many
+	 * exits again, or at the next snapshot.
+	 */
+	a->evict_retry = a->nexited > target ? a->nexited + (target > 64 ? target : 64) : 0;
+	for (target = 1024; target < 2 * a->nexited; target *= 2)
+		;
+	gone_rebuild(a, target);
 	/* Rebuild the live index: positions moved. */
 	memset(a->index, 0xff, a->index_cap * sizeof(*a->index));
 	a->index_used = 0;

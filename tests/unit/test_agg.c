@@ -997,6 +997,69 @@ static void agg_kernel_records(void)
 	agg_free(&a);
 }
 
+/*
+ * 30,000 processes leave the kernel's map at once without their exit
+ * records (a full ring): two reads find them gone.  Their final records
+ * come late, after they were marked gone, and must land on their own
+ * entries.  Found by the bench: the entries awaiting their records could
+ * not be evicted, and every one of the 100,000 exits passed over all the
+ * others again (a stall of minutes); the late records each searched every
+ * entry.
+ */
+static void agg_mass_exit_late_records(void)
+{
+	enum { N = 30000, MAX = 4096 };
+	struct ct_agg a;
+	struct ct_proc_rec r;
+	uint64_t copies = 0, reuses = 0, rows = 0;
+
+	agg_init(&a, 4096);
+	a.count_events = false;
+	a.max_exited = MAX;
+	for (int g = 0; g < 2; g++) {
+		agg_snapshot_begin(&a);
+		for (uint32_t i = 0; i < N; i++) {
+			r = prec(1000 + i, 1000 + i, 1, 1);
+			agg_proc_rec(&a, &r);
+		}
+		agg_snapshot_end(&a);
+	}
+	for (int g = 0; g < 2; g++) { /* all gone */
+		agg_snapshot_begin(&a);
+		agg_snapshot_end(&a);
+	}
+	CHECK_EQ(a.exits_unseen, N);
+	CHECK_EQ(a.nexited, N); /* none evicted: each may still get its final record */
+	CHECK(a.evict_passes <= 2 * N / (MAX / 2) + 4, "%llu eviction passes for %u exits",
+	      (unsigned long long)a.evict_passes, N);
+	for (uint32_t i = 0; i < N; i++) { /* the final records: 2 copies each now */
+		r = prec(1000 + i, 1000 + i, 1, 2);
+		r.flags = CT_PROC_EXITED;
+		CHECK_EQ(agg_proc_rec(&a, &r), 0);
+	}
+	CHECK_EQ(a.nprocs, N); /* no new entries: each record found its own */
+	for (int g = 0; g < 4; g++) { /* they have waited long enough */
+		agg_snapshot_begin(&a);
+		agg_snapshot_end(&a);
+	}
+	CHECK(a.nexited <= MAX, "nexited %u", a.nexited);
+	CHECK(a.evict_passes <= 2 * N / (MAX / 2) + 8, "%llu eviction passes", (unsigned long long)a.evict_passes);
+	for (uint32_t i = 0; i < a.nprocs; i++) {
+		copies += proc_copies(&a.procs[i]);
+		reuses += a.procs[i].c[CT_C_WP + CT_WP_REUSE];
+		rows += a.procs[i].pid ? 1 : a.procs[i].folded;
+	}
+	CHECK_EQ(copies, 2 * N);
+	CHECK_EQ(reuses, N);
+	CHECK_EQ(rows, N);
+	/* a pid's reuse after its exit: a new entry; the old one still found by its start */
+	r = prec(1000 + N - 1, 99999999, 5, 0);
+	CHECK_EQ(agg_proc_rec(&a, &r), 0);
+	CHECK(agg_find(&a, 1000 + N - 1) && agg_find(&a, 1000 + N - 1)->start_ns == 99999999, "new entry");
+	CHECK(agg_proc_lookup(&a, 1000 + N - 1, 1000 + N - 1) != NULL, "old entry of the reused pid");
+	agg_free(&a);
+}
+
 void tests_agg(void)
 {
 	RUN(agg_counts_every_kind);
@@ -1021,4 +1084,5 @@ void tests_agg_eviction(void)
 	RUN(agg_evict_bounded);
 	RUN(agg_evict_keep_and_reuse);
 	RUN(agg_pid_reuse_without_exit);
+	RUN(agg_mass_exit_late_records);
 }
