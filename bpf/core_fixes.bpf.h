@@ -70,22 +70,26 @@ struct page___info {
 	unsigned long compound_info;
 } __attribute__((preserve_access_index));
 
-/*
- * The head page of a (possibly tail) page.  Bit 0 of compound_head /
- * compound_info marks a tail page; the rest is the head pointer, or (newer
- * kernels with optimized vmemmap) a mask that turns the tail's address into
- * the head's.  A pointer lies just below the page; a mask does not.
- */
-static __always_inline struct page *page_head(struct page *page)
+/* compound_head / compound_info of a page: bit 0 marks a tail page. */
+static __always_inline unsigned long page_compound_info(struct page *page)
 {
-	unsigned long info, p = (unsigned long)page;
-
 	if (bpf_core_field_exists(page->compound_head))
-		info = BPF_CORE_READ(page, compound_head);
-	else if (bpf_core_field_exists(((struct page___info *)page)->compound_info))
-		info = BPF_CORE_READ((struct page___info *)page, compound_info);
-	else
-		return page;
+		return BPF_CORE_READ(page, compound_head);
+	if (bpf_core_field_exists(((struct page___info *)page)->compound_info))
+		return BPF_CORE_READ((struct page___info *)page, compound_info);
+	return 0;
+}
+
+/*
+ * The head page of a (possibly tail) page, from its compound info: the
+ * rest of the word is the head pointer, or (newer kernels with optimized
+ * vmemmap) a mask that turns the tail's address into the head's.  A
+ * pointer lies just below the page; a mask does not.
+ */
+static __always_inline struct page *page_head(struct page *page, unsigned long info)
+{
+	unsigned long p = (unsigned long)page;
+
 	if (!(info & 1))
 		return page;
 	if (info - 1 <= p && p - (info - 1) < (1UL << 30))
@@ -110,34 +114,24 @@ static __always_inline unsigned long page_flags(struct page *page)
 }
 
 /*
- * Whether a page is part of a huge page (THP, or any large folio): a tail
- * page (bit 0 of compound_head / compound_info), or a head (PG_head).
+ * What a write fault copied, from the old page (read where it is not
+ * BTF-typed: the fault's vmf->page, at the rmap hook).  kind: NULL is the
+ * shared zero page; else the mapping word of its head page (tail pages do
+ * not carry it) tells KSM, anonymous, or private file (page cache) page.
+ * huge: part of a huge page (THP, or any large folio): a tail page, or a
+ * head (PG_head).  The compound word is read once for both.
  */
-static __always_inline bool page_in_huge(struct page *page)
+static __always_inline __u16 old_page_class(struct page *old, bool *huge)
 {
-	unsigned long info = 0;
-
-	if (bpf_core_field_exists(page->compound_head))
-		info = BPF_CORE_READ(page, compound_head);
-	else if (bpf_core_field_exists(((struct page___info *)page)->compound_info))
-		info = BPF_CORE_READ((struct page___info *)page, compound_info);
-	if (info & 1)
-		return true;
-	return page_flags(page) & (1UL << bpf_core_enum_value(enum pageflags, PG_head));
-}
-
-/*
- * What a write fault copied, from the old page: NULL is the shared zero
- * page; else the mapping word of its head page (tail pages do not carry
- * it) tells KSM, anonymous, or private file (page cache) page.
- */
-static __always_inline __u16 old_page_copy_kind(struct page *old)
-{
+	unsigned long info;
 	__u64 mapping;
 
+	*huge = false;
 	if (!old)
 		return CT_WP_COPY_ZERO;
-	mapping = (__u64)BPF_CORE_READ(page_head(old), mapping);
+	info = page_compound_info(old);
+	*huge = (info & 1) || (page_flags(old) & (1UL << bpf_core_enum_value(enum pageflags, PG_head)));
+	mapping = (__u64)BPF_CORE_READ(page_head(old, info), mapping);
 	if ((mapping & CT_MAPPING_KSM) == CT_MAPPING_KSM)
 		return CT_WP_COPY_KSM;
 	if (!(mapping & CT_MAPPING_ANON))
@@ -278,28 +272,35 @@ static __always_inline long current_user_orig_ax(void)
  * kernel-internal shmem mount `shm_mnt`, whose address the frontend reads
  * from kallsyms) and the old page: a page of a huge page is "thp".
  */
-static __always_inline __u8 copy_map_class(struct vm_area_struct *vma, struct page *old, __u64 shm_mnt_addr,
-					   __u64 *file)
+static __always_inline __u8 copy_map_class(struct vm_area_struct *vma, bool huge, __u64 shm_mnt_addr,
+					   __u64 *file, bool btf)
 {
-	struct mm_struct *mm = BPF_CORE_READ(vma, vm_mm);
-	unsigned long start = BPF_CORE_READ(vma, vm_start), end = BPF_CORE_READ(vma, vm_end);
-	struct file *f = BPF_CORE_READ(vma, vm_file);
+	struct mm_struct *mm;
+	unsigned long start, end, stack;
+	struct inode *inode;
+	struct file *f;
 	__u64 shm = 0;
 
 	*file = 0;
-	if (old && page_in_huge(old))
+	if (huge)
 		return CT_MAP_THP;
+	f = KREAD(btf, vma, vm_file);
 	if (f) {
 		if (shm_mnt_addr)
 			bpf_probe_read_kernel(&shm, sizeof(shm), (void *)shm_mnt_addr);
-		if (shm && (__u64)BPF_CORE_READ(f, f_path.mnt) == shm)
+		if (shm && (__u64)KREAD(btf, f, f_path.mnt) == shm)
 			return CT_MAP_SHMEM;
-		*file = BPF_CORE_READ(f, f_inode, i_ino); /* the frontend finds its path in /proc/PID/maps */
+		inode = KREAD(btf, f, f_inode);
+		*file = KREAD(btf, inode, i_ino); /* the frontend finds its path in /proc/PID/maps */
 		return CT_MAP_FILE;
 	}
-	if (start >= BPF_CORE_READ(mm, start_brk) && end <= BPF_CORE_READ(mm, brk))
+	mm = KREAD(btf, vma, vm_mm);
+	start = KREAD(btf, vma, vm_start);
+	end = KREAD(btf, vma, vm_end);
+	if (start >= KREAD(btf, mm, start_brk) && end <= KREAD(btf, mm, brk))
 		return CT_MAP_HEAP;
-	if (start <= BPF_CORE_READ(mm, start_stack) && BPF_CORE_READ(mm, start_stack) < end)
+	stack = KREAD(btf, mm, start_stack);
+	if (start <= stack && stack < end)
 		return CT_MAP_STACK;
 	return CT_MAP_ANON;
 }

@@ -100,7 +100,7 @@ static __always_inline int handle_wp_exit(void *ctx, __u32 ret)
 
 /* ---- a new anon page mapped: a copy in do_wp_page, or an early copy at fork ---- */
 
-static __always_inline int handle_new_anon(struct vm_area_struct *vma, unsigned long address)
+static __always_inline int handle_new_anon(struct vm_area_struct *vma, unsigned long address, bool btf)
 {
 	struct ct_thread *t = thread_get(false);
 
@@ -109,10 +109,11 @@ static __always_inline int handle_new_anon(struct vm_area_struct *vma, unsigned 
 	if (t->wp_active && t->wp_vma == (__u64)vma && t->wp_addr == address) {
 		struct vm_fault *vmf = (void *)t->wp_vmf;
 		struct page *old = BPF_CORE_READ(vmf, page);
+		bool huge;
 
 		t->wp_copied = 1;
-		t->wp_kind = old_page_copy_kind(old);
-		t->wp_map = copy_map_class(vma, old, cfg.shm_mnt_addr, &t->wp_file);
+		t->wp_kind = old_page_class(old, &huge);
+		t->wp_map = copy_map_class(vma, huge, cfg.shm_mnt_addr, &t->wp_file, btf);
 	} else if (t->fork_vma && t->fork_vma == (__u64)vma) {
 		t->fork_pages++;
 	}
@@ -396,7 +397,7 @@ int BPF_PROG(fx_wp, struct vm_fault *vmf, vm_fault_t ret)
 SEC("fentry/folio_add_new_anon_rmap")
 int BPF_PROG(fe_new_anon, void *folio_or_page, struct vm_area_struct *vma, unsigned long address)
 {
-	return handle_new_anon(vma, address);
+	return handle_new_anon(vma, address, true);
 }
 
 SEC("fentry/copy_page_range")
@@ -460,7 +461,7 @@ int BPF_KRETPROBE(krp_wp, vm_fault_t ret)
 SEC("kprobe")
 int BPF_KPROBE(kp_new_anon, void *folio_or_page, struct vm_area_struct *vma, unsigned long address)
 {
-	return handle_new_anon(vma, address);
+	return handle_new_anon(vma, address, false);
 }
 
 SEC("kprobe")

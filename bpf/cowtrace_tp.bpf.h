@@ -92,7 +92,7 @@ static long vma_class_cb(struct task_struct *task, struct vm_area_struct *vma, v
 {
 	struct vma_cb *c = data;
 
-	c->map = copy_map_class(vma, NULL, cfg.shm_mnt_addr, &c->file);
+	c->map = copy_map_class(vma, false, cfg.shm_mnt_addr, &c->file, true);
 	return 0;
 }
 
