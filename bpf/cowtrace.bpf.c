@@ -288,8 +288,10 @@ int BPF_PROG(sched_fork, struct task_struct *parent, struct task_struct *child)
 		if (pages && cfg.per_event)
 			emit(CT_EV_PINNED, 0, pages, ctgid, now);
 	}
-	if (kind & CT_FORK_CHILD_TRACED)
+	if (kind & CT_FORK_CHILD_TRACED) {
+		proc_drop_unread(ctgid, bpf_map_lookup_elem(&procs, &ctgid));
 		proc_new(ctgid, ptgid, child->start_time, now, CT_SEG_CHILD, now, true);
+	}
 	/* value: pages fork copied at once, whichever side is traced */
 	emit_to(&lifecycle, CT_EV_FORK, kind, pages, ctgid, now);
 	if (cfg.per_event) /* in order with the per-fault events, for --events and records */
@@ -297,29 +299,51 @@ int BPF_PROG(sched_fork, struct task_struct *parent, struct task_struct *child)
 	return 0;
 }
 
-/* Hand a process's final counts and histograms to the frontend, and forget them. */
+/*
+ * Hand a process's final counts and histograms to the frontend, and forget
+ * them.  When the lifecycle ring is full (thousands of processes ending at
+ * once), they stay in the maps instead, the record marked exited: the
+ * frontend's next read takes them and deletes them.
+ */
 static __always_inline void proc_exit(__u32 tgid, __u64 now)
 {
 	struct ct_proc_rec *p = bpf_map_lookup_elem(&procs, &tgid), *r;
-	__u64 start_ns;
+	__u64 start_ns, need;
 
-	if (!p)
+	if (!p || (p->flags & CT_PROC_EXITED))
 		return;
 	start_ns = p->start_ns;
-	r = proc_rec_reserve(p, CT_PROC_EXITED);
-	if (r) {
-		r->ppid = current_ppid(); /* may have been reparented */
-		bpf_get_current_comm(r->comm, sizeof(r->comm)); /* may have been renamed (prctl) */
-		r->last_ns = now;
+	/* all of it or nothing: room for the record and every histogram it has (8-byte headers) */
+	need = 8 + sizeof(*r);
+	for (__u32 id = 0; id < CT_H_MAX; id++) {
+		struct ct_hist_key k = { .pid = tgid, .id = id };
+
+		if (bpf_map_lookup_elem(&hists, &k))
+			need += 8 + sizeof(struct ct_hist_rec);
 	}
-	/* Two threads can both see the group dead: the one that deletes reports. */
-	if (bpf_map_delete_elem(&procs, &tgid)) {
-		if (r)
-			bpf_ringbuf_discard(r, 0);
+	r = NULL;
+	if (bpf_ringbuf_query(&lifecycle, BPF_RB_RING_SIZE) - bpf_ringbuf_query(&lifecycle, BPF_RB_AVAIL_DATA) >=
+	    need)
+		r = bpf_ringbuf_reserve(&lifecycle, sizeof(*r), 0); /* full: not lost, see above */
+	if (r) {
+		__builtin_memcpy(r, p, sizeof(*r));
+		r->flags |= CT_PROC_EXITED;
+	} else {
+		p->ppid = current_ppid();
+		bpf_get_current_comm(p->comm, sizeof(p->comm));
+		p->last_ns = now;
+		p->flags |= CT_PROC_EXITED;
 		return;
 	}
-	if (r)
-		bpf_ringbuf_submit(r, rb_wakeup(&lifecycle));
+	r->ppid = current_ppid(); /* may have been reparented */
+	bpf_get_current_comm(r->comm, sizeof(r->comm)); /* may have been renamed (prctl) */
+	r->last_ns = now;
+	/* Two threads can both see the group dead: the one that deletes reports. */
+	if (bpf_map_delete_elem(&procs, &tgid)) {
+		bpf_ringbuf_discard(r, 0);
+		return;
+	}
+	bpf_ringbuf_submit(r, rb_wakeup(&lifecycle));
 	for (__u32 id = 0; id < CT_H_MAX; id++) {
 		struct ct_hist_key k = { .pid = tgid, .id = id };
 		struct ct_hist_val *h = bpf_map_lookup_elem(&hists, &k);
@@ -368,7 +392,7 @@ int BPF_PROG(sched_exec, struct task_struct *p, pid_t old_pid, struct linux_binp
 	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
 	struct ct_proc_rec *r = bpf_map_lookup_elem(&procs, &tgid);
 
-	if (r) {
+	if (r && !(r->flags & CT_PROC_EXITED)) {
 		bpf_get_current_comm(r->comm, sizeof(r->comm));
 		r->execs++;
 		r->flags &= ~CT_PROC_STACKS;

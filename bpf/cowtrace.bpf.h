@@ -349,15 +349,36 @@ static __always_inline struct ct_proc_rec *proc_new(__u32 tgid, __u32 ppid, __u6
 	return bpf_map_lookup_elem(&procs, &tgid);
 }
 
+/*
+ * A record the frontend has not read is in tgid's place: the final counts
+ * of an ended process that found the lifecycle ring full (proc_exit()
+ * leaves them in the map, marked exited), and tgid is a new process now.
+ * Those counts are lost (counted), and its histograms go with them.
+ * Returns whether there was one.
+ */
+static __always_inline bool proc_drop_unread(__u32 tgid, struct ct_proc_rec *old)
+{
+	if (!old || !(old->flags & CT_PROC_EXITED))
+		return false;
+	stat_inc(CT_STAT_LOST);
+	for (__u32 id = 0; id < CT_H_MAX; id++) {
+		struct ct_hist_key k = { .pid = tgid, .id = id };
+
+		bpf_map_delete_elem(&hists, &k);
+	}
+	return true;
+}
+
 /* The current process's record, created when it first counts (no fork seen). */
 static __always_inline struct ct_proc_rec *proc_current(__u64 now)
 {
 	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
 	struct ct_proc_rec *p = bpf_map_lookup_elem(&procs, &tgid);
 
-	if (p)
+	if (p && !(p->flags & CT_PROC_EXITED))
 		return p;
-	return proc_new(tgid, current_ppid(), current_start_ns(), 0, CT_SEG_NONE, now, false);
+	return proc_new(tgid, current_ppid(), current_start_ns(), 0, CT_SEG_NONE, now,
+			proc_drop_unread(tgid, p));
 }
 
 static __always_inline void hist_add(__u32 tgid, __u32 id, __u64 v)

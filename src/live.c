@@ -85,26 +85,62 @@ static int on_event(void *ctx, void *data, size_t size)
 	return 0;
 }
 
+/* A final record read from the map: the kernel left it there when the ring was full. */
+struct ended {
+	uint32_t pid;
+	uint64_t start_ns;
+};
+
 struct snap {
 	struct ct_sink *k;
 	bool record;
 	unsigned nprocs, nhists;
+	struct ended *ended;  /* sorted by pid once the records are read */
+	uint32_t nended, ended_cap;
 };
 
 static int snap_proc(void *ctx, const struct ct_proc_rec *r)
 {
 	struct snap *s = ctx;
+	bool ended = r->flags & CT_PROC_EXITED;
 
-	sink_proc(s->k, r, s->record);
+	if (ended && s->nended == s->ended_cap) {
+		uint32_t cap = s->ended_cap ? 2 * s->ended_cap : 256;
+		struct ended *n = realloc(s->ended, cap * sizeof(*n));
+
+		if (!n)
+			ended = false; /* left in the map: read again next time */
+		else {
+			s->ended = n;
+			s->ended_cap = cap;
+		}
+	}
+	if (ended)
+		s->ended[s->nended++] = (struct ended){ .pid = r->pid, .start_ns = r->start_ns };
+	/* a final record goes into the record file as the ring's would */
+	sink_proc(s->k, r, s->record || ended);
 	s->nprocs++;
 	return 0;
+}
+
+static int cmp_ended(const void *a, const void *b)
+{
+	uint32_t x = ((const struct ended *)a)->pid, y = ((const struct ended *)b)->pid;
+
+	return x < y ? -1 : x > y;
 }
 
 static int snap_hist(void *ctx, const struct ct_hist_rec *r)
 {
 	struct snap *s = ctx;
+	struct ended key = { .pid = r->pid }, *e = NULL;
+	struct ct_hist_rec h = *r;
 
-	sink_hist(s->k, r, s->record);
+	if (s->nended)
+		e = bsearch(&key, s->ended, s->nended, sizeof(key), cmp_ended);
+	if (e)
+		h.start_ns = e->start_ns; /* an ended process's, not a live one's */
+	sink_hist(s->k, &h, s->record || e);
 	s->nhists++;
 	return 0;
 }
@@ -188,15 +224,21 @@ static void read_kernel(struct live *l, bool record, bool hists)
 		sweep_dead(l);
 		l->swept = exit_misses(&l->misses);
 	}
-	if (!err && hists)
+	if (sn.nended)
+		qsort(sn.ended, sn.nended, sizeof(*sn.ended), cmp_ended);
+	if (!err && (hists || sn.nended))
 		err = probes_read_hists(&l->sess, snap_hist, &sn);
+	/* final records left in the maps, read with their histograms: the kernel can drop them now */
+	for (uint32_t i = 0; !err && i < sn.nended; i++)
+		probes_forget_exited(&l->sess, sn.ended[i].pid, sn.ended[i].start_ns);
+	free(sn.ended);
 	if (!err && l->stacks_on)
 		err = stack_reader_read(&l->stacks, &l->sess, &l->agg, l->cli->o.verbose);
 	if (err)
 		fprintf(stderr, "cowtrace: reading the kernel's counts: %s\n", strerror(-err));
 	if (l->cli->o.verbose)
-		fprintf(stderr, "cowtrace: read %u process records and %u histograms in %.1f ms\n",
-			sn.nprocs, sn.nhists, (now_ns() - t0) / 1e6);
+		fprintf(stderr, "cowtrace: read %u process records (%u final, left in the map with the ring full)"
+			" and %u histograms in %.1f ms\n", sn.nprocs, sn.nended, sn.nhists, (now_ns() - t0) / 1e6);
 }
 
 static void report(struct live *l, bool final, int cmd_status, bool to_stdout)

@@ -851,6 +851,36 @@ void probes_forget_trace(struct ct_session *s, int32_t id)
 		bpf_map_delete_elem(bpf_map__fd(s->skel->maps.stack_traces), &id);
 }
 
+/*
+ * A process's final record read from the map (its exit found the lifecycle
+ * ring full, see proc_exit()): delete it and its histograms, unless the pid
+ * is another process's by now (the kernel replaced the record, counted it
+ * lost and dropped its histograms then).  Histograms first, then the record
+ * with one lookup-and-delete; a record that turns out to be another
+ * process's (replaced in between) is put back.
+ */
+void probes_forget_exited(struct ct_session *s, uint32_t pid, uint64_t start_ns)
+{
+	int fd = bpf_map__fd(s->skel->maps.procs), hfd = bpf_map__fd(s->skel->maps.hists);
+	struct ct_proc_rec r;
+
+	if (bpf_map_lookup_elem(fd, &pid, &r) || !(r.flags & CT_PROC_EXITED) || r.start_ns != start_ns)
+		return;
+	for (uint32_t id = 0; id < CT_H_MAX; id++) {
+		struct ct_hist_key k = { .pid = pid, .id = id };
+
+		bpf_map_delete_elem(hfd, &k);
+	}
+	if (bpf_map_lookup_and_delete_elem(fd, &pid, &r)) {
+		/* hash maps have it since 5.14; before, the window is this one call */
+		if (errno != ENOENT)
+			bpf_map_delete_elem(fd, &pid);
+		return;
+	}
+	if (!(r.flags & CT_PROC_EXITED) || r.start_ns != start_ns)
+		bpf_map_update_elem(fd, &pid, &r, BPF_NOEXIST);
+}
+
 void probes_forget(struct ct_session *s, uint32_t pid)
 {
 	int fd = bpf_map__fd(s->skel->maps.hists);
