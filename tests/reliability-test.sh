@@ -15,6 +15,9 @@
 #    textfile; temp files of a killed run gone after the next start.
 # 5. Churn: 100,000 short-lived processes (RELIABILITY_CHURN): bounded memory,
 #    eviction, every child counted once despite pid reuse.
+#    Mass exit: 5,000 processes (RELIABILITY_MASSEXIT) end at once into a 64 KiB
+#    ring: the final records that do not fit come from the kernel's maps,
+#    none lost, every child counted once with its copies.
 # 6. Overload: --events into a 4 KiB ring buffer (lost_events) and a full
 #    process map (--max-procs; unclassified_faults): counted and reported,
 #    never silently wrong.
@@ -22,11 +25,11 @@
 #    >= 240 textfile rewrites, flat memory.
 # Ends with "reliability: N passed, N failed, N skipped"; exit 1 on failure.
 # RELIABILITY_ONLY="bad signals ..." runs some sections only
-# (bad pidexit signals sigkill churn reuse overload inflight longrun).
+# (bad pidexit signals sigkill churn massexit reuse overload inflight longrun).
 set -u
 ct=$(readlink -f "${1:-.output/cowtrace}")
 here=$(cd "$(dirname "$0")" && pwd)
-only=${RELIABILITY_ONLY:-bad pidexit signals sigkill churn reuse overload inflight longrun}
+only=${RELIABILITY_ONLY:-bad pidexit signals sigkill churn massexit reuse overload inflight longrun}
 work=$(mktemp -d /tmp/cowtrace-rel.XXXXXX)
 log=$work/log
 bg=()
@@ -227,6 +230,7 @@ fi
 want signals && rel signals "$ct" "$work"
 want sigkill && rel sigkill "$ct" "$work" "$bin" "${RELIABILITY_KILLS:-50}"
 want churn && rel churn "$ct" "$work" "$bin" "${RELIABILITY_CHURN:-100000}"
+want massexit && rel massexit "$ct" "$work" "$bin" "${RELIABILITY_MASSEXIT:-5000}"
 want reuse && rel reuse "$ct" "$work" "$bin"
 want overload && rel overload "$ct" "$work" "$bin"
 # RELIABILITY_INFLIGHT=0 skips it (17000 processes stopped at once for a few seconds)

@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
  * churn N K [J [US]]: N short-lived processes for tests/reliability-test.sh.
+ * J = 0: all N alive at once, ending together (a mass exit): each child
+ * waits on a pipe after its writes, and the parent closes it once all N
+ * have written.
  *
  * The parent ("churn") writes K private anonymous pages, then forks N
  * children, at most J (default 2) alive at a time.  Each child names itself
@@ -16,6 +19,7 @@
  * pids as the parent saw them (R: forks that got a pid an earlier child had).
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -50,8 +54,11 @@ int main(int argc, char **argv)
 	unsigned char *seen;
 	char *buf;
 
+	int hold[2] = { -1, -1 }, ready[2] = { -1, -1 };
+	bool all = false;
+
 	if (argc < 3 || (n = atol(argv[1])) <= 0 || (k = atol(argv[2])) <= 0 ||
-	    (argc > 3 && (j = atol(argv[3])) <= 0) || (argc > 4 && (us = atol(argv[4])) < 0)) {
+	    (argc > 3 && (j = atol(argv[3])) < 0) || (argc > 4 && (us = atol(argv[4])) < 0)) {
 		fprintf(stderr, "usage: churn N K [J [US]]\n");
 		return 2;
 	}
@@ -65,6 +72,14 @@ int main(int argc, char **argv)
 	for (long i = 0; i < k; i++)
 		buf[i * ps] = 1;
 	bound = writable_resident_pages() + 8;
+	if (j == 0) {
+		all = true;
+		j = n;
+		if (pipe(hold) || pipe(ready)) {
+			perror("churn: pipe");
+			return 1;
+		}
+	}
 	for (long i = 0; i < n; i++) {
 		pid_t pid;
 
@@ -83,6 +98,16 @@ int main(int argc, char **argv)
 			prctl(PR_SET_NAME, "churnkid");
 			for (long p = 0; p < k; p++)
 				((volatile char *)buf)[p * ps] = 2;
+			if (all) {
+				char c = 0;
+
+				close(hold[1]);
+				close(ready[0]);
+				if (write(ready[1], &c, 1) != 1)
+					_exit(1);
+				while (read(hold[0], &c, 1) < 0 && errno == EINTR)
+					; /* EOF: the parent let go */
+			}
 			_exit(0);
 		}
 		alive++;
@@ -93,6 +118,21 @@ int main(int argc, char **argv)
 		else
 			distinct++;
 		seen[pid & ((1 << 22) - 1)] = 1;
+	}
+	if (all) { /* every child has written: let them all go at once */
+		char c;
+
+		close(ready[1]);
+		close(hold[0]);
+		for (long got = 0; got < n;) {
+			ssize_t r = read(ready[0], &c, 1);
+
+			if (r == 1)
+				got++;
+			else if (r == 0 || errno != EINTR)
+				break;
+		}
+		close(hold[1]);
 	}
 	while (wait(NULL) > 0 || errno == EINTR)
 		;
