@@ -88,6 +88,7 @@ static int on_event(void *ctx, void *data, size_t size)
 /* A final record read from the map: the kernel left it there when the ring was full. */
 struct ended {
 	uint32_t pid;
+	uint32_t hists;       /* bit per enum ct_hist_id: its histograms read */
 	uint64_t start_ns;
 };
 
@@ -138,8 +139,11 @@ static int snap_hist(void *ctx, const struct ct_hist_rec *r)
 
 	if (s->nended)
 		e = bsearch(&key, s->ended, s->nended, sizeof(key), cmp_ended);
-	if (e)
+	if (e) {
 		h.start_ns = e->start_ns; /* an ended process's, not a live one's */
+		if (r->id < 32)
+			e->hists |= 1u << r->id;
+	}
 	sink_hist(s->k, &h, s->record || e);
 	s->nhists++;
 	return 0;
@@ -230,7 +234,7 @@ static void read_kernel(struct live *l, bool record, bool hists)
 		err = probes_read_hists(&l->sess, snap_hist, &sn);
 	/* final records left in the maps, read with their histograms: the kernel can drop them now */
 	for (uint32_t i = 0; !err && i < sn.nended; i++)
-		probes_forget_exited(&l->sess, sn.ended[i].pid, sn.ended[i].start_ns);
+		probes_forget_exited(&l->sess, sn.ended[i].pid, sn.ended[i].start_ns, sn.ended[i].hists);
 	free(sn.ended);
 	if (!err && l->stacks_on)
 		err = stack_reader_read(&l->stacks, &l->sess, &l->agg, l->cli->o.verbose);

@@ -859,7 +859,7 @@ void probes_forget_trace(struct ct_session *s, int32_t id)
  * with one lookup-and-delete; a record that turns out to be another
  * process's (replaced in between) is put back.
  */
-void probes_forget_exited(struct ct_session *s, uint32_t pid, uint64_t start_ns)
+void probes_forget_exited(struct ct_session *s, uint32_t pid, uint64_t start_ns, uint32_t hists)
 {
 	int fd = bpf_map__fd(s->skel->maps.procs), hfd = bpf_map__fd(s->skel->maps.hists);
 	struct ct_proc_rec r;
@@ -869,7 +869,8 @@ void probes_forget_exited(struct ct_session *s, uint32_t pid, uint64_t start_ns)
 	for (uint32_t id = 0; id < CT_H_MAX; id++) {
 		struct ct_hist_key k = { .pid = pid, .id = id };
 
-		bpf_map_delete_elem(hfd, &k);
+		if (hists & (1u << id)) /* an ended process's histograms do not grow: those read */
+			bpf_map_delete_elem(hfd, &k);
 	}
 	if (bpf_map_lookup_and_delete_elem(fd, &pid, &r)) {
 		/* hash maps have it since 5.14; before, the window is this one call */

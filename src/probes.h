@@ -68,8 +68,11 @@ void probes_forget_stack(struct ct_session *s, const struct ct_stack_key *k);
 void probes_forget_trace(struct ct_session *s, int32_t id);
 /* Drop a process's record and histograms from the maps (its exit was never seen). */
 void probes_forget(struct ct_session *s, uint32_t pid);
-/* A final record the kernel left in the map (ring full), read: delete it, if still that process's. */
-void probes_forget_exited(struct ct_session *s, uint32_t pid, uint64_t start_ns);
+/*
+ * A final record the kernel left in the map (ring full), read with the
+ * histograms in hists (bit per enum ct_hist_id): delete them, if still that process's.
+ */
+void probes_forget_exited(struct ct_session *s, uint32_t pid, uint64_t start_ns, uint32_t hists);
 /* Per attached program: the runs the kernel skipped, and what they feed. */
 void probes_misses(const struct ct_session *s, struct ct_misses *m);
 
