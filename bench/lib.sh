@@ -35,7 +35,8 @@
 #   @@SKIP part=P cfg=C why=...                          (a config that cannot run)
 #   @@CAL part=P wl=W pages=N reps=R ns=T                (calibration)
 #   @@RAMP part=P tool=C mode=W pages=N reps=R writers=N ns=T faults=F ... lost=L seen=S
-#   @@IREAD part=P phase=base|fill|hold|release nprocs=N nhists=M ms=X   (part 4)
+#   @@IREAD part=P phase=base|fill|hold|release nprocs=N nhists=M ms=X final=F   (part 4;
+#     F: final records of ended processes read from the maps, the ring being full)
 #   @@MANY part=P n=N ready=R forked_s=S ... hwm_kb=K ...                (part 4)
 
 # wait_for FILE PATTERN SECONDS PID: until PATTERN is in FILE; 1 on timeout or if PID died.
@@ -456,13 +457,16 @@ manyprocs() {
   _mp_ct=$MP_CT
   manyprocs_cleanup
   _mp_i=0
-  grep '^cowtrace: read ' "$WORK/mp.err" | while read -r _mp_a _mp_b _mp_np _mp_c _mp_d _mp_e _mp_nhist _mp_f _mp_g _mp_ms _mp_rest; do
+  # "cowtrace: read N process records (F final, left in the map ...) and H histograms in X ms"
+  grep '^cowtrace: read ' "$WORK/mp.err" |
+    sed -E 's/^cowtrace: read ([0-9]+) process records( \(([0-9]+) final[^)]*\))? and ([0-9]+) histograms in ([0-9.]+) ms.*/\1 \4 \5 \3/' |
+    while read -r _mp_np _mp_nhist _mp_ms _mp_final; do
     _mp_i=$((_mp_i + 1))
     if [ $_mp_i -le "$_mp_nb" ]; then _mp_ph=base
     elif [ $_mp_i -le "$_mp_nf" ]; then _mp_ph=fill
     elif [ $_mp_i -le "$_mp_nh" ]; then _mp_ph=hold
     else _mp_ph=release; fi
-    echo "@@IREAD part=$_mp_part phase=$_mp_ph nprocs=$_mp_np nhists=$_mp_nhist ms=$_mp_ms"
+    echo "@@IREAD part=$_mp_part phase=$_mp_ph nprocs=$_mp_np nhists=$_mp_nhist ms=$_mp_ms final=${_mp_final:-0}"
   done
   grep -v '^cowtrace: read \|^cowtrace: tracing in \|^libbpf' "$WORK/mp.err" | head -n 20 | sed "s/^/@@ERR part 4 cowtrace: /"
   echo "@@MANY part=$_mp_part pid=$_mp_ct n=$_mp_n ready=${_mp_ready:-0} forked_s=${_mp_fs:--} released_s=${_mp_rs:--} reads=$_mp_reads hold_hwm_kb=$_mp_hhwm hold_rss_kb=$_mp_hrss hwm_kb=$_mp_hwm lost_hold=${_mp_hlost:--} lost=${_mp_lost:--} nospace=${_mp_nospace:--} after_release_s=$(( (_mp_t1 - _mp_t0) / 100 )) why=${_mp_why:-}"

@@ -453,10 +453,12 @@ def report_many(part, m, reads, metas):
     for x in metas:
         print("  " + x)
     print("  Each process did a COW write after its fork (a record in cowtrace's procs map); stdout to /dev/null.")
-    print("  read = cowtrace -v's \"read N process records and M histograms in X ms\", once a second.")
+    print("  read = cowtrace -v's \"read N process records (F final, ...) and M histograms in X ms\", once a second;")
+    print("  final = records of ended processes the kernel left in its maps, the lifecycle ring being full.")
     print("  phase: base = before the forks; fill = while they happen; hold = all alive; release = after")
     print("  they all exited at once.")
-    hdr = f"  {'phase':<8} {'reads':>5} {'records min-max':>17} {'hists max':>10} {'ms median':>10} {'ms max':>8}"
+    hdr = (f"  {'phase':<8} {'reads':>5} {'records min-max':>17} {'final sum':>10} {'hists max':>10}"
+           f" {'ms median':>10} {'ms max':>8}")
     print(hdr)
     print("  " + "-" * (len(hdr) - 2))
     byph = defaultdict(list)
@@ -469,7 +471,9 @@ def report_many(part, m, reads, metas):
         np_ = [int(r["nprocs"]) for r in rs]
         nh = [int(r["nhists"]) for r in rs]
         ms = [float(r["ms"]) for r in rs]
-        print(f"  {ph:<8} {len(rs):>5} {f'{min(np_)}-{max(np_)}':>17} {max(nh):>10} {med(ms):10.1f} {max(ms):8.1f}")
+        fin = sum(int(r.get("final", 0) or 0) for r in rs)
+        print(f"  {ph:<8} {len(rs):>5} {f'{min(np_)}-{max(np_)}':>17} {fin:>10} {max(nh):>10} {med(ms):10.1f}"
+              f" {max(ms):8.1f}")
     ready = int(m.get("ready", 0) or 0)
     print(f"  holdkids: {ready:,} of {n:,} children ready, forked in {m.get('forked_s', '-')} s,"
           f" released (all exited and reaped) in {m.get('released_s', '-')} s")
