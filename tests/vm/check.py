@@ -536,9 +536,23 @@ def check_delays(c, pid, name, title, delays_ms, counts, prom=None, total=None, 
             c.eq(f"prom {metric} le={le_above:.9g}: samples up to {ms} ms", want_above, got_a)
 
 
+def median_bucket(h):
+    """The log2 bucket (lo, hi) that holds the median sample of a histogram (count, sum, buckets)."""
+    half, seen = (h[0] + 1) // 2, 0
+    for (lo, hi), n in sorted(h[2].items(), key=lambda b: b[0][0]):
+        seen += n
+        if seen >= half:
+            return lo, hi
+    return None
+
+
 def check_latency_sane(c, parent, child):
     """Write-fault latencies: every bucket within [64 ns, 100 ms], and a copy
-    (allocate + 4 KiB copy) costs more on average than a reuse."""
+    (allocate + 4 KiB copy) takes longer than a reuse in the typical case:
+    the median copy's log2 bucket is above the median reuse's.  Not the
+    means: a fault preempted in the middle (TCG on a busy host, lazy
+    preemption on 7.x) counts its time off the CPU, and a few of those moved
+    the reuse mean above the copy mean once (7.3: 41,609 ns against 32,834)."""
     if c.rep.quality("wp_latency") == "unavailable":
         return
     hc, hr = hist(c, child, "wp_latency.copy"), hist(c, parent, "wp_latency.reuse")
@@ -548,11 +562,12 @@ def check_latency_sane(c, parent, child):
         return
     bad = [b for h in (hc, hr) for b in h[2] if b[0] < 64 or (b[1] or 1 << 62) > 100000000]
     c.eq("write-fault latencies within [64 ns, 100 ms]", [], bad)
-    mc, mr = hc[1] / hc[0], hr[1] / hr[0]
-    if mc > mr:
-        c.ok(f"mean copy latency {mc:.0f} ns > mean reuse latency {mr:.0f} ns")
+    mc, mr = median_bucket(hc), median_bucket(hr)
+    what = f"median copy latency in [{mc and mc[0]}, {mc and mc[1]}] ns, reuse in [{mr and mr[0]}, {mr and mr[1]}] ns"
+    if mc and mr and mc[0] > mr[0]:
+        c.ok(f"{what}: a copy takes longer than a reuse (means {hc[1] / hc[0]:.0f} and {hr[1] / hr[0]:.0f} ns)")
     else:
-        c.fail("mean copy latency > mean reuse latency", f"> {mr:.0f} ns", f"{mc:.0f} ns")
+        c.fail("median copy latency bucket above the median reuse's", f"> {mr}", f"{mc} ({what})")
 
 
 def key_numbers(kind, t, rep):
