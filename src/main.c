@@ -4,6 +4,7 @@
  * marker statistics.  main() dispatches: the command line (cli.c), then
  * `cowtrace report` (replay.c), `cowtrace probes` or tracing (live.c).
  */
+#include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <unistd.h>
@@ -16,6 +17,13 @@ int main(int argc, char **argv)
 	struct ct_cli cli;
 	int pidfd, ret;
 
+	/*
+	 * Arrays as large as the process table (a read's list, the sorted
+	 * report order) come and go at every interval: with glibc's dynamic
+	 * threshold they land in the heap once one was freed, and stay
+	 * resident; a fixed threshold gives them back at free().
+	 */
+	mallopt(M_MMAP_THRESHOLD, 256 * 1024);
 	live_signals(); /* before anything: a signal at any moment still ends in a report */
 	cli_parse(argc, argv, &cli);
 	if (cli.command == CMD_REPORT) {
