@@ -375,7 +375,8 @@ static __always_inline struct ct_proc_rec *proc_current(__u64 now)
 	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
 	struct ct_proc_rec *p = bpf_map_lookup_elem(&procs, &tgid);
 
-	if (p && !(p->flags & CT_PROC_EXITED))
+	/* a marked record is this process's own if an exiting thread still faults after it was marked */
+	if (p && (!(p->flags & CT_PROC_EXITED) || p->start_ns == current_start_ns()))
 		return p;
 	return proc_new(tgid, current_ppid(), current_start_ns(), 0, CT_SEG_NONE, now,
 			proc_drop_unread(tgid, p));
