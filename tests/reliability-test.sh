@@ -15,7 +15,7 @@
 #    textfile; temp files of a killed run gone after the next start.
 # 5. Churn: 100,000 short-lived processes (RELIABILITY_CHURN): bounded memory,
 #    eviction, every child counted once despite pid reuse.
-#    Mass exit: 5,000 processes (RELIABILITY_MASSEXIT) end at once into a 64 KiB
+#    Mass exit: 5,000 processes (RELIABILITY_MASSEXIT) end at once into a 256 KiB
 #    ring: the final records that do not fit come from the kernel's maps,
 #    none lost, every child counted once with its copies.
 # 6. Overload: --events into a 4 KiB ring buffer (lost_events) and a full

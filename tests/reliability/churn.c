@@ -2,8 +2,9 @@
 /*
  * churn N K [J [US]]: N short-lived processes for tests/reliability-test.sh.
  * J = 0: all N alive at once, ending together (a mass exit): each child
- * waits on a pipe after its writes, and the parent closes it once all N
- * have written.
+ * ("churnhold", so that a concurrent churn's children are not taken for
+ * them) waits on a pipe after its writes, and the parent closes it once
+ * all N have written.
  *
  * The parent ("churn") writes K private anonymous pages, then forks N
  * children, at most J (default 2) alive at a time.  Each child names itself
@@ -95,7 +96,7 @@ int main(int argc, char **argv)
 			return 1;
 		}
 		if (pid == 0) {
-			prctl(PR_SET_NAME, "churnkid");
+			prctl(PR_SET_NAME, all ? "churnhold" : "churnkid");
 			for (long p = 0; p < k; p++)
 				((volatile char *)buf)[p * ps] = 2;
 			if (all) {
