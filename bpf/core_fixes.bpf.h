@@ -234,6 +234,23 @@ static __always_inline __u64 current_start_ns(void)
 	return BPF_CORE_READ((struct task_struct *)bpf_get_current_task(), group_leader, start_time);
 }
 
+/*
+ * The current task is exiting and its process has no live thread left:
+ * its final record has gone (sched_process_exit of the last thread).
+ * Newer kernels fire sched_process_exit before exit_mm() (in the change
+ * that gave the tracepoint its group_dead argument), so such a task can
+ * still fault (exit_mm: clear_child_tid, robust futexes); older ones after
+ * it, where this never holds at a fault.  PF_EXITING is 0x4 in every kernel.
+ */
+#define CT_PF_EXITING 0x4
+
+static __always_inline bool current_process_ended(void)
+{
+	struct task_struct *t = (void *)bpf_get_current_task();
+
+	return (BPF_CORE_READ(t, flags) & CT_PF_EXITING) && !BPF_CORE_READ(t, signal, live.counter);
+}
+
 /* The current thread's completed page faults (mm_account_fault() counts them at the end). */
 static __always_inline __u64 current_faults(void)
 {

@@ -378,6 +378,10 @@ static __always_inline struct ct_proc_rec *proc_current(__u64 now)
 	/* a marked record is this process's own if an exiting thread still faults after it was marked */
 	if (p && (!(p->flags & CT_PROC_EXITED) || p->start_ns == current_start_ns()))
 		return p;
+	if (!p && current_process_ended()) {
+		stat_inc(CT_STAT_LOST); /* a fault after its final record: no record to count it in */
+		return NULL;
+	}
 	return proc_new(tgid, current_ppid(), current_start_ns(), 0, CT_SEG_NONE, now,
 			proc_drop_unread(tgid, p));
 }
