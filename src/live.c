@@ -103,21 +103,11 @@ struct snap {
 static int snap_proc(void *ctx, const struct ct_proc_rec *r)
 {
 	struct snap *s = ctx;
-	bool ended = r->flags & CT_PROC_EXITED;
+	struct ended e = { .pid = r->pid, .start_ns = r->start_ns };
+	/* no room to remember it: left in the map, read again next time */
+	bool ended = (r->flags & CT_PROC_EXITED) &&
+		     !push((void **)&s->ended, &s->nended, &s->ended_cap, &e, sizeof(e));
 
-	if (ended && s->nended == s->ended_cap) {
-		uint32_t cap = s->ended_cap ? 2 * s->ended_cap : 256;
-		struct ended *n = realloc(s->ended, cap * sizeof(*n));
-
-		if (!n)
-			ended = false; /* left in the map: read again next time */
-		else {
-			s->ended = n;
-			s->ended_cap = cap;
-		}
-	}
-	if (ended)
-		s->ended[s->nended++] = (struct ended){ .pid = r->pid, .start_ns = r->start_ns };
 	/* a final record goes into the record file as the ring's would */
 	sink_proc(s->k, r, s->record || ended);
 	s->nprocs++;

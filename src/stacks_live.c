@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "stacks_live.h"
+#include "util.h"
 #include "symbolize.h"
 
 int stack_reader_init(struct ct_stack_reader *r, bool kernel, bool verbose)
@@ -189,21 +190,6 @@ static bool key_gone(const struct ct_agg *agg, const struct ct_stack_key *k)
 		return true; /* its pid is someone else's now */
 	/* evicted after its exit, or not known yet: gone only if no such pid lives */
 	return kill((pid_t)k->pid, 0) && errno == ESRCH;
-}
-
-static int push(void **v, uint32_t *n, uint32_t *cap, const void *x, size_t size)
-{
-	if (*n == *cap) {
-		uint32_t c = *cap ? *cap * 2 : 256;
-		void *nv = realloc(*v, (size_t)c * size);
-
-		if (!nv)
-			return -ENOMEM;
-		*v = nv;
-		*cap = c;
-	}
-	memcpy((char *)*v + (size_t)(*n)++ * size, x, size);
-	return 0;
 }
 
 /* The mappings of a key's process, unless known or already tried in vain in this pass. */

@@ -164,3 +164,18 @@ int cgroup2_mount(char *buf, size_t n)
 	fclose(f);
 	return found;
 }
+
+int push(void **v, uint32_t *n, uint32_t *cap, const void *x, size_t size)
+{
+	if (*n == *cap) {
+		uint32_t c = *cap ? *cap * 2 : 256;
+		void *nv = realloc(*v, (size_t)c * size);
+
+		if (!nv)
+			return -ENOMEM;
+		*v = nv;
+		*cap = c;
+	}
+	memcpy((char *)*v + (size_t)(*n)++ * size, x, size);
+	return 0;
+}

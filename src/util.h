@@ -30,4 +30,7 @@ int cgroup2_mount(char *buf, size_t n);
 /* Every cgroup directory under root (a cgroup2 mount): cb(ctx, id, path below root). */
 int cgroup_walk(const char *root, int (*cb)(void *ctx, uint64_t id, const char *path), void *ctx); /* CLOCK_MONOTONIC, same clock as bpf_ktime_get_ns */
 
+/* Append x (size bytes) to the array *v of *n, growing it (*cap) as needed; 0 or -ENOMEM. */
+int push(void **v, uint32_t *n, uint32_t *cap, const void *x, size_t size);
+
 #endif
