@@ -409,11 +409,8 @@ void agg_snapshot_end(struct ct_agg *a)
 
 		n += p->pid && !p->exited && p->start_ns && p->seen_gen + 1 < a->snap_gen;
 	}
-	if (!n || !(gone = malloc(n * sizeof(*gone)))) {
-		if (a->max_exited && a->nexited > a->max_exited)
-			agg_evict(a); /* those that waited for their final record long enough */
-		return;
-	}
+	if (!n || !(gone = malloc(n * sizeof(*gone))))
+		goto evict;
 	n = 0;
 	for (uint32_t i = 0; i < a->nprocs; i++) {
 		const struct ct_proc *p = &a->procs[i];
@@ -430,6 +427,7 @@ void agg_snapshot_end(struct ct_agg *a)
 		}
 	}
 	free(gone);
+evict: /* those that waited for their final record long enough, and those just marked gone */
 	if (a->max_exited && a->nexited > a->max_exited && a->nexited > a->evict_retry)
 		agg_evict(a);
 }
