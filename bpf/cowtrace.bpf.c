@@ -321,23 +321,19 @@ static __always_inline void proc_exit(__u32 tgid, __u64 now)
 		if (bpf_map_lookup_elem(&hists, &k))
 			need += 8 + sizeof(struct ct_hist_rec);
 	}
+	p->ppid = current_ppid(); /* may have been reparented */
+	bpf_get_current_comm(p->comm, sizeof(p->comm)); /* may have been renamed (prctl) */
+	p->last_ns = now;
 	r = NULL;
 	if (bpf_ringbuf_query(&lifecycle, BPF_RB_RING_SIZE) - bpf_ringbuf_query(&lifecycle, BPF_RB_AVAIL_DATA) >=
 	    need)
 		r = bpf_ringbuf_reserve(&lifecycle, sizeof(*r), 0); /* full: not lost, see above */
-	if (r) {
-		__builtin_memcpy(r, p, sizeof(*r));
-		r->flags |= CT_PROC_EXITED;
-	} else {
-		p->ppid = current_ppid();
-		bpf_get_current_comm(p->comm, sizeof(p->comm));
-		p->last_ns = now;
+	if (!r) {
 		p->flags |= CT_PROC_EXITED;
 		return;
 	}
-	r->ppid = current_ppid(); /* may have been reparented */
-	bpf_get_current_comm(r->comm, sizeof(r->comm)); /* may have been renamed (prctl) */
-	r->last_ns = now;
+	__builtin_memcpy(r, p, sizeof(*r));
+	r->flags |= CT_PROC_EXITED;
 	/* Two threads can both see the group dead: the one that deletes reports. */
 	if (bpf_map_delete_elem(&procs, &tgid)) {
 		bpf_ringbuf_discard(r, 0);
