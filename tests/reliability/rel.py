@@ -352,7 +352,14 @@ def traced_run(ct, work, args, workload, settle=1.0, sample=0.5, keep=None, err_
     errf = open(os.path.join(work, "traced.err"), "w+b") if err_file else None
     p = start(ct, args, out, errf)
     handler_installed(p.pid, signal.SIGINT)
-    time.sleep(settle)  # programs loaded and attached
+    if "-i" in args:
+        # attached: the first interval report is out (a fixed wait was too short
+        # on a loaded machine: the first children went by untraced)
+        end = time.time() + 60
+        while time.time() < end and p.poll() is None and not os.path.getsize(out.name):
+            time.sleep(0.05)
+    else:
+        time.sleep(settle)  # programs loaded and attached
     rss = []
     w = subprocess.Popen(workload, stdout=subprocess.PIPE, text=True)
     while w.poll() is None:
