@@ -19,10 +19,11 @@
 #
 # Configs: none; empty-SET[+SET] and count-{fentry,kprobe,tp} (benchprobe
 # sets, see bench/benchprobe.c); bpftrace-{kprobe,tp}; cowtrace (default
-# ladder), cowtrace-{tp,kprobe,fentry}, each also with -stacks (--stacks) or
+# ladder), cowtrace-{tp,kprobe,fentry}, each also with -latency (--latency),
+# then -stacks (--stacks) or
 # -stacks-kernel (--stacks --kernel-stacks), then -events (--events, stdout to
 # /dev/null) or -record (--record FILE): cowtrace-events, cowtrace-tp-record,
-# cowtrace-tp-stacks-kernel, ...; ct-{wp,wpanon,fork,zap,all,tp}: cowtrace's own
+# cowtrace-tp-stacks-kernel, cowtrace-latency, ...; ct-{wp,wpanon,wplat,fork,zap,all,tp}: cowtrace's own
 # programs on a subset of its hooks (see ct_progs), .rodata as cowtrace sets
 # it for a system-wide run (benchprobe --ct-cfg), ring drained by a no-op
 # consumer.
@@ -55,12 +56,15 @@ wait_for() {
 # lifecycle programs (sched_fork, sched_exit, sched_exec) run in every mode.
 ct_progs() {
   case $1 in
-    ct-wp) echo fe_wp,fx_wp ;;
-    ct-wpanon) echo fe_wp,fx_wp,fe_new_anon ;;
+    # without --latency cowtrace's fentry rung has no fe_wp (cfg.wp_entry 0, as compiled);
+    # ct-wplat: with it (cfg.wp_entry=1 cfg.wp_latency=1, see tracer_start)
+    ct-wp) echo fx_wp ;;
+    ct-wpanon) echo fx_wp,fe_new_anon ;;
+    ct-wplat) echo fe_wp,fx_wp ;;
     ct-fork) echo fe_cpr,fx_cpr,sched_fork,sched_exit,sched_exec ;;
     ct-zap) echo fe_zap,fx_zap ;;
     # fx_thp1: do_huge_pmd_wp_page(vmf), kernels since 5.14
-    ct-all) echo fe_wp,fx_wp,fe_new_anon,fe_cpr,fx_cpr,fe_thp,fx_thp1,fe_uffd,fx_uffd,fe_zap,fx_zap,sched_fork,sched_exit,sched_exec ;;
+    ct-all) echo fx_wp,fe_new_anon,fe_cpr,fx_cpr,fe_thp,fx_thp1,fe_uffd,fx_uffd,fe_zap,fx_zap,sched_fork,sched_exit,sched_exec ;;
     # tracepoint mode (bpf/cowtrace_tp.bpf.h); benchprobe skips tp_fault_kernel where
     # the kernel has no page_fault_kernel tracepoint, as cowtrace does
     ct-tp) echo tp_fault_user,tp_fault_kernel,tp_alloc,sched_fork,sched_exit,sched_exec ;;
@@ -96,6 +100,7 @@ tracer_start() {
         TWHY="benchprobe --ct-cfg $_tp: $(head -n 1 "$TERR")"
         return 1
       fi
+      [ "$1" = ct-wplat ] && _cfgargs="$_cfgargs cfg.wp_entry=1 cfg.wp_latency=1"
       # shellcheck disable=SC2086 # one assignment per word
       "$BIN/benchprobe" --obj "${CTOBJ:-$BIN/cowtrace.bpf.o}" "$_progs" $_cfgargs \
         >"$TOUT" 2>"$TERR" &
@@ -120,6 +125,9 @@ tracer_start() {
       case $_rest in
         *-stacks-kernel) _xopt="--stacks --kernel-stacks" _rest=${_rest%-stacks-kernel} ;;
         *-stacks) _xopt=--stacks _rest=${_rest%-stacks} ;;
+      esac
+      case $_rest in
+        *-latency) _xopt="$_xopt --latency" _rest=${_rest%-latency} ;;
       esac
       case $_rest in
         '') ;;

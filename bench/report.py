@@ -38,12 +38,14 @@ DESC = {
     "cowtrace-tp": "cowtrace -o json --mode tracepoint",
     "cowtrace-tp-events": "cowtrace --mode tracepoint --events >/dev/null",
     "cowtrace-tp-record": "cowtrace --mode tracepoint --record FILE",
+    "cowtrace-latency": "cowtrace -o json --latency (write faults timed)",
     "cowtrace-stacks": "cowtrace -o json --stacks (user stacks of copies)",
     "cowtrace-stacks-kernel": "cowtrace -o json --stacks --kernel-stacks",
     "cowtrace-tp-stacks": "cowtrace --mode tracepoint --stacks",
     "cowtrace-tp-stacks-kernel": "cowtrace --mode tracepoint --stacks --kernel-stacks",
-    "ct-wp": "cowtrace's progs: do_wp_page entry+exit only",
-    "ct-wpanon": "cowtrace's progs: do_wp_page + new_anon_rmap",
+    "ct-wp": "cowtrace's progs: do_wp_page exit only",
+    "ct-wpanon": "cowtrace's progs: do_wp_page exit + new_anon_rmap",
+    "ct-wplat": "cowtrace's progs: do_wp_page entry+exit (--latency)",
     "ct-fork": "cowtrace's progs: copy_page_range + fork/exit/exec",
     "ct-zap": "cowtrace's progs: unmap_page_range (markers)",
     "ct-all": "cowtrace's progs, all hooks, no-op consumer",
@@ -54,7 +56,7 @@ DESC = {
 # variants compared with them
 CT_BASE = ("cowtrace", "cowtrace-tp")
 CT_REFS = ("count-fentry", "count-kprobe", "count-tp", "bpftrace-kprobe", "bpftrace-tp")
-CT_VARIANTS = ("events", "record", "stacks", "stacks-kernel")
+CT_VARIANTS = ("latency", "events", "record", "stacks", "stacks-kernel")
 W_CFG, W_WHAT = 25, 46  # column widths: config, what
 
 

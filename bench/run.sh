@@ -118,7 +118,7 @@ if [ $quick = 1 ]; then
   H_CFGS=${BENCH_CFGS_HOST:-"none empty-tp count-tp bpftrace-tp ct-tp cowtrace-tp cowtrace-tp-events cowtrace-tp-record cowtrace-tp-stacks cowtrace-tp-stacks-kernel"}
   H_RAMP="1 4" H_RAMP_WL="reuse" H_RAMP_TOTAL=524288
   V_PAGES=2048 V_MS=300
-  V_CFGS=${BENCH_CFGS_VM:-"none empty-exact count-fentry bpftrace-kprobe ct-all cowtrace cowtrace-events cowtrace-record cowtrace-stacks cowtrace-stacks-kernel"}
+  V_CFGS=${BENCH_CFGS_VM:-"none empty-exact count-fentry bpftrace-kprobe ct-all cowtrace cowtrace-latency cowtrace-events cowtrace-record cowtrace-stacks cowtrace-stacks-kernel"}
   P4_READS=${BENCH_READS:-3} P4_N=${BENCH_PROCS:-10000}
   V_RAMP="1 2" V_RAMP_TOTAL=16384
 else
@@ -128,7 +128,7 @@ else
   H_CFGS=${BENCH_CFGS_HOST:-"none empty-tp empty-tpfault empty-tpkfault empty-tpalloc empty-sched empty-tpsys count-tp bpftrace-tp ct-tp cowtrace-tp cowtrace-tp-events cowtrace-tp-record cowtrace-tp-stacks cowtrace-tp-stacks-kernel"}
   H_RAMP="1 2 4 8 16" H_RAMP_WL="reuse cow" H_RAMP_TOTAL=1048576
   V_PAGES=4096 V_MS=800
-  V_CFGS=${BENCH_CFGS_VM:-"none empty-exact empty-wp empty-anon empty-cpr+sched empty-zap count-fentry count-kprobe bpftrace-kprobe ct-wp ct-wpanon ct-fork ct-all cowtrace cowtrace-events cowtrace-record cowtrace-stacks cowtrace-stacks-kernel cowtrace-kprobe"}
+  V_CFGS=${BENCH_CFGS_VM:-"none empty-exact empty-wp empty-anon empty-cpr+sched empty-zap count-fentry count-kprobe bpftrace-kprobe ct-wp ct-wpanon ct-wplat ct-fork ct-all cowtrace cowtrace-latency cowtrace-events cowtrace-record cowtrace-stacks cowtrace-stacks-kernel cowtrace-kprobe"}
   P4_READS=${BENCH_READS:-5} P4_N=${BENCH_PROCS:-100000}
   V_RAMP="1 2 4 8" V_RAMP_TOTAL=131072
 fi

@@ -26,6 +26,7 @@
 #define CT_VM_MAYSHARE		0x00000080UL
 #define CT_VM_UFFD_MISSING	0x00000200UL
 #define CT_VM_UFFD_WP		0x00001000UL
+#define CT_VM_MERGEABLE		0x80000000UL
 
 /* A shared (write-notify) mapping: its write faults reuse in place. */
 static __always_inline bool vm_flags_shared(unsigned long vm_flags)
@@ -70,16 +71,6 @@ struct page___info {
 	unsigned long compound_info;
 } __attribute__((preserve_access_index));
 
-/* compound_head / compound_info of a page: bit 0 marks a tail page. */
-static __always_inline unsigned long page_compound_info(struct page *page)
-{
-	if (bpf_core_field_exists(page->compound_head))
-		return BPF_CORE_READ(page, compound_head);
-	if (bpf_core_field_exists(((struct page___info *)page)->compound_info))
-		return BPF_CORE_READ((struct page___info *)page, compound_info);
-	return 0;
-}
-
 /*
  * The head page of a (possibly tail) page, from its compound info: the
  * rest of the word is the head pointer, or (newer kernels with optimized
@@ -98,40 +89,53 @@ static __always_inline struct page *page_head(struct page *page, unsigned long i
 }
 
 /*
- * page->flags was an unsigned long until "mm: introduce memdesc_flags_t"
- * (6.18) wrapped it in a struct; CO-RE does not match a struct field with
- * an integer one, so each shape has its flavor.
+ * What a write fault copied, from the old page (vmf->page; read, never
+ * loaded: its address is computed with).  kind: NULL is the shared zero
+ * page; else the mapping word of its head page (tail pages do not carry
+ * it) tells KSM, anonymous, or private file (page cache) page.  huge: part
+ * of a huge page (THP, or any large folio): a tail page, or a head
+ * (PG_head).  The words it needs (flags, the compound word, the mapping,
+ * the reference count) lie in the page's first CT_PAGE_WORDS words on
+ * every kernel (offsets from CO-RE): one read for all, one more for a
+ * tail's head.  freed (may be NULL): the page has no reference left.
  */
-struct page___ulflags {
-	unsigned long flags;
-} __attribute__((preserve_access_index));
+#define CT_PAGE_WORDS 7
 
-static __always_inline unsigned long page_flags(struct page *page)
+/* The word of compound_head / compound_info (bit 0 marks a tail page). */
+static __always_inline __u32 page_info_word(struct page *page)
 {
-	if (bpf_core_field_exists(((struct page___ulflags *)page)->flags))
-		return BPF_CORE_READ((struct page___ulflags *)page, flags);
-	return BPF_CORE_READ(page, flags.f);
+	if (bpf_core_field_exists(page->compound_head))
+		return bpf_core_field_offset(page->compound_head) / 8;
+	if (bpf_core_field_exists(((struct page___info *)page)->compound_info))
+		return bpf_core_field_offset(((struct page___info *)page)->compound_info) / 8;
+	return CT_PAGE_WORDS; /* none: no tail pages */
 }
 
-/*
- * What a write fault copied, from the old page (read where it is not
- * BTF-typed: the fault's vmf->page, at the rmap hook).  kind: NULL is the
- * shared zero page; else the mapping word of its head page (tail pages do
- * not carry it) tells KSM, anonymous, or private file (page cache) page.
- * huge: part of a huge page (THP, or any large folio): a tail page, or a
- * head (PG_head).  The compound word is read once for both.
- */
-static __always_inline __u16 old_page_class(struct page *old, bool *huge)
+static __always_inline __u16 old_page_class(struct page *old, bool *huge, bool *freed)
 {
-	unsigned long info;
-	__u64 mapping;
+	__u32 wi = page_info_word(old), wm = bpf_core_field_offset(old->mapping) / 8;
+	__u32 rc = bpf_core_field_offset(old->_refcount);
+	unsigned long w[CT_PAGE_WORDS] = {}, info = 0;
+	__u64 mapping = 0;
 
 	*huge = false;
+	if (freed)
+		*freed = false;
 	if (!old)
 		return CT_WP_COPY_ZERO;
-	info = page_compound_info(old);
-	*huge = (info & 1) || (page_flags(old) & (1UL << bpf_core_enum_value(enum pageflags, PG_head)));
-	mapping = (__u64)BPF_CORE_READ(page_head(old, info), mapping);
+	bpf_probe_read_kernel(w, sizeof(w), old);
+	if (wi < CT_PAGE_WORDS)
+		info = w[wi];
+	/* flags: the first word (an unsigned long; "mm: introduce memdesc_flags_t", 6.18, wrapped it) */
+	*huge = (info & 1) || (w[0] & (1UL << bpf_core_enum_value(enum pageflags, PG_head)));
+	if (info & 1)
+		mapping = (__u64)BPF_CORE_READ(page_head(old, info), mapping);
+	else if (wm < CT_PAGE_WORDS)
+		mapping = w[wm];
+	else
+		mapping = (__u64)BPF_CORE_READ(old, mapping);
+	if (freed && !(info & 1) && rc / 8 < CT_PAGE_WORDS)
+		*freed = !(__u32)(w[rc / 8] >> (rc % 8 * 8));
 	if ((mapping & CT_MAPPING_KSM) == CT_MAPPING_KSM)
 		return CT_WP_COPY_KSM;
 	if (!(mapping & CT_MAPPING_ANON))

@@ -74,7 +74,62 @@ static __always_inline int handle_wp_enter(struct vm_fault *vmf, bool btf)
 	t->wp_copied = 0;
 	t->wp_uffd = 0;
 	t->wp_active = 1;
-	t->wp_ts = bpf_ktime_get_ns();
+	t->wp_ts = cfg.wp_latency ? bpf_ktime_get_ns() : 0;
+	return 0;
+}
+
+/*
+ * do_wp_page's exit without its entry (fentry rung, no --latency): the
+ * fault's outcome from the exit alone.  A copy: the rmap hook left its mark
+ * in this very fault (same VMA, address and count of the thread's finished
+ * faults, which mm_account_fault() moves only after do_wp_page).  A fault
+ * handed to userfaultfd returns VM_FAULT_RETRY, SIGBUS or NOPAGE: not done.
+ * vmf is BTF-typed and the fault's locks are still held: the VMA is read
+ * with plain loads.
+ */
+static __always_inline int handle_wp_exit_only(void *ctx, struct vm_fault *vmf, __u32 ret)
+{
+	struct vm_area_struct *vma = vmf->vma;
+	struct ct_thread *t;
+	__u32 kind;
+	__u64 file = 0;
+	__u8 map = 0;
+
+	if (!vmf_done(ret))
+		return 0;
+	if (cfg.filter_follow) {
+		t = thread_traced();
+		if (!t)
+			return 0;
+	} else {
+		if (!want_pid_cgroup(bpf_get_current_pid_tgid() >> 32))
+			return 0;
+		t = thread_get(false); /* none yet: this thread never mapped a new anon page */
+	}
+	if (t && t->wp_mark == current_faults() + 1 && t->wp_vma == (__u64)vma && t->wp_addr == vmf->address) {
+		bool huge, freed;
+
+		t->wp_mark = 0;
+		/* read, not loaded: old_page_class() does arithmetic on its address */
+		kind = old_page_class(BPF_CORE_READ(vmf, page), &huge, &freed);
+		/*
+		 * Read after the copy: if it dropped the old page's last
+		 * reference, the page was freed and says nothing any more.  It
+		 * was the last mapping of a KSM page (the only pages a KSM-
+		 * mergeable VMA copies from when no other mapping is left), or an
+		 * anonymous page whose other mappings went away during the copy.
+		 */
+		if (freed)
+			kind = (vma->vm_flags & CT_VM_MERGEABLE) ? CT_WP_COPY_KSM : CT_WP_COPY_ANON;
+		if (vmf_unshare(vmf, true) && kind != CT_WP_COPY_KSM)
+			kind = CT_WP_UNSHARE;
+		map = copy_map_class(vma, huge, cfg.shm_mnt_addr, &file, true);
+	} else if (vmf_unshare(vmf, true)) {
+		return 0; /* nothing to unshare */
+	} else {
+		kind = vm_flags_shared(vma->vm_flags) ? CT_WP_SHARED_REUSE : CT_WP_REUSE;
+	}
+	count_wp(ctx, kind, 0, bpf_ktime_get_ns(), map, file);
 	return 0;
 }
 
@@ -94,7 +149,7 @@ static __always_inline int handle_wp_exit(void *ctx, __u32 ret)
 	else
 		kind = t->wp_shared ? CT_WP_SHARED_REUSE : CT_WP_REUSE;
 	now = bpf_ktime_get_ns();
-	count_wp(ctx, kind, now - t->wp_ts, now, t->wp_map, t->wp_file);
+	count_wp(ctx, kind, cfg.wp_latency ? now - t->wp_ts : 0, now, t->wp_map, t->wp_file);
 	return 0;
 }
 
@@ -102,8 +157,26 @@ static __always_inline int handle_wp_exit(void *ctx, __u32 ret)
 
 static __always_inline int handle_new_anon(struct vm_area_struct *vma, unsigned long address, bool btf)
 {
-	struct ct_thread *t = thread_get(false);
+	struct ct_thread *t;
 
+	if (!cfg.wp_entry) { /* the mark handle_wp_exit_only() matches */
+		if (!want_pid_cgroup(bpf_get_current_pid_tgid() >> 32))
+			return 0;
+		t = thread_get(true);
+		if (!t) {
+			stat_inc(CT_STAT_NOSPACE);
+			return 0;
+		}
+		if (t->fork_vma && t->fork_vma == (__u64)vma) {
+			t->fork_pages++;
+		} else {
+			t->wp_mark = current_faults() + 1;
+			t->wp_vma = (__u64)vma;
+			t->wp_addr = address;
+		}
+		return 0;
+	}
+	t = thread_get(false);
 	if (!t)
 		return 0;
 	if (t->wp_active && t->wp_vma == (__u64)vma && t->wp_addr == address) {
@@ -112,7 +185,7 @@ static __always_inline int handle_new_anon(struct vm_area_struct *vma, unsigned 
 		bool huge;
 
 		t->wp_copied = 1;
-		t->wp_kind = old_page_class(old, &huge);
+		t->wp_kind = old_page_class(old, &huge, NULL);
 		t->wp_map = copy_map_class(vma, huge, cfg.shm_mnt_addr, &t->wp_file, btf);
 	} else if (t->fork_vma && t->fork_vma == (__u64)vma) {
 		t->fork_pages++;
@@ -177,7 +250,7 @@ static __always_inline int handle_thp_exit(__u32 ret)
 	else
 		return 0;
 	now = bpf_ktime_get_ns();
-	count_n(CT_C_THP + kind, 1, CT_H_LAT_THP, now - t->thp_ts, now);
+	count_n(CT_C_THP + kind, 1, cfg.wp_latency ? CT_H_LAT_THP : -1, now - t->thp_ts, now);
 	if (cfg.per_event)
 		emit(CT_EV_THP, kind, now - t->thp_ts, 0, now);
 	return 0;
@@ -411,6 +484,8 @@ int BPF_PROG(fe_wp, struct vm_fault *vmf)
 SEC("fexit/do_wp_page")
 int BPF_PROG(fx_wp, struct vm_fault *vmf, vm_fault_t ret)
 {
+	if (!cfg.wp_entry)
+		return handle_wp_exit_only(ctx, vmf, ret);
 	return handle_wp_exit(ctx, ret);
 }
 

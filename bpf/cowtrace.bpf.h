@@ -123,8 +123,9 @@ struct ct_thread {
 	/* do_wp_page */
 	__u64 wp_ts;
 	__u64 wp_vmf;
-	__u64 wp_vma;
-	__u64 wp_addr;        /* page address of the fault */
+	__u64 wp_vma;         /* without an entry program (cfg.wp_entry 0): the rmap hook's VMA ... */
+	__u64 wp_addr;        /* page address of the fault (... and its address) */
+	__u64 wp_mark;        /* cfg.wp_entry 0: 1 + current_faults() at the rmap hook, 0 once matched */
 	__u8 wp_active;       /* between entry and exit */
 	__u8 wp_unshare;      /* FAULT_FLAG_UNSHARE */
 	__u8 wp_shared;       /* VM_SHARED|VM_MAYSHARE mapping */

@@ -47,7 +47,7 @@ static const char doc[] =
 "    cowtrace --stacks --flamegraph cow.svg -- ./server  # which code wrote the copied pages\n";
 
 enum { OPT_MODE = 1000, OPT_LOAD_ONLY, OPT_HIST_TOP, OPT_RINGBUF, OPT_PROM, OPT_PROM_LABELS, OPT_PROM_TOP,
-       OPT_EVENTS, OPT_RECORD, OPT_MAX_EXITED, OPT_SVG, OPT_MAX_PROCS, OPT_STACKS, OPT_KERNEL_STACKS,
+       OPT_EVENTS, OPT_RECORD, OPT_MAX_EXITED, OPT_SVG, OPT_MAX_PROCS, OPT_STACKS, OPT_KERNEL_STACKS, OPT_LATENCY,
        OPT_FOLDED, OPT_FLAMEGRAPH, OPT_TOP_STACKS };
 
 static const struct argp_option opts[] = {
@@ -68,6 +68,7 @@ static const struct argp_option opts[] = {
 	{ "svg", OPT_SVG, "FILE", 0, "report: draw copies over time per process as an SVG chart", 0 },
 	{ "max-procs", OPT_MAX_PROCS, "N", 0, "Live processes the kernel's maps hold at once (default 131072); beyond it, counts are dropped and reported as unclassified", 0 },
 	{ "stacks", OPT_STACKS, "KINDS", OPTION_ARG_OPTIONAL, "Count the user stack of every copy, in the kernel (KINDS: copy (default), reuse, unshare, shared_reuse, copy_anon, copy_zero, copy_file, copy_ksm or all, comma-separated)", 0 },
+	{ "latency", OPT_LATENCY, NULL, 0, "Time every write fault (do_wp_page) into latency histograms: one more BPF program per fault, off by default", 0 },
 	{ "kernel-stacks", OPT_KERNEL_STACKS, NULL, 0, "With --stacks: the kernel stacks too (copies the kernel makes on a user page: read() into a COW buffer, GUP)", 0 },
 	{ "folded", OPT_FOLDED, "FILE", 0, "Write folded stacks (comm;outer;...;inner pages) for flamegraph.pl, inferno or speedscope (implies --stacks)", 0 },
 	{ "flamegraph", OPT_FLAMEGRAPH, "FILE", 0, "Write a flame graph of the copies as an interactive SVG (implies --stacks)", 0 },
@@ -228,6 +229,10 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		ps->trace_opts++;
 		c->o.kernel_stacks = true;
 		break;
+	case OPT_LATENCY:
+		ps->trace_opts++;
+		c->o.latency = true;
+		break;
 	case OPT_FOLDED:
 		c->folded = arg;
 		break;
@@ -297,7 +302,7 @@ void cli_parse(int argc, char **argv, struct ct_cli *c)
 		if (!c->report_file)
 			fail("report: which record file? (cowtrace report FILE)");
 		if (ps.trace_opts || c->cmd)
-			fail("report: -p, -c, -d, -i, --mode, --record, --max-procs, --stacks, --kernel-stacks and -- CMD "
+			fail("report: -p, -c, -d, -i, --mode, --record, --max-procs, --stacks, --kernel-stacks, --latency and -- CMD "
 			     "apply to tracing, not to 'report'");
 		return;
 	}

@@ -58,6 +58,8 @@ struct kfacts {
 	uint64_t page_offset_base_addr, pgdir_shift_addr;
 	uint64_t shm_mnt_addr;   /* &shm_mnt: private maps of kernel-internal shmem */
 	bool has_find_vma;       /* bpf_find_vma (tracepoint mode's mapping classes) */
+	bool preemptible;        /* a task can be preempted inside a BPF program */
+	char preempt_model[32];  /* and how that was found */
 };
 
 static bool verbose;
@@ -147,6 +149,40 @@ static void gather_marker_facts(struct kfacts *k, bool load_only)
 #endif
 }
 
+/*
+ * Can a task be preempted inside an fentry/fexit program (full, lazy or RT
+ * preemption)?  Then the kernel skips the program's runs on that CPU while
+ * the preempted one is pending (recursion_misses), and do_wp_page keeps its
+ * entry program, whose state lets a fault whose exit was skipped be settled.
+ * The model in force: /sys/kernel/debug/sched/preempt ("none voluntary
+ * (full) lazy", PREEMPT_DYNAMIC, where debugfs is mounted); else
+ * preempt_schedule, which only preemptible builds have; else preemptible.
+ */
+static void gather_preempt(struct kfacts *k)
+{
+	static const char *const sym[] = { "preempt_schedule" };
+	char line[128], *a, *b;
+	uint64_t addr = 0;
+	FILE *f = fopen("/sys/kernel/debug/sched/preempt", "r");
+
+	if (f) {
+		a = fgets(line, sizeof(line), f) ? strchr(line, '(') : NULL;
+		b = a ? strchr(a, ')') : NULL;
+		fclose(f);
+		if (a && b && b - a - 1 < (long)sizeof(k->preempt_model)) {
+			snprintf(k->preempt_model, sizeof(k->preempt_model), "%.*s", (int)(b - a - 1), a + 1);
+			k->preemptible = strcmp(k->preempt_model, "none") && strcmp(k->preempt_model, "voluntary");
+			return;
+		}
+	}
+	if (kallsyms_addrs(sym, 1, &addr) == 0 && !addr) {
+		snprintf(k->preempt_model, sizeof(k->preempt_model), "no preempt_schedule");
+		return;
+	}
+	k->preemptible = true;
+	snprintf(k->preempt_model, sizeof(k->preempt_model), "assumed preemptible");
+}
+
 static void gather_facts(struct kfacts *k, bool load_only)
 {
 	const char *names[HOOK_MAX * 2];
@@ -179,6 +215,7 @@ static void gather_facts(struct kfacts *k, bool load_only)
 			k->shm_mnt_addr = 0;
 	}
 	k->has_find_vma = btf_enum_has(k->btf, "bpf_func_id", "BPF_FUNC_find_vma");
+	gather_preempt(k);
 }
 
 /* Decide one hook for rung `rung` (fentry or kprobe). */
@@ -317,6 +354,8 @@ static void set_config(struct cowtrace_bpf *sk, const struct ct_opts *o, const s
 	c->tp_mode = g != NULL;
 	c->per_event = o->per_event;
 	c->task_storage = k->task_storage;
+	c->wp_latency = o->latency && !g;
+	c->wp_entry = 1; /* try_exact() decides */
 	if (g) {
 		c->gfp_user_movable = g->user_movable;
 		c->gfp_zero = g->zero;
@@ -443,6 +482,26 @@ static int attach_lifecycle(struct ct_session *s, char *err, size_t n)
 	       attach(s, s->skel->progs.sched_exec, MODE_TRACEPOINT, false, "sched_process_exec", err, n);
 }
 
+/*
+ * do_wp_page's programs.  On the fentry rung, without --latency, on a kernel
+ * that cannot preempt a BPF program (so never skips one), the exit program
+ * classifies the fault alone (cfg.wp_entry 0): one program per fault fewer.
+ * Elsewhere the entry program runs too: it times the fault (--latency), it
+ * lets a fault whose exit was skipped be settled, and a kretprobe, which has
+ * no arguments, needs the vmf it keeps.
+ */
+static bool wp_exit_only(const struct ct_opts *o, const struct kfacts *k, const struct hook_choice *c)
+{
+	return c[HOOK_WP].mode == MODE_FENTRY && !o->latency && !k->preemptible;
+}
+
+static void wp_progs(const struct ct_opts *o, const struct kfacts *k, const struct hook_choice *c, int h,
+		     struct progs *p)
+{
+	if (h == HOOK_WP && wp_exit_only(o, k, c))
+		p->fe = NULL;
+}
+
 static int try_exact(struct ct_session *s, const struct ct_opts *o, const struct kfacts *k,
 		     enum ct_mode rung, char *err, size_t n)
 {
@@ -458,9 +517,12 @@ static int try_exact(struct ct_session *s, const struct ct_opts *o, const struct
 
 		choose(k, h, rung, &c[h]);
 		hook_progs(sk, k, h, &p);
+		wp_progs(o, k, c, h, &p);
 		if (c[h].mode == MODE_FENTRY) {
-			bpf_program__set_autoload(p.fe, true);
-			bpf_program__set_attach_target(p.fe, 0, c[h].sym);
+			if (p.fe) {
+				bpf_program__set_autoload(p.fe, true);
+				bpf_program__set_attach_target(p.fe, 0, c[h].sym);
+			}
 			if (p.fx) {
 				bpf_program__set_autoload(p.fx, true);
 				bpf_program__set_attach_target(p.fx, 0, c[h].sym);
@@ -476,6 +538,10 @@ static int try_exact(struct ct_session *s, const struct ct_opts *o, const struct
 		snprintf(err, n, "no hook function found in kallsyms");
 		return -1;
 	}
+	((struct ct_config *)&sk->rodata->cfg)->wp_entry = !wp_exit_only(o, k, c);
+	if (o->verbose)
+		fprintf(stderr, "cowtrace: do_wp_page: %s (preemption: %s)\n",
+			wp_exit_only(o, k, c) ? "exit program only" : "entry and exit programs", k->preempt_model);
 	if (cowtrace_bpf__load(sk)) {
 		snprintf(err, n, "load %s programs: %s", ct_mode_name(rung), strerror(errno));
 		return -1;
@@ -490,9 +556,11 @@ static int try_exact(struct ct_session *s, const struct ct_opts *o, const struct
 			enum ct_mode m = c[h].mode;
 
 			hook_progs(sk, k, h, &p);
+			wp_progs(o, k, c, h, &p);
 			if (m == MODE_NONE)
 				continue;
-			if (attach(s, m == MODE_FENTRY ? p.fe : p.kp, m, false, c[h].sym, err, n))
+			if ((m == MODE_FENTRY ? p.fe : p.kp) &&
+			    attach(s, m == MODE_FENTRY ? p.fe : p.kp, m, false, c[h].sym, err, n))
 				return -1;
 			if ((m == MODE_FENTRY ? p.fx : p.krp) &&
 			    attach(s, m == MODE_FENTRY ? p.fx : p.krp, m, true, c[h].sym, err, n))
@@ -500,6 +568,9 @@ static int try_exact(struct ct_session *s, const struct ct_opts *o, const struct
 		}
 	}
 	fill_plan_exact(&s->plan, k, c, rung);
+	if (!o->latency && s->plan.st[ST_WP_LATENCY].quality != Q_UNAVAILABLE)
+		plan_set(&s->plan, ST_WP_LATENCY, s->plan.st[ST_WP_LATENCY].hook, MODE_NONE, Q_UNAVAILABLE,
+			 "not measured: --latency times every write fault (one more program per fault)");
 	return 0;
 }
 

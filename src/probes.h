@@ -19,6 +19,7 @@ struct ct_opts {
 	uint32_t max_procs;      /* live processes the maps hold (histograms: 4 per process) */
 	uint32_t stacks;         /* --stacks: the kinds (bits of enum ct_wp_kind) whose stacks are counted */
 	bool kernel_stacks;      /* --kernel-stacks: and their kernel stacks */
+	bool latency;            /* --latency: time write faults (exact rungs) */
 };
 
 struct cowtrace_bpf;

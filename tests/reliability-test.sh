@@ -177,6 +177,7 @@ if want bad; then
   expect "report other event size" 2 "event size 72" -- report "$work/rec/evsize.ctr"
   expect "report with -d" 2 "apply to tracing" -- report "$work/good.ctr" -d 1
   expect "report --stacks (tracing only)" 2 "apply to tracing" -- report "$work/good.ctr" --stacks
+  expect "report --latency (tracing only)" 2 "apply to tracing" -- report "$work/good.ctr" --latency
   expect "report --folded of a record without stacks" 2 "no stacks in this record" -- \
     report "$work/good.ctr" --folded "$work/out/x.folded" --prom "$P"
   expect "report --prom into a missing dir" 2 "does not exist" -- report "$work/good.ctr" --prom "$work/out/no/x.prom"

@@ -553,7 +553,16 @@ def check_latency_sane(c, parent, child):
     means: a fault preempted in the middle (TCG on a busy host, lazy
     preemption on 7.x) counts its time off the CPU, and a few of those moved
     the reuse mean above the copy mean once (7.3: 41,609 ns against 32,834)."""
+    asked = intval(c.b.info, "latency") == 1   # the run had --latency
+    if not asked:
+        # off by default: said so, and no process has a latency histogram
+        c.eq("wp_latency unavailable without --latency", "unavailable", c.rep.quality("wp_latency"))
+        c.eq("no wp_latency histogram without --latency", [],
+             [p.get("pid") for p in c.rep.procs if any(h.startswith("wp_latency")
+                                                      for h in (p.get("histograms") or {}))])
+        return
     if c.rep.quality("wp_latency") == "unavailable":
+        c.fail("wp_latency with --latency", "available", "unavailable")
         return
     hc, hr = hist(c, child, "wp_latency.copy"), hist(c, parent, "wp_latency.reuse")
     if hc is None or hr is None:
@@ -889,6 +898,13 @@ def check_probes(res, label, x, blocks):
         print(f"  {label} probes: {line}")
     for line in x.probesv:
         print(f"  {label} probes -v: {line}")
+    # Every kernel here has BTF and trampolines: a program the verifier refuses
+    # drops cowtrace to kprobes, which still counts right; that must not pass unseen.
+    fell = [line for line in x.probesv if "fentry rung failed" in line]
+    if x.facts.get("btf") == "1" and fell:
+        res.fail(k, s, "the fentry rung loads (a kernel with BTF)", [], fell)
+    elif x.facts.get("btf") == "1":
+        res.ok(k, s, "the fentry rung loads (a kernel with BTF)")
     if x.probes_rc == 0:
         res.ok(k, s, "cowtrace probes exit status")
     else:

@@ -90,7 +90,7 @@ if want probes; then
   rm -f /tmp/probes /tmp/probesv
 fi
 
-run_one cowfork -- $W/cowfork 64 128
+CT_ARGS="--latency" run_one cowfork latency=1 -- $W/cowfork 64 128
 run_one cowfork_k0 -- $W/cowfork 0 32
 run_one zerocopy -- $W/zerocopy 100
 run_one filecopy -- $W/filecopy 100
