@@ -177,8 +177,15 @@ static uint64_t exit_misses(const struct ct_misses *m)
  */
 static void sweep_dead(struct live *l)
 {
-	uint32_t *dead = malloc((l->agg.nprocs + 1) * sizeof(*dead)), n = 0;
+	uint32_t *dead, n = 0;
 
+	/*
+	 * A process reaped since the snapshot ran its exit program first: its
+	 * final record is in the ring (take it now, it ended normally) or, the
+	 * ring full, waits in the map for the next read (leave it there).
+	 */
+	ring_buffer__consume(l->rb);
+	dead = malloc((l->agg.nprocs + 1) * sizeof(*dead));
 	for (uint32_t i = 0; dead && i < l->agg.nprocs; i++) {
 		const struct ct_proc *p = &l->agg.procs[i];
 
@@ -188,7 +195,7 @@ static void sweep_dead(struct live *l)
 	for (uint32_t i = 0; i < n; i++) { /* by pid: ending one may move the others */
 		struct ct_proc *p = agg_find(&l->agg, dead[i]);
 
-		if (!p)
+		if (!p || p->exited || probes_final_waits(&l->sess, dead[i], p->start_ns))
 			continue;
 		l->agg.exits_unseen++;
 		agg_proc_exited(&l->agg, p, p->last_ns); /* its exit program was skipped: none will come */

@@ -570,7 +570,7 @@ static int try_exact(struct ct_session *s, const struct ct_opts *o, const struct
 	fill_plan_exact(&s->plan, k, c, rung);
 	if (!o->latency && s->plan.st[ST_WP_LATENCY].quality != Q_UNAVAILABLE)
 		plan_set(&s->plan, ST_WP_LATENCY, s->plan.st[ST_WP_LATENCY].hook, MODE_NONE, Q_UNAVAILABLE,
-			 "not measured: --latency times every write fault (one more program per fault)");
+			 "not measured without --latency (it times every write fault)");
 	return 0;
 }
 
@@ -951,6 +951,14 @@ void probes_forget_exited(struct ct_session *s, uint32_t pid, uint64_t start_ns,
 	}
 	if (!(r.flags & CT_PROC_EXITED) || r.start_ns != start_ns)
 		bpf_map_update_elem(fd, &pid, &r, BPF_NOEXIST);
+}
+
+bool probes_final_waits(const struct ct_session *s, uint32_t pid, uint64_t start_ns)
+{
+	struct ct_proc_rec r;
+
+	return !bpf_map_lookup_elem(bpf_map__fd(s->skel->maps.procs), &pid, &r) &&
+	       (r.flags & CT_PROC_EXITED) && r.start_ns == start_ns;
 }
 
 void probes_forget(struct ct_session *s, uint32_t pid)

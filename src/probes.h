@@ -68,6 +68,8 @@ int probes_proc_get(struct ct_session *s, uint32_t pid, uint64_t start_ns, struc
 void probes_forget_stack(struct ct_session *s, const struct ct_stack_key *k);
 void probes_forget_trace(struct ct_session *s, int32_t id);
 /* Drop a process's record and histograms from the maps (its exit was never seen). */
+/* pid's final record (of the process that started at start_ns) waits in the map, marked exited. */
+bool probes_final_waits(const struct ct_session *s, uint32_t pid, uint64_t start_ns);
 void probes_forget(struct ct_session *s, uint32_t pid);
 /*
  * A final record the kernel left in the map (ring full), read with the
