@@ -20,7 +20,7 @@ if [ "$(id -u)" -ne 0 ] || [ ! -r /sys/kernel/btf/vmlinux ]; then
   echo "load: 0 passed, 0 failed, 1 skipped"; exit 0
 fi
 # kprobe variants: must load, and the plan must show every hook on kprobe.
-out=$("$ct" probes --mode kprobe --load-only 2>&1); rc=$?
+out=$("$ct" probes --mode kprobe --load-only --latency 2>&1); rc=$?
 if [ $rc -eq 0 ] && grep -q '(loaded, not attached)' <<<"$out"; then
   echo "ok load kprobe programs verified on $(uname -r)"; pass=$((pass + 1))
   for st in reuse copy pinned_cow thp_split uffd_missing wp_latency; do
@@ -33,6 +33,12 @@ if [ $rc -eq 0 ] && grep -q '(loaded, not attached)' <<<"$out"; then
   done
 else
   echo "FAIL load kprobe programs (exit $rc):"; echo "$out" | sed 's/^/    /'; fail=$((fail + 1))
+fi
+# without --latency the write-fault latency is not measured, and says why
+if "$ct" probes --mode kprobe --load-only 2>&1 | grep -qE '^wp_latency +none +unavailable +not measured without --latency'; then
+  echo "ok load wp_latency unavailable without --latency"; pass=$((pass + 1))
+else
+  echo "FAIL load wp_latency without --latency: not said unavailable"; fail=$((fail + 1))
 fi
 check "tracepoint programs verified" "$ct" probes --mode tracepoint --load-only
 # fentry: loads only where the kernel allows fentry; say so rather than fail.
