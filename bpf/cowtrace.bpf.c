@@ -82,8 +82,10 @@ static __always_inline int handle_wp_enter(struct vm_fault *vmf, bool btf)
  * do_wp_page's exit without its entry (fentry rung, no --latency): the
  * fault's outcome from the exit alone.  A copy: the rmap hook left its mark
  * in this very fault (same VMA, address and count of the thread's finished
- * faults, which mm_account_fault() moves only after do_wp_page).  A fault
- * handed to userfaultfd returns VM_FAULT_RETRY, SIGBUS or NOPAGE: not done.
+ * faults, which mm_account_fault() moves only after do_wp_page), whatever
+ * the return value (up to 6.1 an unshare that copied returns 0, without
+ * VM_FAULT_WRITE).  Otherwise a reuse if the fault is done: one handed to
+ * userfaultfd returns VM_FAULT_RETRY, SIGBUS or NOPAGE.
  * vmf is BTF-typed and the fault's locks are still held: the VMA is read
  * with plain loads.
  */
@@ -95,8 +97,6 @@ static __always_inline int handle_wp_exit_only(void *ctx, struct vm_fault *vmf, 
 	__u64 file = 0;
 	__u8 map = 0;
 
-	if (!vmf_done(ret))
-		return 0;
 	if (cfg.filter_follow) {
 		t = thread_traced();
 		if (!t)
@@ -124,8 +124,8 @@ static __always_inline int handle_wp_exit_only(void *ctx, struct vm_fault *vmf, 
 		if (vmf_unshare(vmf, true) && kind != CT_WP_COPY_KSM)
 			kind = CT_WP_UNSHARE;
 		map = copy_map_class(vma, huge, cfg.shm_mnt_addr, &file, true);
-	} else if (vmf_unshare(vmf, true)) {
-		return 0; /* nothing to unshare */
+	} else if (!vmf_done(ret) || vmf_unshare(vmf, true)) {
+		return 0; /* to userfaultfd, retry, error; or nothing to unshare */
 	} else {
 		kind = vm_flags_shared(vma->vm_flags) ? CT_WP_SHARED_REUSE : CT_WP_REUSE;
 	}
