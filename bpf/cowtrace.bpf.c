@@ -129,7 +129,7 @@ static __always_inline int handle_wp_exit_only(void *ctx, struct vm_fault *vmf, 
 	} else {
 		kind = vm_flags_shared(vma->vm_flags) ? CT_WP_SHARED_REUSE : CT_WP_REUSE;
 	}
-	count_wp(ctx, kind, 0, bpf_ktime_get_ns(), map, file);
+	count_wp(ctx, kind, 0, ct_wp_is_copy(kind) || cfg.per_event ? bpf_ktime_get_ns() : 0, map, file);
 	return 0;
 }
 

@@ -370,7 +370,7 @@ static __always_inline bool proc_drop_unread(__u32 tgid, struct ct_proc_rec *old
 	return true;
 }
 
-/* The current process's record, created when it first counts (no fork seen). */
+/* The current process's record, created when it first counts (no fork seen); now: 0, not read yet. */
 static __always_inline struct ct_proc_rec *proc_current(__u64 now)
 {
 	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
@@ -383,7 +383,7 @@ static __always_inline struct ct_proc_rec *proc_current(__u64 now)
 		stat_inc(CT_STAT_LOST); /* a fault after its final record: no record to count it in */
 		return NULL;
 	}
-	return proc_new(tgid, current_ppid(), current_start_ns(), 0, CT_SEG_NONE, now,
+	return proc_new(tgid, current_ppid(), current_start_ns(), 0, CT_SEG_NONE, now ? now : bpf_ktime_get_ns(),
 			proc_drop_unread(tgid, p));
 }
 
@@ -473,7 +473,10 @@ static __always_inline void count_stack(void *ctx, struct ct_proc_rec *p, __u32 
  * One write-fault outcome of the current process: its counter, its latency
  * histogram (lat 0: not timed), and for a copy the memory it hit (map,
  * file), the fork it follows and, with --stacks, its stack; the per-fault
- * event if the frontend asked for them.
+ * event if the frontend asked for them.  now: 0 for a reuse that nothing
+ * times (the record's last_ns, used only for an exit the kernel never
+ * reported, keeps its last copy, fork or exit: a clock read is a tenth of
+ * the cost of a reuse).
  */
 static __always_inline void count_wp(void *ctx, __u32 kind, __u64 lat, __u64 now, __u8 map, __u64 file)
 {
@@ -485,7 +488,8 @@ static __always_inline void count_wp(void *ctx, __u32 kind, __u64 lat, __u64 now
 	if (!p || c >= CT_C_WP + CT_WP_KIND_MAX)
 		return;
 	__sync_fetch_and_add(&p->c[c], 1);
-	p->last_ns = now;
+	if (now)
+		p->last_ns = now;
 	if (lat)
 		hist_add(tgid, ct_wp_lat_hist(kind), lat);
 	if (ct_wp_is_copy(kind)) {
