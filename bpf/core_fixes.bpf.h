@@ -89,15 +89,17 @@ static __always_inline struct page *page_head(struct page *page, unsigned long i
 }
 
 /*
- * What a write fault copied, from the old page (vmf->page; read, never
- * loaded: its address is computed with).  kind: NULL is the shared zero
- * page; else the mapping word of its head page (tail pages do not carry
- * it) tells KSM, anonymous, or private file (page cache) page.  huge: part
+ * What a write fault copied, from the old page (vmf->page).  kind: NULL is
+ * the shared zero page; else the mapping word of its head page (tail pages
+ * do not carry it) tells KSM, anonymous, or private file (page cache)
+ * page.  huge: part
  * of a huge page (THP, or any large folio): a tail page, or a head
  * (PG_head).  The words it needs (flags, the compound word, the mapping,
  * the reference count) lie in the page's first CT_PAGE_WORDS words on
  * every kernel (offsets from CO-RE): one read for all, one more for a
  * tail's head.  freed (may be NULL): the page has no reference left.
+ * btf: old is a BTF-typed pointer, which the verifier lets us read through
+ * but not compute with, loaded from where.
  */
 #define CT_PAGE_WORDS 7
 
@@ -111,7 +113,8 @@ static __always_inline __u32 page_info_word(struct page *page)
 	return CT_PAGE_WORDS; /* none: no tail pages */
 }
 
-static __always_inline __u16 old_page_class(struct page *old, bool *huge, bool *freed)
+static __always_inline __u16 old_page_class(struct page *old, struct page **where, bool btf, bool *huge,
+					    bool *freed)
 {
 	__u32 wi = page_info_word(old), wm = bpf_core_field_offset(old->mapping) / 8;
 	__u32 rc = bpf_core_field_offset(old->_refcount);
@@ -128,9 +131,13 @@ static __always_inline __u16 old_page_class(struct page *old, bool *huge, bool *
 		info = w[wi];
 	/* flags: the first word (an unsigned long; "mm: introduce memdesc_flags_t", 6.18, wrapped it) */
 	*huge = (info & 1) || (w[0] & (1UL << bpf_core_enum_value(enum pageflags, PG_head)));
-	if (info & 1)
-		mapping = (__u64)BPF_CORE_READ(page_head(old, info), mapping);
-	else if (wm < CT_PAGE_WORDS)
+	if (info & 1) {
+		struct page *p = old;
+
+		if (btf) /* no arithmetic on a BTF-typed pointer: its value, read from where it is */
+			bpf_probe_read_kernel(&p, sizeof(p), where);
+		mapping = (__u64)BPF_CORE_READ(page_head(p, info), mapping);
+	} else if (wm < CT_PAGE_WORDS)
 		mapping = w[wm];
 	else
 		mapping = (__u64)BPF_CORE_READ(old, mapping);

@@ -110,8 +110,7 @@ static __always_inline int handle_wp_exit_only(void *ctx, struct vm_fault *vmf, 
 		bool huge, freed;
 
 		t->wp_mark = 0;
-		/* read, not loaded: old_page_class() does arithmetic on its address */
-		kind = old_page_class(BPF_CORE_READ(vmf, page), &huge, &freed);
+		kind = old_page_class(vmf->page, &vmf->page, true, &huge, &freed);
 		/*
 		 * Read after the copy: if it dropped the old page's last
 		 * reference, the page was freed and says nothing any more.  It
@@ -185,7 +184,7 @@ static __always_inline int handle_new_anon(struct vm_area_struct *vma, unsigned 
 		bool huge;
 
 		t->wp_copied = 1;
-		t->wp_kind = old_page_class(old, &huge, NULL);
+		t->wp_kind = old_page_class(old, NULL, false, &huge, NULL);
 		t->wp_map = copy_map_class(vma, huge, cfg.shm_mnt_addr, &t->wp_file, btf);
 	} else if (t->fork_vma && t->fork_vma == (__u64)vma) {
 		t->fork_pages++;
