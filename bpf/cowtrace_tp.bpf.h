@@ -44,14 +44,16 @@ static __always_inline int tp_fault(void *ctx, unsigned long address, unsigned l
 	t = thread_traced();
 	if (!t)
 		return 0;
-	now = bpf_ktime_get_ns();
+	/* the time of a reuse only for the per-fault events (see count_wp()) */
+	now = cfg.per_event ? bpf_ktime_get_ns() : 0;
 	if (t->tp_pending)
 		tp_settle(t);
 	p = proc_current(now);
 	if (!p)
 		return 0;
 	__sync_fetch_and_add(&p->c[CT_C_WP + CT_WP_REUSE], 1);
-	p->last_ns = now;
+	if (now)
+		p->last_ns = now;
 	t->tp_flt = current_faults();
 	t->tp_addr = address;
 	t->tp_kernel = kernel;
