@@ -88,10 +88,16 @@ else
     fi
     # --stacks with user and kernel stacks over short-lived processes: maps read,
     # frames named, ended processes' stacks forgotten, flame graph and folded written
+    # The workload starts once cowtrace is attached (its first interval report
+    # is out): started together, a slow start under ASan once saw none of it.
+    "$ct" -d 6 -i 0.5 --stacks=all --kernel-stacks --folded "$work/p/s.folded" --flamegraph "$work/p/s.svg" \
+      --record "$work/s.ctr" -o json >"$work/s.json" 2>"$work/s.err" &
+    ctp=$!
+    n=0
+    while [ ! -s "$work/s.json" ] && kill -0 $ctp 2>/dev/null && [ $n -lt 600 ]; do sleep 0.1; n=$((n + 1)); done
     "$work/w/churn" 2000 2 1 500 >/dev/null 2>&1 &
     wl=$!
-    "$ct" -d 3 --stacks=all --kernel-stacks --folded "$work/p/s.folded" --flamegraph "$work/p/s.svg" \
-      --record "$work/s.ctr" -o json >"$work/s.json" 2>"$work/s.err"
+    wait $ctp
     rc=$?
     wait $wl
     if [ $rc -eq 0 ] && asan_clean "$work/s.err" && [ -s "$work/p/s.folded" ]; then
