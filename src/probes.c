@@ -161,19 +161,19 @@ static void gather_marker_facts(struct kfacts *k, bool load_only)
 static void gather_preempt(struct kfacts *k)
 {
 	static const char *const sym[] = { "preempt_schedule" };
-	char line[128], *a, *b;
+	char line[128];
 	uint64_t addr = 0;
 	FILE *f = fopen("/sys/kernel/debug/sched/preempt", "r");
+	int r = -1;
 
 	if (f) {
-		a = fgets(line, sizeof(line), f) ? strchr(line, '(') : NULL;
-		b = a ? strchr(a, ')') : NULL;
+		if (fgets(line, sizeof(line), f))
+			r = preempt_model_parse(line, k->preempt_model, sizeof(k->preempt_model));
 		fclose(f);
-		if (a && b && b - a - 1 < (long)sizeof(k->preempt_model)) {
-			snprintf(k->preempt_model, sizeof(k->preempt_model), "%.*s", (int)(b - a - 1), a + 1);
-			k->preemptible = strcmp(k->preempt_model, "none") && strcmp(k->preempt_model, "voluntary");
-			return;
-		}
+	}
+	if (r >= 0) {
+		k->preemptible = r;
+		return;
 	}
 	if (kallsyms_addrs(sym, 1, &addr) == 0 && !addr) {
 		snprintf(k->preempt_model, sizeof(k->preempt_model), "no preempt_schedule");

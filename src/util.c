@@ -95,6 +95,16 @@ int parse_uint(const char *s, unsigned long long min, unsigned long long max,
 	return 0;
 }
 
+int preempt_model_parse(const char *line, char *model, size_t n)
+{
+	const char *a = line ? strchr(line, '(') : NULL, *b = a ? strchr(a, ')') : NULL;
+
+	if (!b || b == a + 1 || (size_t)(b - a - 1) >= n)
+		return -1;
+	snprintf(model, n, "%.*s", (int)(b - a - 1), a + 1);
+	return strcmp(model, "none") && strcmp(model, "voluntary");
+}
+
 int parse_seconds(const char *s, double *out)
 {
 	char *end;

@@ -23,6 +23,15 @@ int parse_uint(const char *s, unsigned long long min, unsigned long long max,
 /* Parse seconds: a positive decimal (e.g. "0.5", "10"); returns 0 or -1. */
 int parse_seconds(const char *s, double *out);
 
+/*
+ * The preemption model in force, from the line of
+ * /sys/kernel/debug/sched/preempt ("none voluntary (full) lazy": the one in
+ * parentheses), its name into model.  1: tasks can be preempted anywhere in
+ * the kernel (full, lazy, rt), 0: only where they allow it (none,
+ * voluntary), -1: no model named.
+ */
+int preempt_model_parse(const char *line, char *model, size_t n);
+
 uint64_t now_ns(void);
 
 /* Where the cgroup v2 hierarchy is mounted (e.g. /sys/fs/cgroup or .../unified); 0 or -errno. */

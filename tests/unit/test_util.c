@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * Unit tests of argument parsing (src/util.c): parse_uint() and
- * parse_seconds().
+ * Unit tests of parsing in src/util.c: parse_uint() and parse_seconds()
+ * (arguments), preempt_model_parse() (the kernel's preemption model).
  */
+#include <string.h>
 #include "harness.h"
 
 /* ------------------------------------------------------------- arguments */
@@ -113,9 +114,43 @@ static void util_parse_seconds(void)
 	CHECK(parse_seconds(NULL, &(double){ 0 }) == -1, "NULL accepted");
 }
 
+static void util_preempt_model(void)
+{
+	/* lines as kernels print them (Debian 6.12: voluntary, 7.3: lazy), and broken ones */
+	static const struct {
+		const char *line;
+		int want;
+		const char *model;
+	} cases[] = {
+		{ "none (voluntary) full lazy\n", 0, "voluntary" },
+		{ "(none) voluntary full\n", 0, "none" },
+		{ "none voluntary (full) lazy\n", 1, "full" },
+		{ "none voluntary full (lazy)\n", 1, "lazy" },
+		{ "full (lazy)", 1, "lazy" },
+		{ "none voluntary full lazy\n", -1, "" },
+		{ "()\n", -1, "" },
+		{ "(voluntary\n", -1, "" },
+		{ "", -1, "" },
+	};
+	char m[16];
+
+	for (unsigned i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		int r;
+
+		m[0] = 0;
+		r = preempt_model_parse(cases[i].line, m, sizeof(m));
+		CHECK(r == cases[i].want && (r < 0 || !strcmp(m, cases[i].model)),
+		      "preempt_model_parse(\"%s\") = %d \"%s\", want %d \"%s\"", cases[i].line, r, m, cases[i].want,
+		      cases[i].model);
+	}
+	CHECK(preempt_model_parse("(a-model-name-too-long-for-it)", m, sizeof(m)) == -1, "long name accepted");
+	CHECK(preempt_model_parse(NULL, m, sizeof(m)) == -1, "NULL accepted");
+}
+
 void tests_util(void)
 {
 	RUN(util_parse_uint);
 	RUN(util_parse_uint_leading_space_sign);
 	RUN(util_parse_seconds);
+	RUN(util_preempt_model);
 }
