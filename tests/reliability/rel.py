@@ -344,22 +344,25 @@ def parse_truth(text):
     return None
 
 
-def traced_run(ct, work, args, workload, settle=1.0, sample=0.5, keep=None, err_file=False):
+VERBOSE_ONLY = ("libbpf: ", "cowtrace: read ", "cowtrace: tracing in ", "cowtrace: do_wp_page: ")
+
+
+def traced_run(ct, work, args, workload, settle=1.0, sample=0.5, keep=None):
     """cowtrace ARGS (system-wide) around a workload; returns (report, truth, rss samples, peak, rc, stderr).
-    keep: a list that gets every stdout line (--events).  err_file: stderr into a file, not a
-    pipe (-v writes more than a pipe holds before anyone reads it)."""
+    keep: a list that gets every stdout line (--events).  cowtrace runs with -v, its stderr into a
+    file (-v writes more than a pipe holds before anyone reads it), and the workload starts once it
+    says it is tracing (and at least settle seconds, at most 1, after it started): a fixed wait was
+    too short on a loaded machine, and the first children went by untraced.  Without -v in ARGS, -v's own lines are left out of
+    the stderr returned."""
+    asked_v = "-v" in args
     out = open(os.path.join(work, "traced.json"), "w+")
-    errf = open(os.path.join(work, "traced.err"), "w+b") if err_file else None
-    p = start(ct, args, out, errf)
+    errf = open(os.path.join(work, "traced.err"), "w+b")
+    p = start(ct, args if asked_v else ["-v"] + args, out, errf)
     handler_installed(p.pid, signal.SIGINT)
-    if "-i" in args:
-        # attached: the first interval report is out (a fixed wait was too short
-        # on a loaded machine: the first children went by untraced)
-        end = time.time() + 60
-        while time.time() < end and p.poll() is None and not os.path.getsize(out.name):
-            time.sleep(0.05)
-    else:
-        time.sleep(settle)  # programs loaded and attached
+    t0, end = time.time(), time.time() + 60
+    while time.time() < end and p.poll() is None and b"cowtrace: tracing in " not in open(errf.name, "rb").read():
+        time.sleep(0.05)
+    time.sleep(max(0.0, min(settle, 1.0) - (time.time() - t0)))
     rss = []
     w = subprocess.Popen(workload, stdout=subprocess.PIPE, text=True)
     while w.poll() is None:
@@ -376,11 +379,12 @@ def traced_run(ct, work, args, workload, settle=1.0, sample=0.5, keep=None, err_
     except subprocess.TimeoutExpired:
         p.kill()
         _, err = p.communicate()
-    if errf:
-        errf.seek(0)
-        err = errf.read()
-        errf.close()
-        os.unlink(errf.name)
+    errf.seek(0)
+    err = errf.read()
+    errf.close()
+    os.unlink(errf.name)
+    if not asked_v:
+        err = b"\n".join(l for l in err.splitlines() if not l.decode(errors="replace").startswith(VERBOSE_ONLY))
     out.seek(0)
     text = out.read()
     rep = last_json(text)
@@ -604,7 +608,7 @@ def cmd_massexit(ct, work, bindir, n):
     k = 4
     rep, t, rss, peak, rc, err = traced_run(
         ct, work, ["-v", "--ringbuf-size", "262144", "-i", "1", "-o", "json"], [f"{bindir}/churn", str(n), str(k), "0"],
-        settle=2.0, err_file=True)
+        settle=2.0)
     if not res(rc == 0 and rep and rep.get("final") is True and t,
                f"massexit: cowtrace traced {n} processes ending at once and ended with a final JSON report",
                f"exit {rc}, stderr {err[:300]!r}, truth {t}"):
