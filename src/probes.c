@@ -273,10 +273,10 @@ static void hook_progs(struct cowtrace_bpf *sk, const struct kfacts *k, int h, s
 /*
  * The plan of an exact rung, from ct_stats: a statistic is available when
  * every hook that feeds it is (its mode: kprobe if any of them is) and the
- * kernel has what else it needs.
+ * kernel has what else it needs (or the option it needs was given).
  */
-static void fill_plan_exact(struct ct_plan *pl, const struct kfacts *k, const struct hook_choice *c,
-			    enum ct_mode rung)
+static void fill_plan_exact(struct ct_plan *pl, const struct ct_opts *o, const struct kfacts *k,
+			    const struct hook_choice *c, enum ct_mode rung)
 {
 	pl->mode = rung;
 	for (int s = 0; s < ST_MAX; s++) {
@@ -308,6 +308,9 @@ static void fill_plan_exact(struct ct_plan *pl, const struct kfacts *k, const st
 		} else if (ok && d->needs == NEED_UFFD_MINOR && !k->has_uffd_minor) {
 			ok = false;
 			snprintf(why, sizeof(why), "kernel has no userfaultfd minor faults");
+		} else if (ok && d->needs == NEED_LATENCY && !o->latency) {
+			ok = false;
+			snprintf(why, sizeof(why), "not measured without --latency (it times every write fault)");
 		}
 		if (ok && !why[0] && d->note)
 			snprintf(why, sizeof(why), "%s", d->note);
@@ -567,10 +570,7 @@ static int try_exact(struct ct_session *s, const struct ct_opts *o, const struct
 				return -1;
 		}
 	}
-	fill_plan_exact(&s->plan, k, c, rung);
-	if (!o->latency && s->plan.st[ST_WP_LATENCY].quality != Q_UNAVAILABLE)
-		plan_set(&s->plan, ST_WP_LATENCY, s->plan.st[ST_WP_LATENCY].hook, MODE_NONE, Q_UNAVAILABLE,
-			 "not measured without --latency (it times every write fault)");
+	fill_plan_exact(&s->plan, o, k, c, rung);
 	return 0;
 }
 

@@ -84,7 +84,7 @@ const struct ct_stat_desc ct_stats[ST_MAX] = {
 		.hooks = WP_HOOKS, PROM(PF_COPIES_BY_MAPPING, "thp"),
 		TP_UNAVAILABLE("the copied page is not seen: whether it was part of a huge page is unknown") },
 	[ST_WP_LATENCY] = { .name = "wp_latency", .type = STAT_HIST, .counter = -1, .hooks = WP_HOOKS,
-		TP_UNAVAILABLE(TP_NONE) },
+		.needs = NEED_LATENCY, TP_UNAVAILABLE(TP_NONE) },
 	[ST_UFFD_BLOCKED] = { .name = "uffd_blocked", .type = STAT_HIST, .counter = -1,
 		.hooks = HOOK_BIT(HOOK_UFFD), TP_UNAVAILABLE(TP_NONE) },
 	[ST_FORK_TO_COPY] = { .name = "fork_to_copy", .type = STAT_HIST, .counter = -1,

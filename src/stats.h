@@ -39,8 +39,8 @@ enum ct_stat_type {
 enum ct_hook { HOOK_WP, HOOK_CPR, HOOK_ANON, HOOK_THP, HOOK_UFFD, HOOK_ZAP, HOOK_MAX };
 #define HOOK_BIT(h) (1u << (h))
 
-/* What a statistic needs of the kernel beyond its hooks (exact rungs). */
-enum ct_need { NEED_NOTHING, NEED_UNSHARE, NEED_UFFD_MINOR };
+/* What a statistic needs beyond its hooks (exact rungs): of the kernel, or an option. */
+enum ct_need { NEED_NOTHING, NEED_UNSHARE, NEED_UFFD_MINOR, NEED_LATENCY };
 
 /* Prometheus counter families (a statistic is one label value of one). */
 enum ct_prom_family {
