@@ -92,12 +92,11 @@ static __always_inline struct page *page_head(struct page *page, unsigned long i
  * What a write fault copied, from the old page (vmf->page).  kind: NULL is
  * the shared zero page; else the mapping word of its head page (tail pages
  * do not carry it) tells KSM, anonymous, or private file (page cache)
- * page.  huge: part
- * of a huge page (THP, or any large folio): a tail page, or a head
- * (PG_head).  The words it needs (flags, the compound word, the mapping,
- * the reference count) lie in the page's first CT_PAGE_WORDS words on
- * every kernel (offsets from CO-RE): one read for all, one more for a
- * tail's head.  freed (may be NULL): the page has no reference left.
+ * page.  huge: part of a huge page (THP, or any large folio): a tail page,
+ * or a head (PG_head).  The words it needs (flags, the compound word, the
+ * mapping, the reference count) lie in the page's first CT_PAGE_WORDS
+ * words on every kernel (offsets from CO-RE): one read for all, one more
+ * for a tail's head.  freed (may be NULL): the page has no reference left.
  * btf: old is a BTF-typed pointer, which the verifier lets us read through
  * but not compute with, loaded from where.
  */

@@ -264,9 +264,10 @@ struct ct_config {
 	__u32 stacks;
 	__u32 kernel_stacks;
 	/* Write faults (exact rungs).  wp_latency: time them (--latency).
-	 * wp_entry: do_wp_page's entry program runs (kprobe rung, or
-	 * --latency); without it the exit program alone classifies the fault
-	 * (fentry rung): the rmap hook leaves a mark it matches. */
+	 * wp_entry: do_wp_page's entry program runs (kprobe rung, --latency,
+	 * or a kernel that can preempt BPF programs); without it the exit
+	 * program alone classifies the fault (fentry rung): the rmap hook
+	 * leaves a mark it matches. */
 	__u32 wp_latency;
 	__u32 wp_entry;
 };

@@ -352,8 +352,8 @@ def traced_run(ct, work, args, workload, settle=1.0, sample=0.5, keep=None):
     keep: a list that gets every stdout line (--events).  cowtrace runs with -v, its stderr into a
     file (-v writes more than a pipe holds before anyone reads it), and the workload starts once it
     says it is tracing (and at least settle seconds, at most 1, after it started): a fixed wait was
-    too short on a loaded machine, and the first children went by untraced.  Without -v in ARGS, -v's own lines are left out of
-    the stderr returned."""
+    too short on a loaded machine, and the first children went by untraced.  Without -v in ARGS,
+    -v's own lines are left out of the stderr returned."""
     asked_v = "-v" in args
     out = open(os.path.join(work, "traced.json"), "w+")
     errf = open(os.path.join(work, "traced.err"), "w+b")
