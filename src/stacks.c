@@ -470,7 +470,9 @@ static void fg_frame(FILE *f, const struct tree *t, uint32_t i, double x, double
 	const struct node *n = &t->v[i];
 	double y = FG_TOP + (double)(t->max_depth - n->depth) * FG_FRAME, cx = x;
 	uint64_t total = t->v[0].pages;
-	int chars = (int)(w / FG_CHAR) - 1;
+	/* characters that fit; a record whose page counts wrap can make w far wider than the image */
+	double fit = w / FG_CHAR - 1;
+	int chars = fit < 0 ? -1 : fit > FG_WIDTH ? FG_WIDTH : (int)fit;
 	char fill[16], num[32];
 
 	fill_of(n, fill, sizeof(fill));
