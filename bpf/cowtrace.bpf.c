@@ -375,7 +375,11 @@ int BPF_PROG(sched_fork, struct task_struct *parent, struct task_struct *child)
  * Hand a process's final counts and histograms to the frontend, and forget
  * them.  When the lifecycle ring is full (thousands of processes ending at
  * once), they stay in the maps instead, the record marked exited: the
- * frontend's next read takes them and deletes them.
+ * frontend's next read takes them and deletes them.  All or nothing: the
+ * room checked first can be taken by exits on other CPUs before this one
+ * reserves it, so the record is held until every histogram has its place,
+ * and a histogram that finds none leaves them all in the maps (those sent
+ * already are final values: the map read sets the same again).
  */
 static __always_inline void proc_exit(__u32 tgid, __u64 now)
 {
@@ -385,7 +389,7 @@ static __always_inline void proc_exit(__u32 tgid, __u64 now)
 	if (!p || (p->flags & CT_PROC_EXITED))
 		return;
 	start_ns = p->start_ns;
-	/* all of it or nothing: room for the record and every histogram it has (8-byte headers) */
+	/* room for the record and every histogram it has (8-byte headers) */
 	need = 8 + sizeof(*r);
 	for (__u32 id = 0; id < CT_H_MAX; id++) {
 		struct ct_hist_key k = { .pid = tgid, .id = id };
@@ -406,6 +410,26 @@ static __always_inline void proc_exit(__u32 tgid, __u64 now)
 	}
 	__builtin_memcpy(r, p, sizeof(*r));
 	r->flags |= CT_PROC_EXITED;
+	for (__u32 id = 0; id < CT_H_MAX; id++) {
+		struct ct_hist_key k = { .pid = tgid, .id = id };
+		struct ct_hist_val *h = bpf_map_lookup_elem(&hists, &k);
+		struct ct_hist_rec *hr;
+
+		if (!h)
+			continue;
+		hr = bpf_ringbuf_reserve(&lifecycle, sizeof(*hr), 0);
+		if (!hr) {
+			bpf_ringbuf_discard(r, 0);
+			p->flags |= CT_PROC_EXITED;
+			return;
+		}
+		hr->start_ns = start_ns;
+		hr->pid = tgid;
+		hr->type = CT_REC_TYPE_HIST;
+		hr->id = id;
+		__builtin_memcpy(&hr->h, h, sizeof(hr->h));
+		bpf_ringbuf_submit(hr, BPF_RB_NO_WAKEUP); /* r, submitted last, wakes the frontend */
+	}
 	/* Two threads can both see the group dead: the one that deletes reports. */
 	if (bpf_map_delete_elem(&procs, &tgid)) {
 		bpf_ringbuf_discard(r, 0);
@@ -414,20 +438,7 @@ static __always_inline void proc_exit(__u32 tgid, __u64 now)
 	bpf_ringbuf_submit(r, rb_wakeup(&lifecycle));
 	for (__u32 id = 0; id < CT_H_MAX; id++) {
 		struct ct_hist_key k = { .pid = tgid, .id = id };
-		struct ct_hist_val *h = bpf_map_lookup_elem(&hists, &k);
-		struct ct_hist_rec *hr;
 
-		if (!h)
-			continue;
-		hr = ring_reserve(&lifecycle, sizeof(*hr));
-		if (hr) {
-			hr->start_ns = start_ns;
-			hr->pid = tgid;
-			hr->type = CT_REC_TYPE_HIST;
-			hr->id = id;
-			__builtin_memcpy(&hr->h, h, sizeof(hr->h));
-			bpf_ringbuf_submit(hr, rb_wakeup(&lifecycle));
-		}
 		bpf_map_delete_elem(&hists, &k);
 	}
 }
