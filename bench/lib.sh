@@ -68,6 +68,8 @@ ct_progs() {
     # tracepoint mode (bpf/cowtrace_tp.bpf.h); benchprobe skips tp_fault_kernel where
     # the kernel has no page_fault_kernel tracepoint, as cowtrace does
     ct-tp) echo tp_fault_user,tp_fault_kernel,tp_alloc,sched_fork,sched_exit,sched_exec ;;
+    # the same without bpf_find_vma (a copy's mapping class; kernels before 5.17 load this one)
+    ct-tpnofv) echo tp_fault_user,tp_fault_kernel,tp_alloc_nofv,sched_fork,sched_exit,sched_exec ;;
   esac
 }
 
@@ -94,7 +96,7 @@ tracer_start() {
       # .rodata and map sizes as cowtrace sets them on this kernel (tracepoint
       # mode: its GFP values from tracefs)
       _tp=
-      [ "$1" = ct-tp ] && _tp=tp
+      case $1 in ct-tp*) _tp=tp ;; esac
       # shellcheck disable=SC2086
       if ! _cfgargs=$("$BIN/benchprobe" --ct-cfg $_tp 2>"$TERR"); then
         TWHY="benchprobe --ct-cfg $_tp: $(head -n 1 "$TERR")"

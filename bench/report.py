@@ -50,6 +50,7 @@ DESC = {
     "ct-zap": "cowtrace's progs: unmap_page_range (markers)",
     "ct-all": "cowtrace's progs, all hooks, no-op consumer",
     "ct-tp": "cowtrace's tracepoint-mode progs, no-op consumer",
+    "ct-tpnofv": "the same, without bpf_find_vma (mapping class)",
 }
 
 # the cowtrace configs whose cost is compared with the references, and the
