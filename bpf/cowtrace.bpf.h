@@ -380,7 +380,8 @@ static __always_inline struct ct_proc_rec *proc_current(__u64 now)
 	if (p && (!(p->flags & CT_PROC_EXITED) || p->start_ns == current_start_ns()))
 		return p;
 	if (!p && current_process_ended()) {
-		stat_inc(CT_STAT_LOST); /* a fault after its final record: no record to count it in */
+		/* a fault after its final record (its last thread exiting): no record to count it in */
+		stat_inc(CT_STAT_NOSPACE);
 		return NULL;
 	}
 	return proc_new(tgid, current_ppid(), current_start_ns(), 0, CT_SEG_NONE, now ? now : bpf_ktime_get_ns(),

@@ -228,7 +228,7 @@ static inline unsigned ct_hist_slot(__u64 v)
 /* Counters kept by the BPF side (per CPU) and read by the frontend at every report. */
 enum ct_stat_idx {
 	CT_STAT_LOST = 0,     /* ring buffer reservations that failed */
-	CT_STAT_NOSPACE,      /* no room in a map: a fault or process could not be counted */
+	CT_STAT_NOSPACE,      /* a fault or process could not be counted: no room in a map, or no record left */
 	CT_STAT_SETTLED,      /* faults whose do_wp_page exit was skipped, settled later */
 	CT_STAT_MAX,
 };
