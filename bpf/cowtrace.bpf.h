@@ -95,6 +95,14 @@ struct {
 	__type(value, __u64);
 } stack_counts SEC(".maps");
 
+/* When this CPU last woke the frontend (rb_wakeup()). */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);
+} wakeup_ns SEC(".maps");
+
 /* Scratch for building a new process record off the 512-byte stack. */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -267,11 +275,29 @@ static __always_inline struct ct_thread *thread_traced(void)
 /*
  * A wakeup per event costs an irq_work and a context switch: wake the
  * frontend only once a batch is waiting.  It polls every 100 ms anyway.
+ * Until it has run and taken the batch, every record would wake it again
+ * (a mass exit: 5-7 us of each exit program's run here): at most once a
+ * millisecond per CPU.  A wakeup left out delays the batch until the next
+ * record after the gap wakes it, or the 100 ms poll does, as for records
+ * below the mark.
  */
+#define CT_WAKEUP_GAP_NS 1000000
+
 static __always_inline __u64 rb_wakeup(void *ring)
 {
-	return bpf_ringbuf_query(ring, BPF_RB_AVAIL_DATA) >= cfg.wakeup_bytes ?
-	       BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP;
+	__u32 zero = 0;
+	__u64 *last, now;
+
+	if (bpf_ringbuf_query(ring, BPF_RB_AVAIL_DATA) < cfg.wakeup_bytes)
+		return BPF_RB_NO_WAKEUP;
+	last = bpf_map_lookup_elem(&wakeup_ns, &zero);
+	if (!last)
+		return BPF_RB_FORCE_WAKEUP;
+	now = bpf_ktime_get_ns();
+	if (now - *last < CT_WAKEUP_GAP_NS)
+		return BPF_RB_NO_WAKEUP;
+	*last = now;
+	return BPF_RB_FORCE_WAKEUP;
 }
 
 /* Reserve ring space; a full ring is counted, never silent. */
