@@ -385,6 +385,7 @@ static __always_inline void proc_exit(__u32 tgid, __u64 now)
 {
 	struct ct_proc_rec *p = bpf_map_lookup_elem(&procs, &tgid), *r;
 	__u64 start_ns, need;
+	__u32 have = 0; /* the histograms it has: the others are not looked up again */
 
 	if (!p || (p->flags & CT_PROC_EXITED))
 		return;
@@ -394,8 +395,10 @@ static __always_inline void proc_exit(__u32 tgid, __u64 now)
 	for (__u32 id = 0; id < CT_H_MAX; id++) {
 		struct ct_hist_key k = { .pid = tgid, .id = id };
 
-		if (bpf_map_lookup_elem(&hists, &k))
+		if (bpf_map_lookup_elem(&hists, &k)) {
 			need += 8 + sizeof(struct ct_hist_rec);
+			have |= 1u << id;
+		}
 	}
 	p->ppid = current_ppid(); /* may have been reparented */
 	bpf_get_current_comm(p->comm, sizeof(p->comm)); /* may have been renamed (prctl) */
@@ -412,10 +415,10 @@ static __always_inline void proc_exit(__u32 tgid, __u64 now)
 	r->flags |= CT_PROC_EXITED;
 	for (__u32 id = 0; id < CT_H_MAX; id++) {
 		struct ct_hist_key k = { .pid = tgid, .id = id };
-		struct ct_hist_val *h = bpf_map_lookup_elem(&hists, &k);
+		struct ct_hist_val *h;
 		struct ct_hist_rec *hr;
 
-		if (!h)
+		if (!(have & (1u << id)) || !(h = bpf_map_lookup_elem(&hists, &k)))
 			continue;
 		hr = bpf_ringbuf_reserve(&lifecycle, sizeof(*hr), 0);
 		if (!hr) {
@@ -439,7 +442,8 @@ static __always_inline void proc_exit(__u32 tgid, __u64 now)
 	for (__u32 id = 0; id < CT_H_MAX; id++) {
 		struct ct_hist_key k = { .pid = tgid, .id = id };
 
-		bpf_map_delete_elem(&hists, &k);
+		if (have & (1u << id))
+			bpf_map_delete_elem(&hists, &k);
 	}
 }
 SEC("tp_btf/sched_process_exit")
