@@ -79,6 +79,26 @@ static __always_inline int handle_wp_enter(struct vm_fault *vmf, bool btf)
 }
 
 /*
+ * Whether the fault's pte no longer maps the page frame the fault found
+ * (vmf->orig_pte).  A copy maps its new page there, and wp_page_copy() points
+ * vmf->pte at that pte again: a pte that still maps the old frame at the
+ * exit was not copied, and a reuse (most write faults) is told without the
+ * thread's state, where the rmap hook leaves its mark (a task-storage lookup,
+ * a quarter of a reuse's cost).  A pte gone (none, or 6.5+ without its page
+ * table) counts as replaced: the mark decides.  Not told apart: another
+ * thread unmapping the copy and mapping the old frame again in the
+ * microseconds between the copy and this exit (a private file page read
+ * back in after MADV_DONTNEED); that copy would count as a reuse.  Plain
+ * loads, fexit only (vmf is BTF-typed); pte_t read as its one word.
+ */
+static __always_inline bool wp_pte_replaced(struct vm_fault *vmf)
+{
+	__u64 *pte = (__u64 *)vmf->pte;
+
+	return !pte || ((*pte ^ *(__u64 *)&vmf->orig_pte) & CT_X86_PFN_MASK);
+}
+
+/*
  * do_wp_page's exit without its entry (fentry rung, no --latency): the
  * fault's outcome from the exit alone.  A copy: the rmap hook left its mark
  * in this very fault (same VMA, address and count of the thread's finished
@@ -92,7 +112,7 @@ static __always_inline int handle_wp_enter(struct vm_fault *vmf, bool btf)
 static __always_inline int handle_wp_exit_only(void *ctx, struct vm_fault *vmf, __u32 ret)
 {
 	struct vm_area_struct *vma = vmf->vma;
-	struct ct_thread *t;
+	struct ct_thread *t = NULL;
 	__u32 kind;
 	__u64 file = 0;
 	__u8 map = 0;
@@ -104,7 +124,9 @@ static __always_inline int handle_wp_exit_only(void *ctx, struct vm_fault *vmf, 
 	} else {
 		if (!want_pid_cgroup(bpf_get_current_pid_tgid() >> 32))
 			return 0;
-		t = thread_get(false); /* none yet: this thread never mapped a new anon page */
+		/* none yet: this thread never mapped a new anon page; a pte that kept its page: no copy */
+		if (wp_pte_replaced(vmf))
+			t = thread_get(false);
 	}
 	if (t && t->wp_mark == current_faults() + 1 && t->wp_vma == (__u64)vma && t->wp_addr == vmf->address) {
 		bool huge, freed;
