@@ -10,6 +10,8 @@
 #   WORK       scratch directory
 #   PIN        CPU the timed workload is pinned to ("" = not pinned)
 #   CTOBJ      cowtrace's BPF object, for the ct-* configs (default $BIN/cowtrace.bpf.o)
+#   CTOBJ_BASE another build's BPF object, for the ct-*-base configs (default
+#              $BIN/cowtrace-base.bpf.o, from run.sh's BENCH_BASE_OBJ)
 #   BPF_STATS  1: after a slot's timed runs, run each workload once more
 #              (REPS x STATS_FRAC%, default 50) with kernel.bpf_stats_enabled=1
 #              and report the run time of the config's programs (@@BPF); the
@@ -26,7 +28,8 @@
 # cowtrace-tp-stacks-kernel, cowtrace-latency, ...; ct-{wp,wpanon,wplat,fork,zap,all,tp}: cowtrace's own
 # programs on a subset of its hooks (see ct_progs), .rodata as cowtrace sets
 # it for a system-wide run (benchprobe --ct-cfg), ring drained by a no-op
-# consumer.
+# consumer.  ct-X-base: ct-X with another build's object (CTOBJ_BASE), to
+# compare two builds' programs in the same run.
 #
 # Prints machine-readable lines on stdout, read by bench/report.py:
 #   @@R part=P round=N cfg=C wl=W mode=W pages=N reps=R writers=N ns=T cpu_ns=C faults=F ...
@@ -91,20 +94,26 @@ tracer_start() {
       "$BIN/benchprobe" "$(echo "${1#empty-}" | tr + ,)" >"$TOUT" 2>"$TERR" &
       TPID=$!; _ready="benchprobe: ready" ;;
     ct-*)
-      _progs=$(ct_progs "$1")
+      _ct=$1 _obj=${CTOBJ:-$BIN/cowtrace.bpf.o}
+      case $1 in
+        *-base)
+          _ct=${1%-base} _obj=${CTOBJ_BASE:-$BIN/cowtrace-base.bpf.o}
+          [ -f "$_obj" ] || { TWHY="no base object (BENCH_BASE_OBJ)"; return 1; } ;;
+      esac
+      _progs=$(ct_progs "$_ct")
       [ -n "$_progs" ] || { TWHY="unknown config"; return 1; }
       # .rodata and map sizes as cowtrace sets them on this kernel (tracepoint
       # mode: its GFP values from tracefs)
       _tp=
-      case $1 in ct-tp*) _tp=tp ;; esac
+      case $_ct in ct-tp*) _tp=tp ;; esac
       # shellcheck disable=SC2086
       if ! _cfgargs=$("$BIN/benchprobe" --ct-cfg $_tp 2>"$TERR"); then
         TWHY="benchprobe --ct-cfg $_tp: $(head -n 1 "$TERR")"
         return 1
       fi
-      [ "$1" = ct-wplat ] && _cfgargs="$_cfgargs cfg.wp_entry=1 cfg.wp_latency=1"
+      [ "$_ct" = ct-wplat ] && _cfgargs="$_cfgargs cfg.wp_entry=1 cfg.wp_latency=1"
       # shellcheck disable=SC2086 # one assignment per word
-      "$BIN/benchprobe" --obj "${CTOBJ:-$BIN/cowtrace.bpf.o}" "$_progs" $_cfgargs \
+      "$BIN/benchprobe" --obj "$_obj" "$_progs" $_cfgargs \
         >"$TOUT" 2>"$TERR" &
       TPID=$!; _ready="benchprobe: ready" ;;
     bpftrace-*)

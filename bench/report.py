@@ -53,6 +53,13 @@ DESC = {
     "ct-tpnofv": "the same, without bpf_find_vma (mapping class)",
 }
 
+
+def desc(cfg):
+    """A config's description; ct-X-base: ct-X with the other build's object."""
+    if cfg not in DESC and cfg.endswith("-base"):
+        return "base: " + DESC.get(cfg[:-5], cfg[:-5])
+    return DESC.get(cfg, cfg)
+
 # the cowtrace configs whose cost is compared with the references, and the
 # variants compared with them
 CT_BASE = ("cowtrace", "cowtrace-tp")
@@ -183,7 +190,7 @@ def main(path):
             print("  " + "-" * (len(hdr) - 2))
             med = {}
             for cfg in cfg_order[part]:
-                what = DESC.get(cfg, cfg)[:W_WHAT]
+                what = desc(cfg)[:W_WHAT]
                 if cfg in skips[part] and (cfg, wl) not in runs[part]:
                     print(f"  {cfg:<{W_CFG}} {what:<{W_WHAT}} skipped: {skips[part][cfg]}")
                     continue
@@ -281,7 +288,7 @@ def main(path):
         print()
         print("=" * 100)
         tools = sorted({f.get("tool", "?") for f in rs})
-        print(title.format(", ".join(f"{t} ({DESC.get(t, t)})" for t in tools)))
+        print(title.format(", ".join(f"{t} ({desc(t)})" for t in tools)))
         for m in meta[part]:
             print("  " + m)
         print("  events/s = write faults the workload performed / its wall time; seen = write faults cowtrace")
@@ -388,7 +395,7 @@ def report_bpf(part, runs, order, skips, meta):
                 x = "1.00x"
             vals = list(nsf.values())
             rng = f"{min(vals):.0f}-{max(vals):.0f}" if vals else "-"
-            print(f"  {cfg:<{W_CFG}} {DESC.get(cfg, cfg)[:W_WHAT]:<{W_WHAT}} {med(vals) or 0:9.0f} {rng:>11}"
+            print(f"  {cfg:<{W_CFG}} {desc(cfg)[:W_WHAT]:<{W_WHAT}} {med(vals) or 0:9.0f} {rng:>11}"
                   f" {med(rpf) or 0:8.2f} {med(npr) or 0:7.0f} {x:>15} {miss:>6}")
         # per program
         print("    per program: name ns/fault (runs/fault, ns/run), medians over rounds")

@@ -45,6 +45,8 @@
 #   BENCH_PIN=CPU       CPU the timed workload is pinned to ("" = none;
 #                       default: the last CPU on the host, CPU 0 in the VM)
 #   BENCH_CFGS_VM, BENCH_CFGS_HOST   override the config lists (see lib.sh)
+#   BENCH_BASE_OBJ=PATH another build's cowtrace.bpf.o for the ct-X-base
+#                       configs: its programs beside this build's in one run
 #   BENCH_BPF_STATS=0   parts 1 and 2 without the BPF run-time measurement
 #   BENCH_STATS_FP=0    part 2's BPF run time without the extra run of the cow
 #                       workload built with frame pointers (cowbench-fp)
@@ -95,6 +97,12 @@ if [ -f "$(dirname "$COWTRACE")/cowtrace.bpf.o" ]; then
   cp "$(dirname "$COWTRACE")/cowtrace.bpf.o" "$OUT/cowtrace.bpf.o"
 else
   rm -f "$OUT/cowtrace.bpf.o"
+fi
+if [ -n "${BENCH_BASE_OBJ:-}" ]; then
+  cp "$BENCH_BASE_OBJ" "$OUT/cowtrace-base.bpf.o"
+  built_from="$built_from; ct-*-base: $BENCH_BASE_OBJ, sha256 $(sha256sum "$BENCH_BASE_OBJ" | cut -c1-12)"
+else
+  rm -f "$OUT/cowtrace-base.bpf.o"
 fi
 built_from="$built_from, sha256 $(sha256sum "$OUT/cowtrace" | cut -c1-12)"
 COWTRACE=$OUT/cowtrace

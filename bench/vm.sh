@@ -68,6 +68,7 @@ copy_with_libs "$COWTRACE" /bin/cowtrace
 copy_with_libs "$BIN/benchprobe" /bench/benchprobe
 cp "$BIN/cowbench" "$root/bench/cowbench"
 [ -f "$BIN/cowtrace.bpf.o" ] && cp "$BIN/cowtrace.bpf.o" "$root/bench/cowtrace.bpf.o"
+[ -f "$BIN/cowtrace-base.bpf.o" ] && cp "$BIN/cowtrace-base.bpf.o" "$root/bench/cowtrace-base.bpf.o"
 bt_note=
 if [ "${BENCH_VM_BPFTRACE:-1}" = 1 ]; then
   if bt=$(command -v bpftrace); then
