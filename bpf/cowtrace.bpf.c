@@ -44,19 +44,20 @@ static __always_inline __u32 wp_copy_kind(const struct ct_thread *t)
  * outcome.  Settled outcomes have no latency.  next_addr: the page of the
  * thread's next fault, 0 at its exit.
  */
-static __always_inline void wp_settle(struct ct_thread *t, __u64 next_addr, __u64 now)
+static __always_inline void wp_settle(struct ct_thread *t, __u32 tgid, __u64 next_addr, __u64 now)
 {
 	t->wp_active = 0;
 	stat_inc(CT_STAT_SETTLED);
 	if (t->wp_copied)
-		count_wp(NULL, wp_copy_kind(t), 0, now, t->wp_map, t->wp_file);
+		count_wp(NULL, tgid, wp_copy_kind(t), 0, now, t->wp_map, t->wp_file);
 	else if (!t->wp_uffd && !t->wp_unshare && next_addr != t->wp_addr)
-		count_wp(NULL, t->wp_shared ? CT_WP_SHARED_REUSE : CT_WP_REUSE, 0, now, 0, 0);
+		count_wp(NULL, tgid, t->wp_shared ? CT_WP_SHARED_REUSE : CT_WP_REUSE, 0, now, 0, 0);
 }
 
 static __always_inline int handle_wp_enter(struct vm_fault *vmf, bool btf)
 {
-	struct ct_thread *t = thread_traced();
+	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+	struct ct_thread *t = thread_traced(tgid);
 	struct vm_area_struct *vma;
 	__u64 addr;
 
@@ -65,7 +66,7 @@ static __always_inline int handle_wp_enter(struct vm_fault *vmf, bool btf)
 	vma = KREAD(btf, vmf, vma);
 	addr = KREAD(btf, vmf, address); /* page aligned */
 	if (t->wp_active)
-		wp_settle(t, addr, bpf_ktime_get_ns());
+		wp_settle(t, tgid, addr, bpf_ktime_get_ns());
 	t->wp_vmf = (__u64)vmf;
 	t->wp_vma = (__u64)vma;
 	t->wp_addr = addr;
@@ -111,6 +112,7 @@ static __always_inline bool wp_pte_replaced(struct vm_fault *vmf)
  */
 static __always_inline int handle_wp_exit_only(void *ctx, struct vm_fault *vmf, __u32 ret)
 {
+	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
 	struct vm_area_struct *vma = vmf->vma;
 	struct ct_thread *t = NULL;
 	__u32 kind;
@@ -118,11 +120,11 @@ static __always_inline int handle_wp_exit_only(void *ctx, struct vm_fault *vmf, 
 	__u8 map = 0;
 
 	if (cfg.filter_follow) {
-		t = thread_traced();
+		t = thread_traced(tgid);
 		if (!t)
 			return 0;
 	} else {
-		if (!want_pid_cgroup(bpf_get_current_pid_tgid() >> 32))
+		if (!want_pid_cgroup(tgid))
 			return 0;
 		/* none yet: this thread never mapped a new anon page; a pte that kept its page: no copy */
 		if (wp_pte_replaced(vmf))
@@ -150,7 +152,7 @@ static __always_inline int handle_wp_exit_only(void *ctx, struct vm_fault *vmf, 
 	} else {
 		kind = vm_flags_shared(vma->vm_flags) ? CT_WP_SHARED_REUSE : CT_WP_REUSE;
 	}
-	count_wp(ctx, kind, 0, ct_wp_is_copy(kind) || cfg.per_event ? bpf_ktime_get_ns() : 0, map, file);
+	count_wp(ctx, tgid, kind, 0, ct_wp_is_copy(kind) || cfg.per_event ? bpf_ktime_get_ns() : 0, map, file);
 	return 0;
 }
 
@@ -170,7 +172,8 @@ static __always_inline int handle_wp_exit(void *ctx, __u32 ret)
 	else
 		kind = t->wp_shared ? CT_WP_SHARED_REUSE : CT_WP_REUSE;
 	now = bpf_ktime_get_ns();
-	count_wp(ctx, kind, cfg.wp_latency ? now - t->wp_ts : 0, now, t->wp_map, t->wp_file);
+	count_wp(ctx, bpf_get_current_pid_tgid() >> 32, kind, cfg.wp_latency ? now - t->wp_ts : 0, now, t->wp_map,
+		 t->wp_file);
 	return 0;
 }
 
@@ -218,7 +221,7 @@ static __always_inline int handle_new_anon(struct vm_area_struct *vma, unsigned 
 
 static __always_inline int handle_cpr_enter(struct vm_area_struct *dst_vma)
 {
-	struct ct_thread *t = thread_traced();
+	struct ct_thread *t = thread_traced(bpf_get_current_pid_tgid() >> 32);
 	__u64 mm;
 
 	if (!t)
@@ -245,7 +248,7 @@ static __always_inline int handle_cpr_exit(void)
 
 static __always_inline int handle_thp_enter(struct vm_fault *vmf)
 {
-	struct ct_thread *t = thread_traced();
+	struct ct_thread *t = thread_traced(bpf_get_current_pid_tgid() >> 32);
 
 	if (!t)
 		return 0;
@@ -281,7 +284,7 @@ static __always_inline int handle_thp_exit(__u32 ret)
 
 static __always_inline int handle_uffd_enter(unsigned long reason)
 {
-	struct ct_thread *t = thread_traced();
+	struct ct_thread *t = thread_traced(bpf_get_current_pid_tgid() >> 32);
 
 	if (!t)
 		return 0;
@@ -366,7 +369,7 @@ int BPF_PROG(sched_fork, struct task_struct *parent, struct task_struct *child)
 	if (!kind)
 		return 0;
 	now = bpf_ktime_get_ns();
-	if ((kind & CT_FORK_PARENT_TRACED) && (p = proc_current(now))) {
+	if ((kind & CT_FORK_PARENT_TRACED) && (p = proc_current(ptgid, now))) {
 		/* The parent's copies are charged to this fork from now on: hand over the old segment. */
 		if (p->seg_copies && (r = proc_rec_reserve(p, CT_PROC_FORKED)))
 			bpf_ringbuf_submit(r, rb_wakeup(&lifecycle));
@@ -476,7 +479,7 @@ int BPF_PROG(sched_exit, struct task_struct *p)
 	__u32 tgid = p->tgid;
 
 	if (t && t->wp_active)
-		wp_settle(t, 0, now);
+		wp_settle(t, tgid, 0, now);
 	if (t && cfg.tp_mode)
 		tp_settle(t);
 	thread_drop();

@@ -249,11 +249,11 @@ static __always_inline void thread_drop(void)
 
 /*
  * The state of a thread the filters let through, created on first use;
- * NULL otherwise.  The follow-mode verdict is looked up once per thread.
+ * NULL otherwise.  tgid: the current process (bpf_get_current_pid_tgid() is
+ * a helper call: the hot paths make it once and pass it on).  The follow-mode verdict is looked up once per thread.
  */
-static __always_inline struct ct_thread *thread_traced(void)
+static __always_inline struct ct_thread *thread_traced(__u32 tgid)
 {
-	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
 	struct ct_thread *t;
 
 	if (!want_pid_cgroup(tgid))
@@ -396,10 +396,12 @@ static __always_inline bool proc_drop_unread(__u32 tgid, struct ct_proc_rec *old
 	return true;
 }
 
-/* The current process's record, created when it first counts (no fork seen); now: 0, not read yet. */
-static __always_inline struct ct_proc_rec *proc_current(__u64 now)
+/*
+ * The current process's record (tgid: the current process), created when it
+ * first counts (no fork seen); now: 0, not read yet.
+ */
+static __always_inline struct ct_proc_rec *proc_current(__u32 tgid, __u64 now)
 {
-	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
 	struct ct_proc_rec *p = bpf_map_lookup_elem(&procs, &tgid);
 
 	/* a marked record is this process's own if an exiting thread still faults after it was marked */
@@ -497,7 +499,7 @@ static __always_inline void count_stack(void *ctx, struct ct_proc_rec *p, __u32 
 }
 
 /*
- * One write-fault outcome of the current process: its counter, its latency
+ * One write-fault outcome of the current process (tgid): its counter, its latency
  * histogram (lat 0: not timed), and for a copy the memory it hit (map,
  * file), the fork it follows and, with --stacks, its stack; the per-fault
  * event if the frontend asked for them.  now: 0 for a reuse that nothing
@@ -505,10 +507,9 @@ static __always_inline void count_stack(void *ctx, struct ct_proc_rec *p, __u32 
  * reported, keeps its last copy, fork or exit: a clock read is a tenth of
  * the cost of a reuse).
  */
-static __always_inline void count_wp(void *ctx, __u32 kind, __u64 lat, __u64 now, __u8 map, __u64 file)
+static __always_inline void count_wp(void *ctx, __u32 tgid, __u32 kind, __u64 lat, __u64 now, __u8 map, __u64 file)
 {
-	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
-	struct ct_proc_rec *p = proc_current(now);
+	struct ct_proc_rec *p = proc_current(tgid, now);
 	__u32 c = CT_C_WP + kind, m = map;
 
 	ct_barrier_var(c);
@@ -539,7 +540,7 @@ static __always_inline void count_wp(void *ctx, __u32 kind, __u64 lat, __u64 now
 static __always_inline void count_n(__u32 c, __u64 n, int hist, __u64 v, __u64 now)
 {
 	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
-	struct ct_proc_rec *p = proc_current(now);
+	struct ct_proc_rec *p = proc_current(tgid, now);
 
 	ct_barrier_var(c);
 	if (!p || c >= CT_C_MAX)

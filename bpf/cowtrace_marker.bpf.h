@@ -108,7 +108,7 @@ static __always_inline int handle_zap_enter(struct vm_area_struct *vma, unsigned
 	/* munmap/exit pass ZAP_FLAG_DROP_MARKER: markers go, none are installed. */
 	if (zap_drops_markers(details))
 		return 0;
-	t = thread_traced();
+	t = thread_traced(bpf_get_current_pid_tgid() >> 32);
 	if (!t)
 		return 0;
 	t->zap_mm = (__u64)BPF_CORE_READ(vma, vm_mm);

@@ -37,18 +37,20 @@ static __always_inline int tp_fault(void *ctx, unsigned long address, unsigned l
 {
 	struct ct_proc_rec *p;
 	struct ct_thread *t;
+	__u32 tgid;
 	__u64 now;
 
 	if (!x86_write_on_present(error_code) || (kernel && (address >> 63)))
 		return 0; /* not a write on a present pte, or a kernel address */
-	t = thread_traced();
+	tgid = bpf_get_current_pid_tgid() >> 32;
+	t = thread_traced(tgid);
 	if (!t)
 		return 0;
 	/* the time of a reuse only for the per-fault events (see count_wp()) */
 	now = cfg.per_event ? bpf_ktime_get_ns() : 0;
 	if (t->tp_pending)
 		tp_settle(t);
-	p = proc_current(now);
+	p = proc_current(tgid, now);
 	if (!p)
 		return 0;
 	__sync_fetch_and_add(&p->c[CT_C_WP + CT_WP_REUSE], 1);
@@ -127,7 +129,7 @@ static __always_inline int tp_alloc_do(void *ctx, unsigned int order, gfp_t gfp_
 	struct vma_cb m;
 	long orig_ax;
 	__u64 now;
-	__u32 kind, map;
+	__u32 kind, map, tgid;
 
 	if (order != 0 || (gfp_flags & cfg.gfp_user_movable) != cfg.gfp_user_movable)
 		return 0;
@@ -138,8 +140,9 @@ static __always_inline int tp_alloc_do(void *ctx, unsigned int order, gfp_t gfp_
 		/* the pending write fault copied: its reuse becomes a copy */
 		kind = (gfp_flags & cfg.gfp_zero) ? CT_WP_COPY_ZERO : CT_WP_COPY_ANON;
 		t->tp_copied = kind == CT_WP_COPY_ZERO ? 2 : 1;
+		tgid = bpf_get_current_pid_tgid() >> 32;
 		now = bpf_ktime_get_ns();
-		p = proc_current(now);
+		p = proc_current(tgid, now);
 		if (!p)
 			return 0;
 		__sync_fetch_and_add(&p->c[CT_C_WP + CT_WP_REUSE], -1);
@@ -152,12 +155,12 @@ static __always_inline int tp_alloc_do(void *ctx, unsigned int order, gfp_t gfp_
 			if (p->seg_side != CT_SEG_NONE)
 				__sync_fetch_and_add(&p->seg_map[map], 1);
 		}
-		count_copy_after_fork(p, bpf_get_current_pid_tgid() >> 32, now);
+		count_copy_after_fork(p, tgid, now);
 		if ((cfg.stacks >> kind) & 1)
-			count_stack(ctx, p, bpf_get_current_pid_tgid() >> 32, kind, m.map, m.file, t->tp_ustack);
+			count_stack(ctx, p, tgid, kind, m.map, m.file, t->tp_ustack);
 		return 0;
 	}
-	if (is_fork_nr(orig_ax) && (t || (t = thread_traced())) && (!cfg.filter_follow || t->filter == 1))
+	if (is_fork_nr(orig_ax) && (t || (t = thread_traced(bpf_get_current_pid_tgid() >> 32))) && (!cfg.filter_follow || t->filter == 1))
 		t->fork_pages++;
 	return 0;
 }
