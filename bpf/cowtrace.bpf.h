@@ -250,7 +250,8 @@ static __always_inline void thread_drop(void)
 /*
  * The state of a thread the filters let through, created on first use;
  * NULL otherwise.  tgid: the current process (bpf_get_current_pid_tgid() is
- * a helper call: the hot paths make it once and pass it on).  The follow-mode verdict is looked up once per thread.
+ * a helper call: the hot paths make it once and pass it on).  The
+ * follow-mode verdict is looked up once per thread.
  */
 static __always_inline struct ct_thread *thread_traced(__u32 tgid)
 {
@@ -507,7 +508,8 @@ static __always_inline void count_stack(void *ctx, struct ct_proc_rec *p, __u32 
  * reported, keeps its last copy, fork or exit: a clock read is a tenth of
  * the cost of a reuse).
  */
-static __always_inline void count_wp(void *ctx, __u32 tgid, __u32 kind, __u64 lat, __u64 now, __u8 map, __u64 file)
+static __always_inline void count_wp(void *ctx, __u32 tgid, __u32 kind, __u64 lat, __u64 now, __u8 map,
+				     __u64 file)
 {
 	struct ct_proc_rec *p = proc_current(tgid, now);
 	__u32 c = CT_C_WP + kind, m = map;

@@ -160,7 +160,8 @@ static __always_inline int tp_alloc_do(void *ctx, unsigned int order, gfp_t gfp_
 			count_stack(ctx, p, tgid, kind, m.map, m.file, t->tp_ustack);
 		return 0;
 	}
-	if (is_fork_nr(orig_ax) && (t || (t = thread_traced(bpf_get_current_pid_tgid() >> 32))) && (!cfg.filter_follow || t->filter == 1))
+	if (is_fork_nr(orig_ax) && (t || (t = thread_traced(bpf_get_current_pid_tgid() >> 32))) &&
+	    (!cfg.filter_follow || t->filter == 1))
 		t->fork_pages++;
 	return 0;
 }
