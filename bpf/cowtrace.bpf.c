@@ -80,23 +80,55 @@ static __always_inline int handle_wp_enter(struct vm_fault *vmf, bool btf)
 }
 
 /*
- * Whether the fault's pte no longer maps the page frame the fault found
- * (vmf->orig_pte).  A copy maps its new page there, and wp_page_copy() points
- * vmf->pte at that pte again: a pte that still maps the old frame at the
- * exit was not copied, and a reuse (most write faults) is told without the
- * thread's state, where the rmap hook leaves its mark (a task-storage lookup,
- * a quarter of a reuse's cost).  A pte gone (none, or 6.5+ without its page
- * table) counts as replaced: the mark decides.  Not told apart: another
- * thread unmapping the copy and mapping the old frame again in the
- * microseconds between the copy and this exit (a private file page read
- * back in after MADV_DONTNEED); that copy would count as a reuse.  Plain
- * loads, fexit only (vmf is BTF-typed); pte_t read as its one word.
+ * The fault's pte at do_wp_page's exit, against the pte the fault found
+ * (vmf->orig_pte).  CT_PTE_SAME: it still maps the page frame the fault
+ * found.  CT_PTE_OTHER: it maps another page: a copy, this fault's (a copy
+ * maps its new page there, and wp_page_copy() points vmf->pte at that pte
+ * again) or another thread's: two threads that fault on the same shared page
+ * at once both set out to copy it, the first maps its copy, the other finds
+ * the pte changed, throws its own copy away and returns as a reuse would
+ * (up to 6.1 without VM_FAULT_WRITE, which vmf_done() checks).  CT_PTE_GONE:
+ * none, not present, or (6.5+) no page table any more.
+ * Not told apart: another thread unmapping the copy and mapping the old
+ * frame again in the microseconds between the copy and this exit (a private
+ * file page read back in after MADV_DONTNEED); that copy would count as a
+ * reuse.  btf: vmf is BTF-typed (fexit: plain loads), else probe reads.
+ * pte_t is read as its one word.
  */
-static __always_inline bool wp_pte_replaced(struct vm_fault *vmf)
-{
-	__u64 *pte = (__u64 *)vmf->pte;
+enum { CT_PTE_SAME, CT_PTE_OTHER, CT_PTE_GONE };
 
-	return !pte || ((*pte ^ *(__u64 *)&vmf->orig_pte) & CT_X86_PFN_MASK);
+static __always_inline int wp_pte_state(struct vm_fault *vmf, bool btf)
+{
+	__u64 *ptep, pte = 0, orig = 0;
+
+	if (btf) {
+		ptep = (__u64 *)vmf->pte;
+		if (!ptep)
+			return CT_PTE_GONE;
+		pte = *ptep;
+		orig = *(__u64 *)&vmf->orig_pte;
+	} else {
+		ptep = (__u64 *)BPF_CORE_READ(vmf, pte);
+		if (!ptep || bpf_probe_read_kernel(&pte, sizeof(pte), ptep) ||
+		    bpf_core_read(&orig, sizeof(orig), &vmf->orig_pte))
+			return CT_PTE_GONE;
+	}
+	if (!(pte & CT_X86_PRESENT))
+		return CT_PTE_GONE;
+	return ((pte ^ orig) & CT_X86_PFN_MASK) ? CT_PTE_OTHER : CT_PTE_SAME;
+}
+
+/*
+ * A fault that copied nothing, returned as done, and whose pte maps another
+ * page now: another thread's copy won the race (see above), this fault
+ * reused nothing.  Up to 6.1 vmf_done() has said so already (no probe reads
+ * for kretprobes there).
+ */
+static __always_inline bool wp_lost_race(struct vm_fault *vmf, bool btf)
+{
+	if (bpf_core_enum_value_exists(enum vm_fault_reason___old, VM_FAULT_WRITE))
+		return false;
+	return wp_pte_state(vmf, btf) == CT_PTE_OTHER;
 }
 
 /*
@@ -119,15 +151,19 @@ static __always_inline int handle_wp_exit_only(void *ctx, struct vm_fault *vmf, 
 	__u64 file = 0;
 	__u8 map = 0;
 
+	int pte;
+
 	if (cfg.filter_follow) {
 		t = thread_traced(tgid);
 		if (!t)
 			return 0;
+		pte = wp_pte_state(vmf, true);
 	} else {
 		if (!want_pid_cgroup(tgid))
 			return 0;
 		/* none yet: this thread never mapped a new anon page; a pte that kept its page: no copy */
-		if (wp_pte_replaced(vmf))
+		pte = wp_pte_state(vmf, true);
+		if (pte != CT_PTE_SAME)
 			t = thread_get(false);
 	}
 	if (t && t->wp_mark == current_faults() + 1 && t->wp_vma == (__u64)vma && t->wp_addr == vmf->address) {
@@ -147,8 +183,8 @@ static __always_inline int handle_wp_exit_only(void *ctx, struct vm_fault *vmf, 
 		if (vmf_unshare(vmf, true) && kind != CT_WP_COPY_KSM)
 			kind = CT_WP_UNSHARE;
 		map = copy_map_class(vma, huge, cfg.shm_mnt_addr, &file, true);
-	} else if (!vmf_done(ret) || vmf_unshare(vmf, true)) {
-		return 0; /* to userfaultfd, retry, error; or nothing to unshare */
+	} else if (!vmf_done(ret) || vmf_unshare(vmf, true) || pte == CT_PTE_OTHER) {
+		return 0; /* to userfaultfd, retry, error; nothing to unshare; another thread's copy won */
 	} else {
 		kind = vm_flags_shared(vma->vm_flags) ? CT_WP_SHARED_REUSE : CT_WP_REUSE;
 	}
@@ -156,7 +192,8 @@ static __always_inline int handle_wp_exit_only(void *ctx, struct vm_fault *vmf, 
 	return 0;
 }
 
-static __always_inline int handle_wp_exit(void *ctx, __u32 ret)
+/* vmf: the fault (fexit), or NULL: the one its entry kept (kretprobe) */
+static __always_inline int handle_wp_exit(void *ctx, __u32 ret, struct vm_fault *vmf, bool btf)
 {
 	struct ct_thread *t = thread_get(false);
 	__u32 kind;
@@ -167,8 +204,9 @@ static __always_inline int handle_wp_exit(void *ctx, __u32 ret)
 	t->wp_active = 0;
 	if (t->wp_copied)
 		kind = wp_copy_kind(t);
-	else if (t->wp_uffd || t->wp_unshare || !vmf_done(ret))
-		return 0; /* went to userspace, no-op unshare, retry or error */
+	else if (t->wp_uffd || t->wp_unshare || !vmf_done(ret) ||
+		 wp_lost_race(btf ? vmf : (struct vm_fault *)t->wp_vmf, btf))
+		return 0; /* went to userspace, no-op unshare, retry or error; another thread's copy won */
 	else
 		kind = t->wp_shared ? CT_WP_SHARED_REUSE : CT_WP_REUSE;
 	now = bpf_ktime_get_ns();
@@ -525,7 +563,7 @@ int BPF_PROG(fx_wp, struct vm_fault *vmf, vm_fault_t ret)
 {
 	if (!cfg.wp_entry)
 		return handle_wp_exit_only(ctx, vmf, ret);
-	return handle_wp_exit(ctx, ret);
+	return handle_wp_exit(ctx, ret, vmf, true);
 }
 
 SEC("fentry/folio_add_new_anon_rmap")
@@ -589,7 +627,7 @@ int BPF_KPROBE(kp_wp, struct vm_fault *vmf)
 SEC("kretprobe")
 int BPF_KRETPROBE(krp_wp, vm_fault_t ret)
 {
-	return handle_wp_exit(ctx, ret);
+	return handle_wp_exit(ctx, ret, NULL, false);
 }
 
 SEC("kprobe")
