@@ -167,6 +167,11 @@ struct ct_thread {
 	__u64 tp_addr;        /* the fault's address */
 	__u64 tp_ts;
 	__u64 wp_file;        /* the copy's file mapping (inode number), 0 */
+	__u64 tp_page;        /* tracepoint mode: the page a copy allocated ... */
+	__u64 tp_copy_ns;     /* ... when */
+	__u64 tp_seg_ns;      /* ... the fork it was charged to (seg_fork_ns) */
+	__s32 tp_kstack;      /* ... its kernel stack (--kernel-stacks) */
+	__u32 __pad2;
 };
 
 struct {
@@ -417,12 +422,15 @@ static __always_inline struct ct_proc_rec *proc_current(__u32 tgid, __u64 now)
 			proc_drop_unread(tgid, p));
 }
 
-static __always_inline void hist_add(__u32 tgid, __u32 id, __u64 v)
+/* n: 1, or -1 to take back a value added (none there: nothing to take back) */
+static __always_inline void hist_add_n(__u32 tgid, __u32 id, __u64 v, __s64 n)
 {
 	struct ct_hist_key k = { .pid = tgid, .id = id };
 	struct ct_hist_val *h = bpf_map_lookup_elem(&hists, &k);
 	unsigned s;
 
+	if (!h && n < 0)
+		return;
 	if (!h) {
 		bpf_map_update_elem(&hists, &k, &hist_zero, BPF_NOEXIST);
 		h = bpf_map_lookup_elem(&hists, &k);
@@ -435,9 +443,11 @@ static __always_inline void hist_add(__u32 tgid, __u32 id, __u64 v)
 	ct_barrier_var(s);
 	if (s >= CT_HIST_SLOTS)
 		s = CT_HIST_SLOTS - 1;
-	__sync_fetch_and_add(&h->slot[s], 1);
-	__sync_fetch_and_add(&h->sum, v);
+	__sync_fetch_and_add(&h->slot[s], n);
+	__sync_fetch_and_add(&h->sum, n * v);
 }
+
+#define hist_add(tgid, id, v) hist_add_n(tgid, id, v, 1)
 
 /* A copy: the fork it follows gets it (segment, fork_to_copy). */
 static __always_inline void count_copy_after_fork(struct ct_proc_rec *p, __u32 tgid, __u64 now)
@@ -452,35 +462,36 @@ static __always_inline void count_copy_after_fork(struct ct_proc_rec *p, __u32 t
 		hist_add(tgid, CT_H_FORK_TO_COPY, now - p->seg_fork_ns);
 }
 
-/* count_stack()'s ustack: take the user stack here. */
+/* count_stack()'s ustack (and kstack): take the stack here. */
 #define CT_USTACK_HERE (-0x7fffffff)
 
 /*
- * --stacks: one more page for this stack.  ctx: the program's context
- * (NULL: the stack is not the fault's, e.g. settled at a later fault).
- * ustack: CT_USTACK_HERE, or the user stack's id taken earlier (tracepoint
- * mode takes it at the fault: walking the user stack reads user pages and
- * sets their ptes' accessed bit, so in the middle of a copy it would make
- * the kernel's pte_same() check fail, the copy be thrown away and the
- * fault be taken again).
+ * --stacks: one more page for this stack (n 1), or one less (n -1: a copy
+ * the kernel threw away).  ctx: the program's context (NULL: the stack is
+ * not the fault's, e.g. settled at a later fault).  ustack, kstack:
+ * CT_USTACK_HERE, or the stack's id taken earlier (tracepoint mode takes the
+ * user stack at the fault: walking the user stack reads user pages and sets
+ * their ptes' accessed bit, so in the middle of a copy it would make the
+ * kernel's pte_same() check fail, the copy be thrown away and the fault be
+ * taken again).  Returns the kernel stack's id (-1: none).
  */
-static __always_inline void count_stack(void *ctx, struct ct_proc_rec *p, __u32 tgid, __u32 kind, __u8 map,
-					__u64 file, __s32 ustack)
+static __always_inline __s32 count_stack_n(void *ctx, struct ct_proc_rec *p, __u32 tgid, __u32 kind, __u8 map,
+					   __u64 file, __s32 ustack, __s32 kstack, __s64 n)
 {
 	struct ct_stack_key k = { .start_ns = p->start_ns, .pid = tgid, .ustack = -1, .kstack = -1, .kind = kind,
 				  .map = map, .execs = p->execs, .file = file };
 	static const __u64 one = 1;
-	__u64 *n;
+	__u64 *c;
 
 	if (!ct_wp_is_copy(kind))
 		k.file = 0;
 	if (ctx) {
 		k.ustack = ustack == CT_USTACK_HERE ? bpf_get_stackid(ctx, &stack_traces, BPF_F_USER_STACK) : ustack;
 		if (cfg.kernel_stacks)
-			k.kstack = bpf_get_stackid(ctx, &stack_traces, 0);
+			k.kstack = kstack == CT_USTACK_HERE ? bpf_get_stackid(ctx, &stack_traces, 0) : kstack;
 	}
-	n = bpf_map_lookup_elem(&stack_counts, &k);
-	if (!n) {
+	c = bpf_map_lookup_elem(&stack_counts, &k);
+	if (!c && n > 0) {
 		if (!bpf_map_update_elem(&stack_counts, &k, &one, BPF_NOEXIST)) {
 			/* its first stack: the frontend reads the process's maps while it lives */
 			if (!(p->flags & CT_PROC_STACKS)) {
@@ -488,16 +499,19 @@ static __always_inline void count_stack(void *ctx, struct ct_proc_rec *p, __u32 
 				emit_map_to(&lifecycle, CT_EV_STACKS, p->birth_ns != 0, p->start_ns, p->execs,
 					    bpf_ktime_get_ns(), 0);
 			}
-			return; /* the first page of this stack */
+			return k.kstack; /* the first page of this stack */
 		}
-		n = bpf_map_lookup_elem(&stack_counts, &k); /* another thread made it first */
-		if (!n) {
+		c = bpf_map_lookup_elem(&stack_counts, &k); /* another thread made it first */
+		if (!c)
 			stat_inc(CT_STAT_NOSPACE);
-			return;
-		}
 	}
-	__sync_fetch_and_add(n, 1);
+	if (c)
+		__sync_fetch_and_add(c, n);
+	return k.kstack;
 }
+
+#define count_stack(ctx, p, tgid, kind, map, file, ustack) \
+	count_stack_n(ctx, p, tgid, kind, map, file, ustack, CT_USTACK_HERE, 1)
 
 /*
  * One write-fault outcome of the current process (tgid): its counter, its latency

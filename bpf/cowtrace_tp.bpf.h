@@ -13,6 +13,14 @@
  * fault at its end), and, for a user-mode fault, it is in an exception, not
  * in a syscall (its user pt_regs say orig_ax == -1).
  *
+ * Two threads that fault on the same shared page at once both allocate a
+ * page to copy it into; the one that finds the pte changed when it comes to
+ * map it frees its page again in the same fault (kmem:mm_page_free), or a
+ * zeroed page it allocated for a pte it saw cleared for a moment: that copy
+ * is taken back.  Its reuse is not given back: the fault did neither.  A
+ * thread that faults on a pte another thread has just made writable
+ * (a spurious fault) allocates nothing and counts as a reuse: not told apart.
+ *
  * Pages a parent allocates inside clone/clone3/fork/vfork (its user pt_regs
  * say which syscall) before sched_process_fork are the pages fork copied at
  * once (pinned COW).  No hook on syscalls.  Everything here is derived, and
@@ -87,6 +95,19 @@ static __always_inline bool is_fork_nr(long nr)
 	       nr == cfg.nr_fork[2] || nr == cfg.nr_fork[3];
 }
 
+/*
+ * The page this CPU's last copy allocated: mm_page_free compares each freed
+ * page with it, and looks further (the thread's state) only when it is the
+ * same.  A thread moved to another CPU between the allocation and the free
+ * leaves its copy counted (the fault can sleep only in the MMU notifiers).
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);
+} tp_copy_page SEC(".maps");
+
 struct vma_cb {
 	__u8 map;
 	__u64 file;
@@ -122,7 +143,8 @@ static __always_inline struct vma_cb tp_copy_map(struct ct_thread *t, bool find_
  * with it (tp_alloc) and one without (tp_alloc_nofv); the frontend loads
  * the one the kernel takes.
  */
-static __always_inline int tp_alloc_do(void *ctx, unsigned int order, gfp_t gfp_flags, bool find_vma)
+static __always_inline int tp_alloc_do(void *ctx, struct page *page, unsigned int order, gfp_t gfp_flags,
+				       bool find_vma)
 {
 	struct ct_proc_rec *p;
 	struct ct_thread *t;
@@ -149,7 +171,8 @@ static __always_inline int tp_alloc_do(void *ctx, unsigned int order, gfp_t gfp_
 		__sync_fetch_and_add(&p->c[CT_C_WP + kind], 1);
 		m = tp_copy_map(t, find_vma);
 		map = m.map & 7;
-		t->wp_map = m.map; /* for the per-fault event */
+		t->wp_map = m.map; /* for the per-fault event, and a copy taken back */
+		t->wp_file = m.file;
 		if (map < CT_MAP_MAX) {
 			__sync_fetch_and_add(&p->c[CT_C_MAP + map], 1);
 			if (p->seg_side != CT_SEG_NONE)
@@ -157,7 +180,18 @@ static __always_inline int tp_alloc_do(void *ctx, unsigned int order, gfp_t gfp_
 		}
 		count_copy_after_fork(p, tgid, now);
 		if ((cfg.stacks >> kind) & 1)
-			count_stack(ctx, p, tgid, kind, m.map, m.file, t->tp_ustack);
+			t->tp_kstack = count_stack_n(ctx, p, tgid, kind, m.map, m.file, t->tp_ustack, CT_USTACK_HERE, 1);
+		/* for tp_free(): the page, and what was charged */
+		t->tp_page = (__u64)page;
+		t->tp_copy_ns = now;
+		t->tp_seg_ns = p->seg_side != CT_SEG_NONE ? p->seg_fork_ns : 0;
+		{
+			__u32 zero = 0;
+			__u64 *last = bpf_map_lookup_elem(&tp_copy_page, &zero);
+
+			if (last)
+				*last = (__u64)page;
+		}
 		return 0;
 	}
 	if (is_fork_nr(orig_ax) && (t || (t = thread_traced(bpf_get_current_pid_tgid() >> 32))) &&
@@ -169,13 +203,64 @@ static __always_inline int tp_alloc_do(void *ctx, unsigned int order, gfp_t gfp_
 SEC("tp_btf/mm_page_alloc")
 int BPF_PROG(tp_alloc, struct page *page, unsigned int order, gfp_t gfp_flags, int migratetype)
 {
-	return tp_alloc_do(ctx, order, gfp_flags, true);
+	return tp_alloc_do(ctx, page, order, gfp_flags, true);
 }
 
 SEC("tp_btf/mm_page_alloc")
 int BPF_PROG(tp_alloc_nofv, struct page *page, unsigned int order, gfp_t gfp_flags, int migratetype)
 {
-	return tp_alloc_do(ctx, order, gfp_flags, false);
+	return tp_alloc_do(ctx, page, order, gfp_flags, false);
+}
+
+/*
+ * A page freed in the very fault whose copy allocated it: the copy lost the
+ * race to another thread's (see the top of the file) and is taken back from
+ * every count it went into.  Its reuse stays taken back too: the fault did
+ * neither.  A page of some other copy freed later (the process unmapping
+ * it) is not this fault's: its count of completed faults has moved on.
+ */
+static __always_inline void tp_uncopy(void *ctx, struct ct_thread *t)
+{
+	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+	struct ct_proc_rec *p = bpf_map_lookup_elem(&procs, &tgid);
+	__u32 kind = t->tp_copied == 2 ? CT_WP_COPY_ZERO : CT_WP_COPY_ANON, map = t->wp_map & 7;
+
+	t->tp_copied = 0;
+	t->tp_pending = 0; /* no per-fault event: nothing happened */
+	if (!p || p->start_ns != current_start_ns())
+		return;
+	__sync_fetch_and_add(&p->c[CT_C_WP + kind], -1);
+	if (map < CT_MAP_MAX)
+		__sync_fetch_and_add(&p->c[CT_C_MAP + map], -1);
+	/* the fork it was charged to, if the process has not forked again since */
+	if (t->tp_seg_ns && p->seg_side != CT_SEG_NONE && p->seg_fork_ns == t->tp_seg_ns) {
+		__sync_fetch_and_add(&p->seg_copies, -1);
+		if (map < CT_MAP_MAX)
+			__sync_fetch_and_add(&p->seg_map[map], -1);
+		if (t->tp_copy_ns >= t->tp_seg_ns)
+			hist_add_n(tgid, CT_H_FORK_TO_COPY, t->tp_copy_ns - t->tp_seg_ns, -1);
+	}
+	if ((cfg.stacks >> kind) & 1)
+		count_stack_n(ctx, p, tgid, kind, t->wp_map, t->wp_file, t->tp_ustack, t->tp_kstack, -1);
+}
+
+SEC("tp_btf/mm_page_free")
+int BPF_PROG(tp_free, struct page *page, unsigned int order)
+{
+	__u32 zero = 0;
+	__u64 *last;
+	struct ct_thread *t;
+
+	if (order)
+		return 0;
+	last = bpf_map_lookup_elem(&tp_copy_page, &zero);
+	if (!last || *last != (__u64)page)
+		return 0;
+	*last = 0;
+	t = thread_get(false);
+	if (t && t->tp_pending && t->tp_copied && t->tp_page == (__u64)page && t->tp_flt == current_faults())
+		tp_uncopy(ctx, t);
+	return 0;
 }
 
 #endif /* COWTRACE_TP_BPF_H */

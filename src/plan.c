@@ -69,6 +69,7 @@ static const struct {
 	{ "tp_fault_kernel", -1, TP_WP_STATS },
 	{ "tp_alloc", -1, TP_WP_STATS | SB(ST_PINNED_COW) },
 	{ "tp_alloc_nofv", -1, TP_WP_STATS | SB(ST_PINNED_COW) },
+	{ "tp_free", -1, TP_WP_STATS },
 };
 
 uint32_t plan_prog_stats(const char *name)

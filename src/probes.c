@@ -582,7 +582,7 @@ static int try_tracepoint(struct ct_session *s, const struct ct_opts *o, const s
 	struct {
 		struct bpf_program *prog;
 		const char *tp;
-	} tp[3];
+	} tp[4];
 	unsigned ntp = 0;
 
 	if (!k->has_tp_fault) {
@@ -598,6 +598,7 @@ static int try_tracepoint(struct ct_session *s, const struct ct_opts *o, const s
 	if (k->has_tp_kfault)
 		tp[ntp++] = (typeof(tp[0])){ sk->progs.tp_fault_kernel, "page_fault_kernel" };
 	tp[ntp++] = (typeof(tp[0])){ k->has_find_vma ? sk->progs.tp_alloc : sk->progs.tp_alloc_nofv, "mm_page_alloc" };
+	tp[ntp++] = (typeof(tp[0])){ sk->progs.tp_free, "mm_page_free" };
 	for (unsigned i = 0; i < ntp; i++)
 		bpf_program__set_autoload(tp[i].prog, true);
 	if (cowtrace_bpf__load(sk)) {
@@ -879,6 +880,8 @@ static int stack_cb(void *ctx, const void *k, const void *v)
 	uint64_t pages;
 
 	memcpy(&pages, v, sizeof(pages));
+	if ((int64_t)pages <= 0)
+		return 0; /* its only pages were copies the kernel threw away (tracepoint mode) */
 	return c->cb(c->ctx, k, pages);
 }
 

@@ -79,6 +79,7 @@ static void plan_prog_stats_by_hand(void)
 	CHECK_EQ(plan_prog_stats("sched_exec"), 0);
 	CHECK_EQ(plan_prog_stats("tp_fault_user"), tp);
 	CHECK_EQ(plan_prog_stats("tp_alloc"), tp | B(ST_PINNED_COW));
+	CHECK_EQ(plan_prog_stats("tp_free"), tp); /* a copy taken back */
 	CHECK_EQ(plan_prog_stats("no_such_prog"), 0);
 	/* totals */
 	m.m[0] = (struct ct_miss){ .prog = "fx_wp", .missed = 5, .stats = plan_prog_stats("fx_wp") };
