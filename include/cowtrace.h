@@ -104,8 +104,20 @@ struct ct_stack_key {
 	__u16 kind;                /* enum ct_wp_kind of the copy */
 	__u8 map;                  /* enum ct_map_class; CT_MAP_MAX: not a copy */
 	__u8 execs;                /* the process's ct_proc_rec.execs: the image the addresses are of */
-	__u64 file;                /* a file mapping's inode number (its path: /proc/PID/maps), else 0 */
+	__u64 file;                /* a file mapping: ct_file_key() of its inode (path: /proc/PID/maps), else 0 */
 };
+
+/*
+ * A file, as a stack key names it: its inode number and its filesystem's
+ * device (the kernel's dev_t, major << 20 | minor, as /proc/PID/maps prints
+ * it), for inode numbers repeat across filesystems (/tmp and / both have an
+ * inode 12).  Inode numbers below 2^32 leave the device readable in the top
+ * half.
+ */
+static inline __u64 ct_file_key(__u64 ino, __u32 dev)
+{
+	return ino ^ ((__u64)dev << 32);
+}
 
 #define CT_STACK_DEPTH 127      /* frames kept per stack (PERF_MAX_STACK_DEPTH) */
 

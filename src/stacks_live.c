@@ -227,7 +227,8 @@ static int name_stack(struct pass *ps, const struct ct_stack_key *k, const struc
 	if (k->file) {
 		file = sym_file(r->sym, k->pid, image, k->file);
 		if (!file) {
-			snprintf(ino, sizeof(ino), "inode %" PRIu64, (uint64_t)k->file);
+			snprintf(ino, sizeof(ino), "dev %u:%u inode %" PRIu64, (unsigned)(k->file >> 52),
+				 (unsigned)(k->file >> 32) & 0xfffff, (uint64_t)k->file & 0xffffffffu);
 			file = ino;
 		}
 	}

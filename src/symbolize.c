@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "cowtrace.h"
 #include "symbolize.h"
 
 struct file_map {
@@ -115,12 +116,14 @@ static void read_files(struct space *p, uint32_t pid)
 		return;
 	while (fgets(line, sizeof(line), f)) {
 		unsigned long long ino;
+		unsigned maj, min;
 		int off = 0;
 		char *file;
 		bool known = false;
 
-		if (sscanf(line, "%*x-%*x %*s %*x %*x:%*x %llu %n", &ino, &off) < 1 || !ino || !off)
+		if (sscanf(line, "%*x-%*x %*s %*x %x:%x %llu %n", &maj, &min, &ino, &off) < 3 || !ino || !off)
 			continue;
+		ino = ct_file_key(ino, (maj << 20) | (min & 0xfffff)); /* as the BPF programs name it */
 		file = line + off;
 		file[strcspn(file, "\n")] = 0;
 		for (unsigned i = 0; i < p->nfiles && !known; i++)
