@@ -21,6 +21,7 @@ run() { # name -- cmd...
 run cowfork -- "$work/w/cowfork" 4096 8192
 run zerocopy -- "$work/w/zerocopy" 4096
 run pinfork -- "$work/w/pinfork" 256
+run race -- "$work/w/race" 20000 2
 
 python3 - "$work" <<'PY'
 import json, sys, os
@@ -70,6 +71,15 @@ if rep:
     want = int(t["pages"])
     res(bool(f) and abs(f[0]["pinned_cow"] - want) <= want * 0.01,
         f"pinfork fork record for child {t['child']} has pinned_cow {want}", f)
+rep, t = load("race")
+if rep:
+    # two threads copying the same pages at once: each page one copy, whichever thread's the kernel kept
+    f = [f for f in rep.get("forks", []) if f["child"] == int(t["child"])]
+    want, q = int(t["n"]), rep["probes"]["copy"]["quality"]
+    got = f[0]["parent_copies"] if f else None
+    tol = 0 if q == "exact" else want * 0.01
+    res(got is not None and abs(got - want) <= tol,
+        f"race ({rep['mode']}) parent's copies after the fork {got} vs truth {want}", f"allowed {tol:g}")
 print(f"host: {passed} passed, {failed} failed")
 sys.exit(1 if failed else 0)
 PY

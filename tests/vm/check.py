@@ -46,7 +46,7 @@ EXPECTED = ["probes", "cowfork", "cowfork_k0", "zerocopy", "filecopy", "pinfork"
             "uffd_wp", "uffd_minor", "marker", "thpfork",
             "tp_cowfork", "tp_zerocopy", "tp_pinfork", "ex_cowfork", "ex_zerocopy", "ex_pinfork",
             "filter_cmd", "filter_pid", "record", "record_report",
-            "storm", "storm2", "storm3", "storm_kprobe", "tp_storm",
+            "storm", "storm2", "storm3", "storm_kprobe", "tp_storm", "race", "race_kprobe", "tp_race",
             "ksm", "gupunshare", "sharedreuse", "uffd_sigbus", "uffd_delay", "forkdelay",
             "stackfork", "stackfork_kprobe", "tp_stackfork"]
 
@@ -374,62 +374,46 @@ def missed(rep, stat):
     return p.get("missed") or 0
 
 
-def check_storm(c, t, kernel_facts):
-    """Three children and two threads at once: every statistic equals the truth,
-    or differs by no more than the skipped runs (missed_events) and the faults
-    settled after a skipped exit could explain; with none skipped, exactly."""
-    rep, obj = c.rep, c.rep.obj
-    parent = intval(t, "parent")
-    kids = [intval(t, f"child{i}") for i in (1, 2, 3)]
-    ks = [intval(t, f"k{i}") for i in (1, 2, 3)]
-    nb, pre = intval(t, "nb"), max(intval(t, "pre_fork_reuse") or 0, 0)
-    settled = obj.get("settled_faults") or 0
+def explained(c, what, stat, expected, got, settled):
+    """got equals expected, or differs by no more than the runs of stat's programs
+    the kernel skipped and the faults settled after a skipped exit."""
+    slack = missed(c.rep, stat) + settled
+    if got == expected:
+        c.ok(f"{what} == {expected}")
+    elif isinstance(got, int) and abs(got - expected) <= slack:
+        c.ok(f"{what} {got}, truth {expected}: the difference is within the {slack} "
+             f"skipped runs and settled faults reported")
+    else:
+        c.fail(f"{what} (missed {missed(c.rep, stat)}, settled {settled})", expected, got)
+
+
+def stat_explained(c, pid, role, st, expected, settled):
+    p = c.proc(pid, role)
+    if p is None:
+        return
+    if c.rep.quality(st) == "unavailable":
+        c.fail(f"{role} {st}", expected, "unavailable")
+        return
+    explained(c, f"{role} {st}", st, expected, p.get(st), settled)
+
+
+def print_misses(c):
+    obj = c.rep.obj
+    print(f"  {c.k} {c.s}: missed_events {obj.get('missed_events')} settled_faults "
+          f"{obj.get('settled_faults') or 0} misses "
+          f"{[(m.get('program'), m.get('missed')) for m in (obj.get('missed') or []) if m.get('missed')]}")
+
+
+def check_no_misses_where_none(c, kernel_facts):
+    """Where the kernel cannot skip a program there must be no skips at all:
+    kprobe handlers run with preemption off, and so does every program on a
+    kernel without full (or lazy) preemption.  With full or lazy preemption,
+    tracepoint programs (tp_btf: the lifecycle hooks of every mode, and
+    tracepoint mode's own) can be preempted and skipped: seen on 7.2 and 7.3
+    (sched_process_exit once under kprobe mode, mm_page_alloc 76 times in
+    tracepoint mode under load), each one reported."""
+    obj = c.rep.obj
     total_missed = obj.get("missed_events")
-    print(f"  {c.k} {c.s}: missed_events {total_missed} settled_faults {settled} "
-          f"misses {[(m.get('program'), m.get('missed')) for m in (obj.get('missed') or []) if m.get('missed')]}")
-
-    def explained(what, stat, expected, got):
-        slack = missed(rep, stat) + settled
-        if got == expected:
-            c.ok(f"{what} == {expected}")
-        elif isinstance(got, int) and abs(got - expected) <= slack:
-            c.ok(f"{what} {got}, truth {expected}: the difference is within the {slack} "
-                 f"skipped runs and settled faults reported")
-        else:
-            c.fail(f"{what} (missed {missed(rep, stat)}, settled {settled})", expected, got)
-
-    def stat(pid, role, st, expected):
-        p = c.proc(pid, role)
-        if p is None:
-            return
-        if rep.quality(st) == "unavailable":
-            c.fail(f"{role} {st}", expected, "unavailable")
-            return
-        explained(f"{role} {st}", st, expected, p.get(st))
-
-    for i, (kid, k) in enumerate(zip(kids, ks), 1):
-        stat(kid, f"child{i}", "copy", k)
-        if rep.quality("copy_anon") != "unavailable":
-            stat(kid, f"child{i}", "copy_anon", k)
-        stat(kid, f"child{i}", "reuse", 0)
-        f = rep.fork(parent, kid)
-        if f is None:
-            c.fail(f"fork {parent}->{kid} recorded", "present", "absent")
-        else:
-            explained(f"fork {parent}->{kid} child_copies", "copy", k, f.get("child_copies"))
-            explained(f"fork {parent}->{kid} parent_copies", "copy", 0, f.get("parent_copies"))
-    stat(parent, "parent", "reuse", nb + pre)
-    d = intval(t, "pgreuse_delta")
-    if d is not None and d >= 0:
-        got = sum((p.get("reuse") or 0) for p in rep.procs if p.get("pid") in [parent] + kids)
-        explained("parent + children reuse == pgreuse_delta", "reuse", d, got)
-    # Where the kernel cannot skip a program there must be no skips at all:
-    # kprobe handlers run with preemption off, and so does every program on
-    # a kernel without full (or lazy) preemption.  With full or lazy
-    # preemption, tracepoint programs (tp_btf: the lifecycle hooks of every
-    # mode, and tracepoint mode's own) can be preempted and skipped: seen on
-    # 7.2 and 7.3 (sched_process_exit once under kprobe mode, mm_page_alloc
-    # 76 times in tracepoint mode under load), each one reported.
     model = kernel_facts.get("preempt", "")
     mode = obj.get("mode")
     if total_missed is None:
@@ -440,6 +424,62 @@ def check_storm(c, t, kernel_facts):
         kp = sum(m.get("missed") or 0 for m in (obj.get("missed") or [])
                  if str(m.get("program", "")).startswith(("kp_", "krp_")))
         c.eq(f"kprobe programs' missed runs (preemption {model or '?'})", 0, kp)
+
+
+def check_storm(c, t, kernel_facts):
+    """Three children and two threads at once: every statistic equals the truth,
+    or differs by no more than the skipped runs (missed_events) and the faults
+    settled after a skipped exit could explain; with none skipped, exactly."""
+    rep = c.rep
+    parent = intval(t, "parent")
+    kids = [intval(t, f"child{i}") for i in (1, 2, 3)]
+    ks = [intval(t, f"k{i}") for i in (1, 2, 3)]
+    nb, pre = intval(t, "nb"), max(intval(t, "pre_fork_reuse") or 0, 0)
+    settled = rep.obj.get("settled_faults") or 0
+    print_misses(c)
+
+    for i, (kid, k) in enumerate(zip(kids, ks), 1):
+        stat_explained(c, kid, f"child{i}", "copy", k, settled)
+        if rep.quality("copy_anon") != "unavailable":
+            stat_explained(c, kid, f"child{i}", "copy_anon", k, settled)
+        stat_explained(c, kid, f"child{i}", "reuse", 0, settled)
+        f = rep.fork(parent, kid)
+        if f is None:
+            c.fail(f"fork {parent}->{kid} recorded", "present", "absent")
+        else:
+            explained(c, f"fork {parent}->{kid} child_copies", "copy", k, f.get("child_copies"), settled)
+            explained(c, f"fork {parent}->{kid} parent_copies", "copy", 0, f.get("parent_copies"), settled)
+    stat_explained(c, parent, "parent", "reuse", nb + pre, settled)
+    d = intval(t, "pgreuse_delta")
+    if d is not None and d >= 0:
+        got = sum((p.get("reuse") or 0) for p in rep.procs if p.get("pid") in [parent] + kids)
+        explained(c, "parent + children reuse == pgreuse_delta", "reuse", d, got, settled)
+    check_no_misses_where_none(c, kernel_facts)
+
+
+def check_race(c, t, kernel_facts):
+    """Threads copying the same pages at once: each page counts as one copy, and
+    a copy another thread's won over counts as neither a copy nor a reuse."""
+    rep = c.rep
+    parent, child, n = intval(t, "parent"), intval(t, "child"), intval(t, "n")
+    pre = max(intval(t, "pre_fork_reuse") or 0, 0)
+    settled = rep.obj.get("settled_faults") or 0
+    print_misses(c)
+    f = rep.fork(parent, child)
+    if f is None:
+        c.fail(f"fork {parent}->{child} recorded", "present", "absent")
+    else:
+        explained(c, "fork parent_copies == n", "copy", n, f.get("parent_copies"), settled)
+        explained(c, "fork child_copies", "copy", 0, f.get("child_copies"), settled)
+    stat_explained(c, parent, "parent", "copy_anon", n, settled)
+    stat_explained(c, parent, "parent", "reuse", pre, settled)
+    stat_explained(c, child, "child", "copy", 0, settled)
+    stat_explained(c, child, "child", "reuse", 0, settled)
+    d = intval(t, "pgreuse_delta")
+    if d is not None and d >= 0:
+        got = sum((p.get("reuse") or 0) for p in rep.procs if p.get("pid") in (parent, child))
+        explained(c, "parent + child reuse == pgreuse_delta", "reuse", d, got, settled)
+    check_no_misses_where_none(c, kernel_facts)
 
 
 def bucket_of(ns):
@@ -593,6 +633,9 @@ def key_numbers(kind, t, rep):
     if kind == "storm":
         return {f"child{i} copy": get(f"child{i}", "copy") for i in (1, 2, 3)} | \
             {"parent reuse": get("parent", "reuse")}
+    if kind == "race":  # the parent's copies after the fork (its reuses include spurious faults)
+        f = rep.fork(intval(t, "parent"), intval(t, "child"))
+        return {"parent copy": f.get("parent_copies") if f else None}
     return {}
 
 
@@ -608,6 +651,8 @@ def truth_numbers(kind, t):
         pre = max(intval(t, "pre_fork_reuse") or 0, 0)
         return {f"child{i} copy": intval(t, f"k{i}") for i in (1, 2, 3)} | \
             {"parent reuse": intval(t, "nb") + pre}
+    if kind == "race":
+        return {"parent copy": intval(t, "n")}
     return {}
 
 
@@ -769,6 +814,8 @@ def check_scenario(c, t, runs=None, facts=None):
         check_cowfork(c, t)
     elif kind == "storm":
         check_storm(c, t, facts or {})
+    elif kind == "race":
+        check_race(c, t, facts or {})
     elif kind == "ksm":
         pid, n, k = intval(t, "pid"), intval(t, "n"), intval(t, "k")
         c.stat(pid, "process", "copy_ksm", n)   # k writes + n - k unmerges, on every kernel

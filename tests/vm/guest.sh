@@ -109,6 +109,11 @@ run_one storm2 -- $W/storm 300 50 150 600
 run_one storm3 -- $W/storm 250 250 250 1200
 CT_ARGS="--mode kprobe" run_one storm_kprobe -- $W/storm 100 200 300 1000
 CT_ARGS="--mode tracepoint" run_one tp_storm -- $W/storm 100 200 300 1000
+# Two threads copying the same pages at once: each page one copy, whichever
+# thread's copy the kernel kept; the other is neither a copy nor a reuse.
+run_one race -- $W/race 3000 2
+CT_ARGS="--mode kprobe" run_one race_kprobe -- $W/race 3000 2
+CT_ARGS="--mode tracepoint" run_one tp_race -- $W/race 3000 2
 
 # ---- every statistic with an oracle, named the same way on every kernel ----
 run_one ksm -- $W/ksm 256 64
