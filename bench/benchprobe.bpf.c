@@ -40,6 +40,7 @@ SEC("tp_btf/sched_process_exec") int e_exec(void *ctx) { return 0; }
 SEC("tp_btf/page_fault_user") int e_tp_fault(void *ctx) { return 0; }
 SEC("tp_btf/page_fault_kernel") int e_tp_kfault(void *ctx) { return 0; }
 SEC("tp_btf/mm_page_alloc") int e_tp_alloc(void *ctx) { return 0; }
+SEC("tp_btf/mm_page_free") int e_tp_free(void *ctx) { return 0; }
 /* what tracepoint mode hooked before it counted in the kernel (not in "tp") */
 SEC("tp_btf/sys_enter") int e_tp_sys_enter(void *ctx) { return 0; }
 SEC("tp_btf/sys_exit") int e_tp_sys_exit(void *ctx) { return 0; }

@@ -17,7 +17,8 @@
  *   tpfault  tp_btf page_fault_user
  *   tpkfault tp_btf page_fault_kernel
  *   tpalloc  tp_btf mm_page_alloc
- *   tp       tpfault,tpkfault,tpalloc,sched (cowtrace's tracepoint mode)
+ *   tpfree   tp_btf mm_page_free
+ *   tp       tpfault,tpkfault,tpalloc,tpfree,sched (cowtrace's tracepoint mode)
  *   tpsys    tp_btf sys_enter + sys_exit (what tracepoint mode hooked before
  *            it counted in the kernel; not part of "tp")
  * Count-only programs (hash map tgid -> count):
@@ -117,6 +118,7 @@ static const struct hook hooks[] = {
 	{ "tpfault", "e_tp_fault", K_TPBTF, { "page_fault_user" } },
 	{ "tpkfault", "e_tp_kfault", K_TPBTF, { "page_fault_kernel" } },
 	{ "tpalloc", "e_tp_alloc", K_TPBTF, { "mm_page_alloc" } },
+	{ "tpfree", "e_tp_free", K_TPBTF, { "mm_page_free" } },
 	{ "tpsys", "e_tp_sys_enter", K_TPBTF, { "sys_enter" } },
 	{ "tpsys", "e_tp_sys_exit", K_TPBTF, { "sys_exit" } },
 	{ "count-fentry", "c_wp_fe", K_FENTRY, { "do_wp_page" } },
@@ -129,7 +131,7 @@ static const struct {
 	const char *name, *members;
 } aliases[] = {
 	{ "exact", "wp,anon,cpr,thp,uffd,zap,sched" },
-	{ "tp", "tpfault,tpkfault,tpalloc,sched" },
+	{ "tp", "tpfault,tpkfault,tpalloc,tpfree,sched" },
 };
 
 static volatile sig_atomic_t stop;

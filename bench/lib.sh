@@ -70,9 +70,9 @@ ct_progs() {
     ct-all) echo fx_wp,fe_new_anon,fe_cpr,fx_cpr,fe_thp,fx_thp1,fe_uffd,fx_uffd,fe_zap,fx_zap,sched_fork,sched_exit,sched_exec ;;
     # tracepoint mode (bpf/cowtrace_tp.bpf.h); benchprobe skips tp_fault_kernel where
     # the kernel has no page_fault_kernel tracepoint, as cowtrace does
-    ct-tp) echo tp_fault_user,tp_fault_kernel,tp_alloc,sched_fork,sched_exit,sched_exec ;;
+    ct-tp) echo tp_fault_user,tp_fault_kernel,tp_alloc,tp_free,sched_fork,sched_exit,sched_exec ;;
     # the same without bpf_find_vma (a copy's mapping class; kernels before 5.17 load this one)
-    ct-tpnofv) echo tp_fault_user,tp_fault_kernel,tp_alloc_nofv,sched_fork,sched_exit,sched_exec ;;
+    ct-tpnofv) echo tp_fault_user,tp_fault_kernel,tp_alloc_nofv,tp_free,sched_fork,sched_exit,sched_exec ;;
   esac
 }
 

@@ -24,6 +24,7 @@ DESC = {
     "empty-tpfault": "empty tp_btf page_fault_user",
     "empty-tpkfault": "empty tp_btf page_fault_kernel",
     "empty-tpalloc": "empty tp_btf mm_page_alloc",
+    "empty-tpfree": "empty tp_btf mm_page_free",
     "empty-tpsys": "empty tp_btf sys_enter + sys_exit (old tp mode)",
     "count-fentry": "count-only: fentry do_wp_page, hash pid->count",
     "count-kprobe": "count-only: kprobe do_wp_page, hash pid->count",

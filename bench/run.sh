@@ -133,7 +133,7 @@ else
   # the VM's clock counts instructions (little spread): fewer rounds there
   V_ROUNDS=${BENCH_VM_ROUNDS:-${BENCH_ROUNDS:-5}} H_ROUNDS=${BENCH_HOST_ROUNDS:-${BENCH_ROUNDS:-9}}
   H_PAGES=16384 H_MS=1000
-  H_CFGS=${BENCH_CFGS_HOST:-"none empty-tp empty-tpfault empty-tpkfault empty-tpalloc empty-sched empty-tpsys count-tp bpftrace-tp ct-tp cowtrace-tp cowtrace-tp-events cowtrace-tp-record cowtrace-tp-stacks cowtrace-tp-stacks-kernel"}
+  H_CFGS=${BENCH_CFGS_HOST:-"none empty-tp empty-tpfault empty-tpkfault empty-tpalloc empty-tpfree empty-sched empty-tpsys count-tp bpftrace-tp ct-tp cowtrace-tp cowtrace-tp-events cowtrace-tp-record cowtrace-tp-stacks cowtrace-tp-stacks-kernel"}
   H_RAMP="1 2 4 8 16" H_RAMP_WL="reuse cow" H_RAMP_TOTAL=1048576
   V_PAGES=4096 V_MS=800
   V_CFGS=${BENCH_CFGS_VM:-"none empty-exact empty-wp empty-anon empty-cpr+sched empty-zap count-fentry count-kprobe bpftrace-kprobe ct-wp ct-wpanon ct-wplat ct-fork ct-all cowtrace cowtrace-latency cowtrace-events cowtrace-record cowtrace-stacks cowtrace-stacks-kernel cowtrace-kprobe"}
