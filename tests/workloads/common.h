@@ -187,6 +187,18 @@ static inline void pin_to_one_cpu(void)
 		die("sched_setaffinity");
 }
 
+/* Let the process run on every CPU again (after pin_to_one_cpu() for a population). */
+static inline void unpin_all_cpus(void)
+{
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	for (int cpu = 0; cpu < 64; cpu++)
+		CPU_SET(cpu, &set);
+	if (sched_setaffinity(0, sizeof(set), &set))
+		die("sched_setaffinity");
+}
+
 /* mmap count pages of private anonymous memory, never THP-backed. */
 static inline char *map_anon_pages(long count)
 {

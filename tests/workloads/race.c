@@ -148,18 +148,6 @@ raw_race(char *a, long stride, long n, long nt, volatile long *v)
 	__builtin_unreachable();
 }
 
-/* Let the process run on every CPU (pin_to_one_cpu() was for the population). */
-static void unpin(void)
-{
-	cpu_set_t set;
-
-	CPU_ZERO(&set);
-	for (int cpu = 0; cpu < 64; cpu++)
-		CPU_SET(cpu, &set);
-	if (sched_setaffinity(0, sizeof(set), &set))
-		die("sched_setaffinity");
-}
-
 static int measured(int argc, char **argv)
 {
 	struct shared_page *sh = measured_attach(argc, argv);
@@ -175,7 +163,7 @@ static int measured(int argc, char **argv)
 	d = map_anon_pages(64);
 	raw_write_pages(a, ps, n);
 	raw_write_pages(d, ps, 64); /* A's pages out of this CPU's LRU batch */
-	unpin();
+	unpin_all_cpus();
 	sh->value[V_PREFORK] = vmstat_read("pgreuse");
 	sh->child_pid = 1; /* the child's pid is in value[V_CHILD] */
 	raw_race(a, ps, n, nt, sh->value);

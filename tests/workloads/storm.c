@@ -175,18 +175,6 @@ raw_storm(char *a, char *b, long stride, long nb, volatile long *v, volatile lon
 	__builtin_unreachable();
 }
 
-/* Let the process run on every CPU (pin_to_one_cpu() was for the population). */
-static void unpin(void)
-{
-	cpu_set_t set;
-
-	CPU_ZERO(&set);
-	for (int cpu = 0; cpu < 64; cpu++)
-		CPU_SET(cpu, &set);
-	if (sched_setaffinity(0, sizeof(set), &set))
-		die("sched_setaffinity");
-}
-
 static int measured(int argc, char **argv)
 {
 	struct shared_page *sh = measured_attach(argc, argv);
@@ -213,7 +201,7 @@ static int measured(int argc, char **argv)
 	kslot = (volatile long *)((char *)sh + ps) - NCHILD;
 	for (int i = 0; i < NCHILD; i++)
 		kslot[i] = k[i];
-	unpin();
+	unpin_all_cpus();
 	sh->value[V_PREFORK] = vmstat_read("pgreuse");
 	sh->child_pid = 1; /* the children's pids are in value[V_PID0..] */
 	raw_storm(a, b, ps, nb, sh->value, kslot);
