@@ -319,7 +319,8 @@ static __always_inline __u8 copy_map_class(struct vm_area_struct *vma, bool huge
 			return CT_MAP_SHMEM;
 		inode = KREAD(btf, f, f_inode);
 		/* the frontend finds its path in /proc/PID/maps */
-		*file = ct_file_key(KREAD(btf, inode, i_ino), btf ? inode->i_sb->s_dev : BPF_CORE_READ(inode, i_sb, s_dev));
+		*file = ct_file_key(KREAD(btf, inode, i_ino),
+				    btf ? inode->i_sb->s_dev : BPF_CORE_READ(inode, i_sb, s_dev));
 		return CT_MAP_FILE;
 	}
 	mm = KREAD(btf, vma, vm_mm);

@@ -150,7 +150,6 @@ static __always_inline int handle_wp_exit_only(void *ctx, struct vm_fault *vmf, 
 	__u32 kind;
 	__u64 file = 0;
 	__u8 map = 0;
-
 	int pte;
 
 	if (cfg.filter_follow) {

@@ -180,7 +180,8 @@ static __always_inline int tp_alloc_do(void *ctx, struct page *page, unsigned in
 		}
 		count_copy_after_fork(p, tgid, now);
 		if ((cfg.stacks >> kind) & 1)
-			t->tp_kstack = count_stack_n(ctx, p, tgid, kind, m.map, m.file, t->tp_ustack, CT_USTACK_HERE, 1);
+			t->tp_kstack = count_stack_n(ctx, p, tgid, kind, m.map, m.file, t->tp_ustack,
+						     CT_USTACK_HERE, 1);
 		/* for tp_free(): the page, and what was charged */
 		t->tp_page = (__u64)page;
 		t->tp_copy_ns = now;
