@@ -152,6 +152,7 @@ static __always_inline int handle_wp_exit_only(void *ctx, struct vm_fault *vmf, 
 	__u8 map = 0;
 	int pte;
 
+	/* the pte read in each branch: one call after them costs 12 BPF instructions more per reuse */
 	if (cfg.filter_follow) {
 		t = thread_traced(tgid);
 		if (!t)
@@ -433,6 +434,22 @@ int BPF_PROG(sched_fork, struct task_struct *parent, struct task_struct *child)
 	return 0;
 }
 
+/* A final histogram of process tgid into the lifecycle ring; false: no room. */
+static __always_inline bool hist_rec_send(__u32 tgid, __u64 start_ns, __u32 id, const struct ct_hist_val *h)
+{
+	struct ct_hist_rec *hr = bpf_ringbuf_reserve(&lifecycle, sizeof(*hr), 0);
+
+	if (!hr)
+		return false;
+	hr->start_ns = start_ns;
+	hr->pid = tgid;
+	hr->type = CT_REC_TYPE_HIST;
+	hr->id = id;
+	__builtin_memcpy(&hr->h, h, sizeof(hr->h));
+	bpf_ringbuf_submit(hr, BPF_RB_NO_WAKEUP); /* the record, submitted last, wakes the frontend */
+	return true;
+}
+
 /*
  * Hand a process's final counts and histograms to the frontend, and forget
  * them.  When the lifecycle ring is full (thousands of processes ending at
@@ -447,14 +464,16 @@ static __always_inline void proc_exit(__u32 tgid, __u64 now)
 {
 	struct ct_proc_rec *p = bpf_map_lookup_elem(&procs, &tgid), *r;
 	__u64 start_ns, need;
-	__u32 have = 0; /* the histograms it has: the others are not looked up again */
+	__u32 have = 0; /* the histograms it has in `hists`: the others are not looked up again */
+	bool f2c;
 
 	if (!p || (p->flags & CT_PROC_EXITED))
 		return;
 	start_ns = p->start_ns;
 	/* room for the record and every histogram it has (8-byte headers) */
-	need = 8 + sizeof(*r);
-	for (__u32 id = 0; id < CT_H_MAX; id++) {
+	f2c = !ct_hist_empty(proc_f2c(p));
+	need = 8 + sizeof(*r) + (f2c ? 8 + sizeof(struct ct_hist_rec) : 0);
+	for (__u32 id = 0; id < CT_H_FORK_TO_COPY; id++) { /* the last id, the one in the record */
 		struct ct_hist_key k = { .pid = tgid, .id = id };
 
 		if (bpf_map_lookup_elem(&hists, &k)) {
@@ -475,25 +494,22 @@ static __always_inline void proc_exit(__u32 tgid, __u64 now)
 	}
 	__builtin_memcpy(r, p, sizeof(*r));
 	r->flags |= CT_PROC_EXITED;
-	for (__u32 id = 0; id < CT_H_MAX; id++) {
+	for (__u32 id = 0; id < CT_H_FORK_TO_COPY; id++) {
 		struct ct_hist_key k = { .pid = tgid, .id = id };
 		struct ct_hist_val *h;
-		struct ct_hist_rec *hr;
 
 		if (!(have & (1u << id)) || !(h = bpf_map_lookup_elem(&hists, &k)))
 			continue;
-		hr = bpf_ringbuf_reserve(&lifecycle, sizeof(*hr), 0);
-		if (!hr) {
+		if (!hist_rec_send(tgid, start_ns, id, h)) {
 			bpf_ringbuf_discard(r, 0);
 			p->flags |= CT_PROC_EXITED;
 			return;
 		}
-		hr->start_ns = start_ns;
-		hr->pid = tgid;
-		hr->type = CT_REC_TYPE_HIST;
-		hr->id = id;
-		__builtin_memcpy(&hr->h, h, sizeof(hr->h));
-		bpf_ringbuf_submit(hr, BPF_RB_NO_WAKEUP); /* r, submitted last, wakes the frontend */
+	}
+	if (f2c && !hist_rec_send(tgid, start_ns, CT_H_FORK_TO_COPY, proc_f2c(p))) {
+		bpf_ringbuf_discard(r, 0);
+		p->flags |= CT_PROC_EXITED;
+		return;
 	}
 	/* Two threads can both see the group dead: the one that deletes reports. */
 	if (bpf_map_delete_elem(&procs, &tgid)) {
@@ -501,7 +517,7 @@ static __always_inline void proc_exit(__u32 tgid, __u64 now)
 		return;
 	}
 	bpf_ringbuf_submit(r, rb_wakeup(&lifecycle));
-	for (__u32 id = 0; id < CT_H_MAX; id++) {
+	for (__u32 id = 0; id < CT_H_FORK_TO_COPY; id++) {
 		struct ct_hist_key k = { .pid = tgid, .id = id };
 
 		if (have & (1u << id))

@@ -7,7 +7,8 @@
  *
  * Counting (include/cowtrace.h): a hook classifies an event and calls
  * count_*(), which adds to the process's record in `procs` and, for timed
- * events, to its histogram in `hists`, both in place.  The ring buffer
+ * events, to its histogram in `hists` (fork_to_copy: in `procs`, beside
+ * the record), all in place.  The ring buffer
  * carries only lifecycle records (forks, a process's final counts at exit)
  * and, when the frontend asks for them (--events, --record), one event per
  * fault.
@@ -63,13 +64,17 @@ struct {
 	__type(value, __u32);
 } cgroup_filter SEC(".maps");
 
-/* Per-process counts (tgid -> record), updated in place; see the top of the file. */
+/*
+ * Per-process counts (tgid -> record and fork-to-copy histogram), updated
+ * in place; see the top of the file.  The code holds a value by its record
+ * (its first member) and reaches the histogram with proc_f2c().
+ */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__uint(max_entries, 131072); /* resized by the frontend */
 	__type(key, __u32);
-	__type(value, struct ct_proc_rec);
+	__type(value, struct ct_proc_val);
 } procs SEC(".maps");
 
 struct {
@@ -108,7 +113,7 @@ struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, 1);
 	__type(key, __u32);
-	__type(value, struct ct_proc_rec);
+	__type(value, struct ct_proc_val);
 } proc_scratch SEC(".maps");
 
 static const struct ct_hist_val hist_zero;
@@ -357,11 +362,13 @@ static __always_inline struct ct_proc_rec *proc_new(__u32 tgid, __u32 ppid, __u6
 						    __u64 seg_fork_ns, __u8 side, __u64 now, bool replace)
 {
 	__u32 zero = 0;
-	struct ct_proc_rec *r = bpf_map_lookup_elem(&proc_scratch, &zero);
+	struct ct_proc_val *v = bpf_map_lookup_elem(&proc_scratch, &zero);
+	struct ct_proc_rec *r;
 
-	if (!r)
+	if (!v)
 		return NULL;
-	__builtin_memset(r, 0, sizeof(*r));
+	__builtin_memset(v, 0, sizeof(*v));
+	r = &v->r;
 	r->pid = tgid;
 	r->ppid = ppid;
 	r->type = CT_REC_TYPE_PROC;
@@ -374,7 +381,7 @@ static __always_inline struct ct_proc_rec *proc_new(__u32 tgid, __u32 ppid, __u6
 	if (side == CT_SEG_CHILD)
 		r->birth_ns = seg_fork_ns;
 	bpf_get_current_comm(r->comm, sizeof(r->comm));
-	if (bpf_map_update_elem(&procs, &tgid, r, replace ? BPF_ANY : BPF_NOEXIST) &&
+	if (bpf_map_update_elem(&procs, &tgid, v, replace ? BPF_ANY : BPF_NOEXIST) &&
 	    !bpf_map_lookup_elem(&procs, &tgid)) {
 		stat_inc(CT_STAT_NOSPACE);
 		return NULL;
@@ -422,15 +429,23 @@ static __always_inline struct ct_proc_rec *proc_current(__u32 tgid, __u64 now)
 			proc_drop_unread(tgid, p));
 }
 
-/* n: 1, or -1 to take back a value added (none there: nothing to take back) */
-static __always_inline void hist_add_n(__u32 tgid, __u32 id, __u64 v, __s64 n)
+/* n: 1, or -1 to take back a value added */
+static __always_inline void hist_val_add(struct ct_hist_val *h, __u64 v, __s64 n)
+{
+	unsigned s = ct_hist_slot(v);
+
+	ct_barrier_var(s);
+	if (s >= CT_HIST_SLOTS)
+		s = CT_HIST_SLOTS - 1;
+	__sync_fetch_and_add(&h->slot[s], n);
+	__sync_fetch_and_add(&h->sum, n * v);
+}
+
+static __always_inline void hist_add(__u32 tgid, __u32 id, __u64 v)
 {
 	struct ct_hist_key k = { .pid = tgid, .id = id };
 	struct ct_hist_val *h = bpf_map_lookup_elem(&hists, &k);
-	unsigned s;
 
-	if (!h && n < 0)
-		return;
 	if (!h) {
 		bpf_map_update_elem(&hists, &k, &hist_zero, BPF_NOEXIST);
 		h = bpf_map_lookup_elem(&hists, &k);
@@ -439,27 +454,43 @@ static __always_inline void hist_add_n(__u32 tgid, __u32 id, __u64 v, __s64 n)
 			return;
 		}
 	}
-	s = ct_hist_slot(v);
-	ct_barrier_var(s);
-	if (s >= CT_HIST_SLOTS)
-		s = CT_HIST_SLOTS - 1;
-	__sync_fetch_and_add(&h->slot[s], n);
-	__sync_fetch_and_add(&h->sum, n * v);
+	hist_val_add(h, v, 1);
 }
 
-#define hist_add(tgid, id, v) hist_add_n(tgid, id, v, 1)
-
-/* A copy: the fork it follows gets it (segment, fork_to_copy). */
-static __always_inline void count_copy_after_fork(struct ct_proc_rec *p, __u32 tgid, __u64 now)
+/* The fork-to-copy histogram of a record of `procs` (not of a copy of one). */
+static __always_inline struct ct_hist_val *proc_f2c(struct ct_proc_rec *p)
 {
-	if (p->seg_side == CT_SEG_NONE)
+	return &((struct ct_proc_val *)p)->f2c;
+}
+
+/*
+ * A copy at `now`, beyond its kind's counter: the memory it hit (map: enum
+ * ct_map_class) and the fork it follows (segment, fork_to_copy); n 1.  n -1
+ * takes back one charged at `now` (tracepoint mode: a copy that lost a
+ * race), from the segment only if that is still the fork it was charged to
+ * (seg_ns: that fork's time, 0 if none).
+ */
+static __always_inline void count_copy(struct ct_proc_rec *p, __u32 map, __u64 now, __u64 seg_ns, __s64 n)
+{
+	bool seg = p->seg_side != CT_SEG_NONE && (n > 0 || p->seg_fork_ns == seg_ns);
+
+	ct_barrier_var(map);
+	map &= 7; /* bounded for the verifier; the check below for the logic */
+	if (map < CT_MAP_MAX) {
+		__sync_fetch_and_add(&p->c[CT_C_MAP + map], n);
+		if (seg)
+			__sync_fetch_and_add(&p->seg_map[map], n);
+	}
+	if (!seg)
 		return;
-	__sync_fetch_and_add(&p->seg_copies, 1);
-	if (!p->seg_first_ns)
-		p->seg_first_ns = now;
-	p->seg_last_ns = now;
+	__sync_fetch_and_add(&p->seg_copies, n);
+	if (n > 0) {
+		if (!p->seg_first_ns)
+			p->seg_first_ns = now;
+		p->seg_last_ns = now;
+	}
 	if (now >= p->seg_fork_ns)
-		hist_add(tgid, CT_H_FORK_TO_COPY, now - p->seg_fork_ns);
+		hist_val_add(proc_f2c(p), now - p->seg_fork_ns, n);
 }
 
 /* count_stack()'s ustack (and kstack): take the stack here. */
@@ -526,7 +557,7 @@ static __always_inline void count_wp(void *ctx, __u32 tgid, __u32 kind, __u64 la
 				     __u64 file)
 {
 	struct ct_proc_rec *p = proc_current(tgid, now);
-	__u32 c = CT_C_WP + kind, m = map;
+	__u32 c = CT_C_WP + kind;
 
 	ct_barrier_var(c);
 	if (!p || c >= CT_C_WP + CT_WP_KIND_MAX)
@@ -536,16 +567,8 @@ static __always_inline void count_wp(void *ctx, __u32 tgid, __u32 kind, __u64 la
 		p->last_ns = now;
 	if (lat)
 		hist_add(tgid, ct_wp_lat_hist(kind), lat);
-	if (ct_wp_is_copy(kind)) {
-		ct_barrier_var(m);
-		m &= 7; /* bounded for the verifier; the check below for the logic */
-		if (m < CT_MAP_MAX) {
-			__sync_fetch_and_add(&p->c[CT_C_MAP + m], 1);
-			if (p->seg_side != CT_SEG_NONE)
-				__sync_fetch_and_add(&p->seg_map[m], 1);
-		}
-		count_copy_after_fork(p, tgid, now);
-	}
+	if (ct_wp_is_copy(kind))
+		count_copy(p, map, now, 0, 1);
 	if ((cfg.stacks >> (kind & 31)) & 1)
 		count_stack(ctx, p, tgid, kind, ct_wp_is_copy(kind) ? map : CT_MAP_MAX, file, CT_USTACK_HERE);
 	if (cfg.per_event)

@@ -151,7 +151,7 @@ static __always_inline int tp_alloc_do(void *ctx, struct page *page, unsigned in
 	struct vma_cb m;
 	long orig_ax;
 	__u64 now;
-	__u32 kind, map, tgid;
+	__u32 kind, tgid;
 
 	if (order != 0 || (gfp_flags & cfg.gfp_user_movable) != cfg.gfp_user_movable)
 		return 0;
@@ -170,15 +170,9 @@ static __always_inline int tp_alloc_do(void *ctx, struct page *page, unsigned in
 		__sync_fetch_and_add(&p->c[CT_C_WP + CT_WP_REUSE], -1);
 		__sync_fetch_and_add(&p->c[CT_C_WP + kind], 1);
 		m = tp_copy_map(t, find_vma);
-		map = m.map & 7;
 		t->wp_map = m.map; /* for the per-fault event, and a copy taken back */
 		t->wp_file = m.file;
-		if (map < CT_MAP_MAX) {
-			__sync_fetch_and_add(&p->c[CT_C_MAP + map], 1);
-			if (p->seg_side != CT_SEG_NONE)
-				__sync_fetch_and_add(&p->seg_map[map], 1);
-		}
-		count_copy_after_fork(p, tgid, now);
+		count_copy(p, m.map, now, 0, 1);
 		if ((cfg.stacks >> kind) & 1)
 			t->tp_kstack = count_stack_n(ctx, p, tgid, kind, m.map, m.file, t->tp_ustack,
 						     CT_USTACK_HERE, 1);
@@ -224,23 +218,14 @@ static __always_inline void tp_uncopy(void *ctx, struct ct_thread *t)
 {
 	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
 	struct ct_proc_rec *p = bpf_map_lookup_elem(&procs, &tgid);
-	__u32 kind = t->tp_copied == 2 ? CT_WP_COPY_ZERO : CT_WP_COPY_ANON, map = t->wp_map & 7;
+	__u32 kind = t->tp_copied == 2 ? CT_WP_COPY_ZERO : CT_WP_COPY_ANON;
 
 	t->tp_copied = 0;
 	t->tp_pending = 0; /* no per-fault event: nothing happened */
 	if (!p || p->start_ns != current_start_ns())
 		return;
 	__sync_fetch_and_add(&p->c[CT_C_WP + kind], -1);
-	if (map < CT_MAP_MAX)
-		__sync_fetch_and_add(&p->c[CT_C_MAP + map], -1);
-	/* the fork it was charged to, if the process has not forked again since */
-	if (t->tp_seg_ns && p->seg_side != CT_SEG_NONE && p->seg_fork_ns == t->tp_seg_ns) {
-		__sync_fetch_and_add(&p->seg_copies, -1);
-		if (map < CT_MAP_MAX)
-			__sync_fetch_and_add(&p->seg_map[map], -1);
-		if (t->tp_copy_ns >= t->tp_seg_ns)
-			hist_add_n(tgid, CT_H_FORK_TO_COPY, t->tp_copy_ns - t->tp_seg_ns, -1);
-	}
+	count_copy(p, t->wp_map, t->tp_copy_ns, t->tp_seg_ns, -1);
 	if ((cfg.stacks >> kind) & 1)
 		count_stack_n(ctx, p, tgid, kind, t->wp_map, t->wp_file, t->tp_ustack, t->tp_kstack, -1);
 }

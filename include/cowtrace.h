@@ -129,7 +129,8 @@ enum ct_hist_id {
 	CT_H_LAT_UNSHARE,
 	CT_H_LAT_THP,            /* do_huge_pmd_wp_page */
 	CT_H_UFFD_BLOCKED,       /* + enum ct_uffd_kind (< CT_UFFD_BLOCKING): time waited in handle_userfault */
-	CT_H_FORK_TO_COPY = CT_H_UFFD_BLOCKED + CT_UFFD_BLOCKING, /* fork -> each copy */
+	/* fork -> each copy; the last: it is kept in the process's record, not in `hists` */
+	CT_H_FORK_TO_COPY = CT_H_UFFD_BLOCKED + CT_UFFD_BLOCKING,
 	CT_H_MAX,
 };
 
@@ -161,8 +162,9 @@ struct ct_event {
 
 /*
  * In-kernel counting.  The BPF side keeps a process's counters in the
- * `procs` map (keyed by tgid) and its histograms in `hists` (keyed by
- * tgid and enum ct_hist_id), updated in place.  The frontend reads both
+ * `procs` map (keyed by tgid; fork_to_copy beside them) and its other
+ * histograms in `hists` (keyed by tgid and enum ct_hist_id), updated in
+ * place.  The frontend reads both
  * maps at every report; when a process's last thread exits, its record and
  * histograms go through the ring buffer and leave the maps, so a reused pid
  * starts afresh.  Record files keep the same records.
@@ -213,6 +215,27 @@ struct ct_hist_val {
 	__u64 sum;                 /* ns */
 	__u64 slot[CT_HIST_SLOTS];
 };
+
+/*
+ * The `procs` map's value: a process's record, and its fork-to-copy
+ * histogram in place (a copy's hot path has the record at hand already; a
+ * lookup in `hists` cost a copy as much as all its counters).  The ring and
+ * record files carry that histogram as a ct_hist_rec, as the others.
+ */
+struct ct_proc_val {
+	struct ct_proc_rec r;
+	struct ct_hist_val f2c;    /* CT_H_FORK_TO_COPY */
+};
+
+/* Whether a histogram holds any value (a copy taken back leaves it empty). */
+static inline int ct_hist_empty(const struct ct_hist_val *h)
+{
+	__u64 any = 0;
+
+	for (int i = 0; i < CT_HIST_SLOTS; i++)
+		any |= h->slot[i]; /* no branch per slot: one path for the verifier */
+	return !any;
+}
 
 struct ct_hist_rec {
 	__u64 start_ns;            /* the process's start, as in its ct_proc_rec */

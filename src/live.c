@@ -94,16 +94,16 @@ struct ended {
 
 struct snap {
 	struct ct_sink *k;
-	bool record;
+	bool record, hists;
 	unsigned nprocs, nhists;
 	struct ended *ended;  /* sorted by pid once the records are read */
 	uint32_t nended, ended_cap;
 };
 
-static int snap_proc(void *ctx, const struct ct_proc_rec *r)
+static int snap_proc(void *ctx, const struct ct_proc_rec *r, const struct ct_hist_val *f2c)
 {
 	struct snap *s = ctx;
-	struct ended e = { .pid = r->pid, .start_ns = r->start_ns };
+	struct ended e = { .pid = r->pid, .start_ns = r->start_ns, .hists = f2c ? 1u << CT_H_FORK_TO_COPY : 0 };
 	/* no room to remember it: left in the map, read again next time */
 	bool ended = (r->flags & CT_PROC_EXITED) &&
 		     !push((void **)&s->ended, &s->nended, &s->ended_cap, &e, sizeof(e));
@@ -111,6 +111,13 @@ static int snap_proc(void *ctx, const struct ct_proc_rec *r)
 	/* a final record goes into the record file as the ring's would */
 	sink_proc(s->k, r, s->record || ended);
 	s->nprocs++;
+	if (f2c && (s->hists || ended)) {
+		struct ct_hist_rec h = { .start_ns = r->start_ns, .pid = r->pid, .type = CT_REC_TYPE_HIST,
+					 .id = CT_H_FORK_TO_COPY, .h = *f2c };
+
+		sink_hist(s->k, &h, s->record || ended);
+		s->nhists++;
+	}
 	return 0;
 }
 
@@ -211,7 +218,7 @@ static void sweep_dead(struct live *l)
  */
 static void read_kernel(struct live *l, bool record, bool hists)
 {
-	struct snap sn = { .k = &l->k, .record = record };
+	struct snap sn = { .k = &l->k, .record = record, .hists = hists };
 	uint64_t t0 = now_ns();
 	int err;
 

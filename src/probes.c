@@ -742,25 +742,25 @@ static int read_map(int fd, size_t ksize, size_t vsize,
 }
 
 struct rec_cb {
-	int (*proc)(void *ctx, const struct ct_proc_rec *r);
-	int (*hist)(void *ctx, const struct ct_hist_rec *r);
+	int (*proc)(void *ctx, const struct ct_proc_rec *r, const struct ct_hist_val *f2c);
 	void *ctx;
-	struct ct_hist_rec hr;
 };
 
 static int proc_cb(void *ctx, const void *k, const void *v)
 {
 	(void)k;
 	struct rec_cb *c = ctx;
+	const struct ct_proc_val *pv = v;
 
-	return c->proc(c->ctx, v);
+	return c->proc(c->ctx, &pv->r, ct_hist_empty(&pv->f2c) ? NULL : &pv->f2c);
 }
 
-int probes_read_procs(struct ct_session *s, int (*cb)(void *ctx, const struct ct_proc_rec *r), void *ctx)
+int probes_read_procs(struct ct_session *s,
+		      int (*cb)(void *ctx, const struct ct_proc_rec *r, const struct ct_hist_val *f2c), void *ctx)
 {
 	struct rec_cb c = { .proc = cb, .ctx = ctx };
 
-	return read_map(bpf_map__fd(s->skel->maps.procs), sizeof(__u32), sizeof(struct ct_proc_rec),
+	return read_map(bpf_map__fd(s->skel->maps.procs), sizeof(__u32), sizeof(struct ct_proc_val),
 			proc_cb, &c);
 }
 
@@ -909,8 +909,12 @@ int probes_stack_trace(struct ct_session *s, int32_t id, uint64_t ips[CT_STACK_D
 
 int probes_proc_get(struct ct_session *s, uint32_t pid, uint64_t start_ns, struct ct_proc_rec *r)
 {
-	if (bpf_map_lookup_elem(bpf_map__fd(s->skel->maps.procs), &pid, r) || (start_ns && r->start_ns != start_ns))
+	struct ct_proc_val v;
+
+	if (bpf_map_lookup_elem(bpf_map__fd(s->skel->maps.procs), &pid, &v) ||
+	    (start_ns && v.r.start_ns != start_ns))
 		return -ENOENT;
+	*r = v.r;
 	return 0;
 }
 
@@ -936,32 +940,33 @@ void probes_forget_trace(struct ct_session *s, int32_t id)
 void probes_forget_exited(struct ct_session *s, uint32_t pid, uint64_t start_ns, uint32_t hists)
 {
 	int fd = bpf_map__fd(s->skel->maps.procs), hfd = bpf_map__fd(s->skel->maps.hists);
-	struct ct_proc_rec r;
+	struct ct_proc_val v;
 
-	if (bpf_map_lookup_elem(fd, &pid, &r) || !(r.flags & CT_PROC_EXITED) || r.start_ns != start_ns)
+	if (bpf_map_lookup_elem(fd, &pid, &v) || !(v.r.flags & CT_PROC_EXITED) || v.r.start_ns != start_ns)
 		return;
 	for (uint32_t id = 0; id < CT_H_MAX; id++) {
 		struct ct_hist_key k = { .pid = pid, .id = id };
 
-		if (hists & (1u << id)) /* an ended process's histograms do not grow: those read */
+		/* an ended process's histograms do not grow: those read (fork_to_copy goes with the record) */
+		if ((hists & (1u << id)) && id != CT_H_FORK_TO_COPY)
 			bpf_map_delete_elem(hfd, &k);
 	}
-	if (bpf_map_lookup_and_delete_elem(fd, &pid, &r)) {
+	if (bpf_map_lookup_and_delete_elem(fd, &pid, &v)) {
 		/* hash maps have it since 5.14; before, the window is this one call */
 		if (errno != ENOENT)
 			bpf_map_delete_elem(fd, &pid);
 		return;
 	}
-	if (!(r.flags & CT_PROC_EXITED) || r.start_ns != start_ns)
-		bpf_map_update_elem(fd, &pid, &r, BPF_NOEXIST);
+	if (!(v.r.flags & CT_PROC_EXITED) || v.r.start_ns != start_ns)
+		bpf_map_update_elem(fd, &pid, &v, BPF_NOEXIST);
 }
 
 bool probes_final_waits(const struct ct_session *s, uint32_t pid, uint64_t start_ns)
 {
-	struct ct_proc_rec r;
+	struct ct_proc_val v;
 
-	return !bpf_map_lookup_elem(bpf_map__fd(s->skel->maps.procs), &pid, &r) &&
-	       (r.flags & CT_PROC_EXITED) && r.start_ns == start_ns;
+	return !bpf_map_lookup_elem(bpf_map__fd(s->skel->maps.procs), &pid, &v) &&
+	       (v.r.flags & CT_PROC_EXITED) && v.r.start_ns == start_ns;
 }
 
 void probes_forget(struct ct_session *s, uint32_t pid)

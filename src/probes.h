@@ -54,8 +54,13 @@ int probes_lifecycle_fd(const struct ct_session *s);
 int probes_events_fd(const struct ct_session *s);
 /* Sum of the per-CPU BPF-side counter idx (enum ct_stat_idx). */
 uint64_t probes_stat(const struct ct_session *s, int idx);
-/* Every process record and histogram in the kernel's maps (batch reads).  0 or -errno. */
-int probes_read_procs(struct ct_session *s, int (*cb)(void *ctx, const struct ct_proc_rec *r), void *ctx);
+/*
+ * Every process record and histogram in the kernel's maps (batch reads).  0
+ * or -errno.  A record comes with its fork_to_copy histogram (NULL: empty),
+ * which the histograms' read does not give again.
+ */
+int probes_read_procs(struct ct_session *s,
+		      int (*cb)(void *ctx, const struct ct_proc_rec *r, const struct ct_hist_val *f2c), void *ctx);
 int probes_read_hists(struct ct_session *s, int (*cb)(void *ctx, const struct ct_hist_rec *r), void *ctx);
 /* --stacks: pages per (process, stack, kind, mapping) (batch reads), and a stack's addresses. */
 int probes_read_stacks(struct ct_session *s, int (*cb)(void *ctx, const struct ct_stack_key *k, uint64_t pages),

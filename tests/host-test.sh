@@ -22,9 +22,13 @@ run cowfork -- "$work/w/cowfork" 4096 8192
 run zerocopy -- "$work/w/zerocopy" 4096
 run pinfork -- "$work/w/pinfork" 256
 run race -- "$work/w/race" 20000 2
+# text reports every 0.5 s while the child sleeps its last 2.5 s: histograms read from the live maps
+TRUTH_FILE=$work/forkdelay.truth "$ct" -i 0.5 -- "$work/w/forkdelay" 10 30 2500 >"$work/forkdelay.txt" \
+  2>"$work/forkdelay.err"
+echo $? >"$work/forkdelay.rc"
 
 python3 - "$work" <<'PY'
-import json, sys, os
+import json, sys, os, re
 work = sys.argv[1]
 passed = failed = 0
 
@@ -80,6 +84,41 @@ if rep:
     tol = 0 if q == "exact" else want * 0.01
     res(got is not None and abs(got - want) <= tol,
         f"race ({rep['mode']}) parent's copies after the fork {got} vs truth {want}", f"allowed {tol:g}")
+
+def text_hist(block, pid, title):
+    """{(lo, hi): count} of pid's histogram `title` in one text report (None: not there)."""
+    lines = block.splitlines()
+    head = next((i for i, l in enumerate(lines) if l.startswith(f"pid {pid} (") and l.endswith(f"{title}:")), None)
+    if head is None:
+        return None
+    h = {}
+    for l in lines[head + 2:]:
+        m = re.match(r"\s*(\d+) -> (\d+)\s*: (\d+)", l)
+        if not m:
+            break
+        h[(int(m[1]), int(m[2]))] = int(m[3])
+    return h
+
+rc = int(open(f"{work}/forkdelay.rc").read())
+text = open(f"{work}/forkdelay.txt").read()
+t = dict(kv.split("=", 1) for kv in open(f"{work}/forkdelay.truth").read().split()[1:])
+res(rc == 0, "forkdelay cowtrace ran", open(f"{work}/forkdelay.err").read().strip())
+reports = re.split(r"(?m)^(?=cowtrace \S+: kernel )", text)
+d1, d2, d3 = int(t["d1"]), int(t["d2"]), int(t["d3"])
+# the child copies at once, at d1 and at d1+d2 ms, then sleeps d3 ms: a report after 1.5 s, before
+# d1+d2+d3, holds three copies, the last at d1+d2 ms or later; the final one a fourth, "late": in a
+# bucket (usecs; a value v lies in [lo, hi] with lo > v/2) past half of d1+d2+d3
+live = [r for r in reports if (m := re.match(r"cowtrace .*, ([\d.]+) s \(interval\)", r))
+        and 1.5 <= float(m[1]) <= (d1 + d2 + d3) / 1000 - 0.5]
+late = lambda h: sum(n for (lo, hi), n in h.items() if lo * 2 > (d1 + d2 + d3) * 1000)
+h = text_hist(live[-1], t["child"], "time from fork to copy") if live else None
+res(h is not None and sum(h.values()) == 3 and late(h) == 0
+    and sum(n for (lo, hi), n in h.items() if hi >= (d1 + d2) * 1000) >= 1,
+    "forkdelay: a live process's fork_to_copy read from the kernel's maps: 3 copies, the last at "
+    f"{d1 + d2} ms or later", f"{len(live)} reports in the window, histogram {h}")
+h = text_hist(reports[-1], t["child"], "time from fork to copy")
+res(h is not None and sum(h.values()) == 4 and late(h) == 1,
+    f"forkdelay: the final fork_to_copy: 4 copies, one after {(d1 + d2 + d3) // 2} ms", f"histogram {h}")
 print(f"host: {passed} passed, {failed} failed")
 sys.exit(1 if failed else 0)
 PY

@@ -640,6 +640,11 @@ def cmd_massexit(ct, work, bindir, n):
         f"massexit: the children's copies: {anon} of anonymous memory (+ {missed} skipped runs reported) >= "
         f"the {t['wrote']} pages they wrote, {copies} in all <= {t['children']} x {t['max_child_pages']}",
         f"map_anon {anon}, copy {copies}")
+    # every copy of a child follows its fork: one fork_to_copy sample each, through the ring or the maps
+    f2c = sum((((r.get("histograms") or {}).get("fork_to_copy") or {}).get("count") or 0) for r in kids)
+    res(f2c == copies and f2c + missed >= t["wrote"],
+        f"massexit: the children's fork_to_copy histograms: {f2c} samples, one per copy ({copies}), "
+        f">= the {t['wrote']} pages they wrote (+ {missed} skipped runs)", f"fork_to_copy {f2c}, copy {copies}")
 
 
 def main():
