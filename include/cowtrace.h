@@ -164,10 +164,10 @@ struct ct_event {
  * In-kernel counting.  The BPF side keeps a process's counters in the
  * `procs` map (keyed by tgid; fork_to_copy beside them) and its other
  * histograms in `hists` (keyed by tgid and enum ct_hist_id), updated in
- * place.  The frontend reads both
- * maps at every report; when a process's last thread exits, its record and
- * histograms go through the ring buffer and leave the maps, so a reused pid
- * starts afresh.  Record files keep the same records.
+ * place.  The frontend reads both maps at every report; when a process's
+ * last thread exits, its record and histograms go through the ring buffer
+ * and leave the maps, so a reused pid starts afresh.  Record files keep the
+ * same records.
  */
 #define CT_HIST_SLOTS 40 /* log2 of ns: slot 0 holds 0, slot i [2^(i-1), 2^i), the last is open */
 
@@ -312,6 +312,7 @@ _Static_assert(CT_C_MAX == CT_C_MAP + CT_MAP_MAX, "a counter per mapping class")
 _Static_assert(sizeof(struct ct_stack_key) == 32, "ct_stack_key layout is ABI");
 _Static_assert(sizeof(struct ct_event) == 64, "ct_event layout is ABI");
 _Static_assert(sizeof(struct ct_proc_rec) == 328, "ct_proc_rec layout is ABI");
+_Static_assert(CT_H_FORK_TO_COPY == CT_H_MAX - 1, "fork_to_copy, the histogram in the record, is the last id");
 _Static_assert(sizeof(struct ct_hist_rec) == 344, "ct_hist_rec layout is ABI");
 #endif
 
