@@ -401,7 +401,7 @@ static __always_inline bool proc_drop_unread(__u32 tgid, struct ct_proc_rec *old
 	if (!old || !(old->flags & CT_PROC_EXITED))
 		return false;
 	stat_inc(CT_STAT_LOST);
-	for (__u32 id = 0; id < CT_H_MAX; id++) {
+	for (__u32 id = 0; id < CT_H_FORK_TO_COPY; id++) { /* fork_to_copy goes with the record */
 		struct ct_hist_key k = { .pid = tgid, .id = id };
 
 		bpf_map_delete_elem(&hists, &k);

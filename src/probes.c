@@ -944,11 +944,11 @@ void probes_forget_exited(struct ct_session *s, uint32_t pid, uint64_t start_ns,
 
 	if (bpf_map_lookup_elem(fd, &pid, &v) || !(v.r.flags & CT_PROC_EXITED) || v.r.start_ns != start_ns)
 		return;
-	for (uint32_t id = 0; id < CT_H_MAX; id++) {
+	/* fork_to_copy goes with the record */
+	for (uint32_t id = 0; id < CT_H_FORK_TO_COPY; id++) {
 		struct ct_hist_key k = { .pid = pid, .id = id };
 
-		/* an ended process's histograms do not grow: those read (fork_to_copy goes with the record) */
-		if ((hists & (1u << id)) && id != CT_H_FORK_TO_COPY)
+		if (hists & (1u << id)) /* an ended process's histograms do not grow: those read */
 			bpf_map_delete_elem(hfd, &k);
 	}
 	if (bpf_map_lookup_and_delete_elem(fd, &pid, &v)) {
@@ -973,8 +973,8 @@ void probes_forget(struct ct_session *s, uint32_t pid)
 {
 	int fd = bpf_map__fd(s->skel->maps.hists);
 
-	bpf_map_delete_elem(bpf_map__fd(s->skel->maps.procs), &pid);
-	for (uint32_t id = 0; id < CT_H_MAX; id++) {
+	bpf_map_delete_elem(bpf_map__fd(s->skel->maps.procs), &pid); /* fork_to_copy with it */
+	for (uint32_t id = 0; id < CT_H_FORK_TO_COPY; id++) {
 		struct ct_hist_key k = { .pid = pid, .id = id };
 
 		bpf_map_delete_elem(fd, &k);
