@@ -108,16 +108,22 @@ static int snap_proc(void *ctx, const struct ct_proc_rec *r, const struct ct_his
 	bool ended = (r->flags & CT_PROC_EXITED) &&
 		     !push((void **)&s->ended, &s->nended, &s->ended_cap, &e, sizeof(e));
 
+	struct ct_hist_rec h = { .start_ns = r->start_ns, .pid = r->pid, .type = CT_REC_TYPE_HIST,
+				 .id = CT_H_FORK_TO_COPY };
+	bool hist = f2c && (s->hists || ended);
+
+	if (hist) {
+		h.h = *f2c;
+		s->nhists++;
+	}
+	/* an ended process's histogram before its final record, as the ring sends them: ending may fold it away */
+	if (hist && ended)
+		sink_hist(s->k, &h, true);
 	/* a final record goes into the record file as the ring's would */
 	sink_proc(s->k, r, s->record || ended);
 	s->nprocs++;
-	if (f2c && (s->hists || ended)) {
-		struct ct_hist_rec h = { .start_ns = r->start_ns, .pid = r->pid, .type = CT_REC_TYPE_HIST,
-					 .id = CT_H_FORK_TO_COPY, .h = *f2c };
-
-		sink_hist(s->k, &h, s->record || ended);
-		s->nhists++;
-	}
+	if (hist && !ended)
+		sink_hist(s->k, &h, s->record);
 	return 0;
 }
 
