@@ -451,6 +451,20 @@ static __always_inline bool hist_rec_send(__u32 tgid, __u64 start_ns, __u32 id, 
 }
 
 /*
+ * proc_exit()'s note of the histograms a process has in `hists`.  In a map
+ * value, not a register: the verifier knows a register's bits on each path
+ * through the first loop and, once the later loops branch on them, walks
+ * every combination (2^8 paths: a second of load time); a value loaded from
+ * a map is unknown to it, and the paths join again.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u32);
+} exit_have SEC(".maps");
+
+/*
  * Hand a process's final counts and histograms to the frontend, and forget
  * them.  When the lifecycle ring is full (thousands of processes ending at
  * once), they stay in the maps instead, the record marked exited: the
@@ -463,12 +477,13 @@ static __always_inline bool hist_rec_send(__u32 tgid, __u64 start_ns, __u32 id, 
 static __always_inline void proc_exit(__u32 tgid, __u64 now)
 {
 	struct ct_proc_rec *p = bpf_map_lookup_elem(&procs, &tgid), *r;
+	__u32 zero = 0, *have = bpf_map_lookup_elem(&exit_have, &zero);
 	__u64 start_ns, need;
-	__u32 have = 0; /* the histograms it has in `hists`: the others are not looked up again */
 	bool f2c;
 
-	if (!p || (p->flags & CT_PROC_EXITED))
+	if (!p || !have || (p->flags & CT_PROC_EXITED))
 		return;
+	*have = 0;
 	start_ns = p->start_ns;
 	/* room for the record and every histogram it has (8-byte headers) */
 	f2c = !ct_hist_empty(proc_f2c(p));
@@ -478,7 +493,7 @@ static __always_inline void proc_exit(__u32 tgid, __u64 now)
 
 		if (bpf_map_lookup_elem(&hists, &k)) {
 			need += 8 + sizeof(struct ct_hist_rec);
-			have |= 1u << id;
+			*have |= 1u << id;
 		}
 	}
 	p->ppid = current_ppid(); /* may have been reparented */
@@ -498,7 +513,7 @@ static __always_inline void proc_exit(__u32 tgid, __u64 now)
 		struct ct_hist_key k = { .pid = tgid, .id = id };
 		struct ct_hist_val *h;
 
-		if (!(have & (1u << id)) || !(h = bpf_map_lookup_elem(&hists, &k)))
+		if (!(*have & (1u << id)) || !(h = bpf_map_lookup_elem(&hists, &k)))
 			continue;
 		if (!hist_rec_send(tgid, start_ns, id, h)) {
 			bpf_ringbuf_discard(r, 0);
@@ -520,7 +535,7 @@ static __always_inline void proc_exit(__u32 tgid, __u64 now)
 	for (__u32 id = 0; id < CT_H_FORK_TO_COPY; id++) {
 		struct ct_hist_key k = { .pid = tgid, .id = id };
 
-		if (have & (1u << id))
+		if (*have & (1u << id))
 			bpf_map_delete_elem(&hists, &k);
 	}
 }

@@ -505,12 +505,56 @@ static void wp_progs(const struct ct_opts *o, const struct kfacts *k, const stru
 		p->fe = NULL;
 }
 
+/*
+ * Whether the kernel lets this rung attach at all, asked before the whole
+ * object is loaded (a load is most of the start-up time): fentry by loading
+ * a two-instruction program against do_wp_page (locked-down kernels refuse
+ * tracing programs with EPERM), kprobes by the kprobe PMU or tracefs's
+ * kprobe_events (neither exists without CONFIG_KPROBES).  0, or -1 with why.
+ */
+static int rung_possible(const struct kfacts *k, enum ct_mode rung, char *err, size_t n)
+{
+	if (rung == MODE_FENTRY) {
+		const struct bpf_insn ret0[] = {
+			{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0 },
+			{ .code = BPF_JMP | BPF_EXIT },
+		};
+		int id = btf__find_by_name_kind(k->btf, hook_desc[HOOK_WP].cands[0], BTF_KIND_FUNC);
+		LIBBPF_OPTS(bpf_prog_load_opts, po, .expected_attach_type = BPF_TRACE_FENTRY);
+		int fd;
+
+		if (id < 0)
+			return 0; /* no BTF for it: the rung's own choice says what it can do */
+		po.attach_btf_id = id;
+		fd = bpf_prog_load(BPF_PROG_TYPE_TRACING, "ct_probe", "GPL", ret0, 2, &po);
+		if (fd < 0) {
+			snprintf(err, n, "fentry programs are refused by this kernel: %s%s", strerror(errno),
+				 errno == EPERM ? " (locked down?)" : "");
+			return -1;
+		}
+		close(fd);
+		return 0;
+	}
+	if (rung == MODE_KPROBE && access("/sys/bus/event_source/devices/kprobe/type", R_OK) &&
+	    access("/sys/kernel/tracing/kprobe_events", F_OK) &&
+	    access("/sys/kernel/debug/tracing/kprobe_events", F_OK)) {
+		snprintf(err, n, "kprobes are not available on this kernel (no kprobe PMU, no kprobe_events: "
+			 "CONFIG_KPROBES is off)");
+		return -1;
+	}
+	return 0;
+}
+
 static int try_exact(struct ct_session *s, const struct ct_opts *o, const struct kfacts *k,
 		     enum ct_mode rung, char *err, size_t n)
 {
 	struct hook_choice c[HOOK_MAX];
 	struct cowtrace_bpf *sk;
 	int any = 0;
+
+	/* --load-only verifies the programs: kprobe programs load where kprobes cannot attach */
+	if (!(o->load_only && rung == MODE_KPROBE) && rung_possible(k, rung, err, n))
+		return -1;
 
 	sk = open_skel(s, o, k, NULL, err, n);
 	if (!sk)
