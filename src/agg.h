@@ -44,6 +44,7 @@ struct ct_proc {
 	int32_t birth_fork;      /* index into forks[] of the fork that made it, -1 */
 	int32_t last_fork;       /* its most recent fork as a parent, -1 */
 	struct ct_proc_hists *h; /* allocated at the first timed sample */
+	uint64_t rate_base[2];   /* reuse and copy at the previous report (-i rates; the reporter sets them) */
 };
 
 struct ct_fork {
@@ -56,6 +57,8 @@ struct ct_fork {
 	uint64_t last_copy_ns;
 	uint64_t side_first[2], side_last[2]; /* the same, per side: CT_FORK_SIDE_* */
 	uint64_t side_map[2][CT_MAP_MAX];     /* per side, the copies by the memory they hit */
+	uint8_t traced;          /* the sides that were traced: CT_FORK_PARENT_TRACED | CT_FORK_CHILD_TRACED;
+				    a side not traced has no copies to tell (shown "-", null) */
 };
 
 enum { CT_FORK_SIDE_PARENT, CT_FORK_SIDE_CHILD };

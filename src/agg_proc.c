@@ -484,6 +484,7 @@ int agg_fork(struct ct_agg *a, const struct ct_event *e)
 	f->child = e->aux;
 	f->ts_ns = e->ts_ns;
 	f->pinned_cow = e->value;
+	f->traced = e->kind & (CT_FORK_PARENT_TRACED | CT_FORK_CHILD_TRACED);
 	if (e->kind & CT_FORK_PARENT_TRACED) {
 		parent = agg_proc_of(a, e);
 		if (!parent)

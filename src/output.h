@@ -19,6 +19,8 @@ struct ct_report {
 	bool final;
 	int cmd_status;          /* exit status of `-- CMD`, -1 if none */
 	unsigned hist_top;       /* processes whose histograms are printed (text) */
+	unsigned top;            /* processes in the text report's tables (the rest summed; 0: 20) */
+	double interval_s;       /* since the previous report (-i): text shows rates; 0: none */
 	const struct ct_stacks *stacks; /* --stacks: pages per stack; NULL: stacks were off */
 	unsigned top_stacks;     /* stacks shown per process (text and JSON) */
 	const char *version;
@@ -28,7 +30,12 @@ struct ct_report {
 void output_plan_text(FILE *f, const struct ct_plan *plan, const struct ct_misses *misses);
 void output_text(FILE *f, const struct ct_report *r);
 void output_json(FILE *f, const struct ct_report *r);
-/* --events: one NDJSON line per raw event. */
-void output_json_event(FILE *f, const struct ct_event *e);
+/* Bytes as the text report prints them: "512B", "24.0K", "1.5G". */
+void fmt_bytes(char *buf, size_t n, uint64_t b);
+/* cowtrace stats: the table of statistics (stats.c), as JSON (one object) or text. */
+void output_stats_json(FILE *f);
+void output_stats_text(FILE *f);
+/* --events: one NDJSON line per raw event; its kind as the plan can tell it (plan_wp_kind_name()). */
+void output_json_event(FILE *f, const struct ct_event *e, const struct ct_plan *plan);
 
 #endif

@@ -252,12 +252,25 @@ void output_json(FILE *f, const struct ct_report *r)
 			fprintf(f, "%llu", (unsigned long long)k->pinned_cow);
 		else
 			fprintf(f, "null");
-		fprintf(f, ",\"parent_copies\":%llu,\"child_copies\":%llu",
-			(unsigned long long)k->parent_copies, (unsigned long long)k->child_copies);
+		/* a side that was not traced: nothing is known of its copies */
+		if (k->traced & CT_FORK_PARENT_TRACED)
+			fprintf(f, ",\"parent_copies\":%llu", (unsigned long long)k->parent_copies);
+		else
+			fputs(",\"parent_copies\":null", f);
+		if (k->traced & CT_FORK_CHILD_TRACED)
+			fprintf(f, ",\"child_copies\":%llu", (unsigned long long)k->child_copies);
+		else
+			fputs(",\"child_copies\":null", f);
 		json_after(f, "first_copy_after_s", k->ts_ns, k->first_copy_ns);
 		json_after(f, "last_copy_after_s", k->ts_ns, k->last_copy_ns);
-		json_fork_maps(f, r, "parent_mappings", k->side_map[CT_FORK_SIDE_PARENT]);
-		json_fork_maps(f, r, "child_mappings", k->side_map[CT_FORK_SIDE_CHILD]);
+		if (k->traced & CT_FORK_PARENT_TRACED)
+			json_fork_maps(f, r, "parent_mappings", k->side_map[CT_FORK_SIDE_PARENT]);
+		else
+			fputs(",\"parent_mappings\":null", f);
+		if (k->traced & CT_FORK_CHILD_TRACED)
+			json_fork_maps(f, r, "child_mappings", k->side_map[CT_FORK_SIDE_CHILD]);
+		else
+			fputs(",\"child_mappings\":null", f);
 		fputc('}', f);
 	}
 	fprintf(f, "],\"evicted_processes\":%llu,\"forks_folded\":{\"forks\":%llu,\"pinned_cow\":%llu,"
@@ -271,7 +284,7 @@ void output_json(FILE *f, const struct ct_report *r)
 }
 
 /* --events: one line per raw event. */
-void output_json_event(FILE *f, const struct ct_event *e)
+void output_json_event(FILE *f, const struct ct_event *e, const struct ct_plan *plan)
 {
 	static const char *const type[CT_EV_TYPE_MAX] = {
 		[CT_EV_WP] = "wp", [CT_EV_THP] = "thp", [CT_EV_UFFD] = "uffd",
@@ -304,7 +317,9 @@ void output_json_event(FILE *f, const struct ct_event *e)
 	default:
 		st = -1;
 	}
-	if (st >= 0)
+	if (e->type == CT_EV_WP && st >= 0)
+		kind = plan_wp_kind_name(plan, e->kind);
+	else if (st >= 0)
 		kind = ct_stats[st].event_kind;
 	if (kind)
 		fprintf(f, ",\"kind\":\"%s\"", kind);

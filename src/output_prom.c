@@ -83,8 +83,9 @@ static int find_group(struct group *g, unsigned n, const char *label)
 
 static void add_proc(struct group *g, const struct ct_proc *p, uint32_t page_size)
 {
-	for (int s = 0; s < ST_COPIED_BYTES + 1; s++)
-		g->v[s] += proc_stat(p, s, page_size);
+	for (int s = 0; s < ST_MAX; s++)
+		if (ct_stats[s].type != STAT_HIST)
+			g->v[s] += proc_stat(p, s, page_size);
 	g->activity += proc_copies(p) + p->c[CT_C_WP + CT_WP_REUSE] + p->c[CT_C_PINNED];
 	for (int k = 0; k < CT_UFFD_KIND_MAX; k++)
 		g->activity += p->c[CT_C_UFFD + k];
@@ -124,6 +125,16 @@ static const char *label_name(const struct prom_state *st)
 	return st->by == PROM_BY_PID ? "pid" : st->by == PROM_BY_CGROUP ? "cgroup" : "comm";
 }
 
+/* The labels of a histogram series: {comm="x",outcome="copy"(,le="...")}; k NULL: no member label. */
+static void hist_labels(FILE *f, const struct prom_state *st, const char *label, const char *k, const char *kv)
+{
+	fprintf(f, "{%s=\"", label_name(st));
+	put_label(f, label);
+	fputc('"', f);
+	if (k)
+		fprintf(f, ",%s=\"%s\"", k, kv);
+}
+
 static void hist_series(FILE *f, const char *name, const struct prom_state *st, const char *label,
 			const char *k, const char *kv, const struct ct_hist *h)
 {
@@ -134,20 +145,19 @@ static void hist_series(FILE *f, const char *name, const struct prom_state *st, 
 	for (unsigned j = 5; j <= 17; j++) {
 		for (; slot <= 2 * j && slot < HIST_SLOTS; slot++)
 			cum += h->slot[slot];
-		fprintf(f, "%s_bucket{%s=\"", name, label_name(st));
-		put_label(f, label);
-		fprintf(f, "\",%s=\"%s\",le=\"%.9g\"} %llu\n", k, kv, (double)hist_upper(2 * j) / 1e9,
-			(unsigned long long)cum);
+		fprintf(f, "%s_bucket", name);
+		hist_labels(f, st, label, k, kv);
+		fprintf(f, ",le=\"%.9g\"} %llu\n", (double)hist_upper(2 * j) / 1e9, (unsigned long long)cum);
 	}
-	fprintf(f, "%s_bucket{%s=\"", name, label_name(st));
-	put_label(f, label);
-	fprintf(f, "\",%s=\"%s\",le=\"+Inf\"} %llu\n", k, kv, (unsigned long long)h->count);
-	fprintf(f, "%s_sum{%s=\"", name, label_name(st));
-	put_label(f, label);
-	fprintf(f, "\",%s=\"%s\"} %.9f\n", k, kv, h->sum / 1e9);
-	fprintf(f, "%s_count{%s=\"", name, label_name(st));
-	put_label(f, label);
-	fprintf(f, "\",%s=\"%s\"} %llu\n", k, kv, (unsigned long long)h->count);
+	fprintf(f, "%s_bucket", name);
+	hist_labels(f, st, label, k, kv);
+	fprintf(f, ",le=\"+Inf\"} %llu\n", (unsigned long long)h->count);
+	fprintf(f, "%s_sum", name);
+	hist_labels(f, st, label, k, kv);
+	fprintf(f, "} %.9f\n", h->sum / 1e9);
+	fprintf(f, "%s_count", name);
+	hist_labels(f, st, label, k, kv);
+	fprintf(f, "} %llu\n", (unsigned long long)h->count);
 }
 
 void output_prom(FILE *f, const struct ct_report *r, struct prom_state *st)

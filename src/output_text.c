@@ -23,6 +23,27 @@ void output_plan_text(FILE *f, const struct ct_plan *plan, const struct ct_misse
 	}
 }
 
+#define TEXT_WIDTH 118
+
+/* One item of a comma-separated list that starts with lead and wraps before TEXT_WIDTH. */
+static void list_item(FILE *f, int *col, const char *lead, const char *item)
+{
+	int n = (int)strlen(item);
+
+	if (*col < 0) {
+		fputs(lead, f);
+		*col = (int)strlen(lead);
+	} else if (*col + 2 + n > TEXT_WIDTH) {
+		fputs(",\n    ", f);
+		*col = 4;
+	} else {
+		fputs(", ", f);
+		*col += 2;
+	}
+	fputs(item, f);
+	*col += n;
+}
+
 /*
  * Runs of BPF programs the kernel skipped: loud, with what they feed, so
  * that a run with misses never reads as exact.
@@ -40,15 +61,18 @@ static void print_misses(FILE *f, const struct ct_misses *m, const struct ct_pla
 
 		if (!x->missed)
 			continue;
-		fprintf(f, "  %-16s %-28s %10llu ", x->prog, x->hook, (unsigned long long)x->missed);
+		char lead[128];
+		int col = -1;
+
+		snprintf(lead, sizeof(lead), "  %-16s %-28s %10llu: ", x->prog, x->hook, (unsigned long long)x->missed);
 		for (int s = 0; s < ST_MAX; s++)
 			if ((x->stats & (1u << s)) && plan_available(plan, s))
-				fprintf(f, " %s", ct_stat_name(s));
+				list_item(f, &col, lead, ct_stat_name(s));
 		fputc('\n', f);
 	}
 }
 
-static void fmt_bytes(char *buf, size_t n, uint64_t b)
+void fmt_bytes(char *buf, size_t n, uint64_t b)
 {
 	static const char *const unit[] = { "B", "K", "M", "G", "T" };
 	unsigned u = 0;
@@ -62,24 +86,6 @@ static void fmt_bytes(char *buf, size_t n, uint64_t b)
 		snprintf(buf, n, "%lluB", (unsigned long long)b);
 	else
 		snprintf(buf, n, "%.1f%s", v, unit[u]);
-}
-
-/* One cell of the per-process table: the statistic's column in ct_stats. */
-static void print_cell(FILE *f, const struct ct_report *r, const struct ct_proc *p, enum ct_stat s)
-{
-	int w = ct_stats[s].width;
-	char buf[32];
-
-	if (!plan_available(r->plan, s)) {
-		fprintf(f, " %*s", w, "n/a");
-		return;
-	}
-	if (ct_stats[s].type == STAT_BYTES) {
-		fmt_bytes(buf, sizeof(buf), proc_stat(p, s, r->agg->page_size));
-		fprintf(f, " %*s", w, buf);
-		return;
-	}
-	fprintf(f, " %*llu", w, (unsigned long long)proc_stat(p, s, r->agg->page_size));
 }
 
 static void print_hists(FILE *f, const struct ct_report *r, const struct ct_proc *p)
@@ -132,36 +138,231 @@ static void fmt_maps(FILE *f, const struct ct_plan *plan, const uint64_t *pages,
 		fputs("-", f);
 }
 
-#define MAPS_SHOWN 20
+/* comm is the task's choice: one line per process, no control characters. */
+static void clean_comm(char *dst, const char *src)
+{
+	for (int c = 0; c < CT_COMM_LEN; c++)
+		dst[c] = src[c] && (src[c] < 0x20 || src[c] == 0x7f) ? '?' : src[c];
+	dst[CT_COMM_LEN - 1] = 0;
+}
 
-/* Per process: the memory its copies hit ("copied 1.2G: 1.1G heap, 90.0M anon, 10.0M stack"). */
-static void print_maps(FILE *f, const struct ct_report *r, const uint32_t *order)
+static const char *const table_title[TT_MAX] = {
+	[TT_FAULTS] = "PROCESSES",
+	[TT_OTHER] = "OTHER EVENTS (THP, userfaultfd, uffd-wp markers)",
+	[TT_MAPS] = "COPIES BY MAPPING (pages copied, by the memory they hit)",
+};
+
+/* A cell: a count, or bytes as "24.0K" (STAT_BYTES). */
+static void fmt_cell(char *buf, size_t n, enum ct_stat s, uint64_t v)
+{
+	if (ct_stats[s].type == STAT_BYTES)
+		fmt_bytes(buf, n, v);
+	else
+		snprintf(buf, n, "%llu", (unsigned long long)v);
+}
+
+/* Whether a process has any non-zero statistic of table t. */
+static bool proc_in_table(const struct ct_report *r, const struct ct_proc *p, enum ct_text_table t)
+{
+	for (int s = 0; s < ST_MAX; s++)
+		if (ct_stats[s].table == t && plan_available(r->plan, s) &&
+		    proc_stat(p, s, r->agg->page_size))
+			return true;
+	return false;
+}
+
+struct table {
+	enum ct_text_table t;
+	int cols[ST_MAX], ncols;     /* statistics with a column, in ct_stats order */
+	int width[ST_MAX];
+	bool rates;                  /* REUSE/s and COPY/s (reports every -i) */
+	int rate_w[2];
+	uint32_t *rows, nrows;       /* procs[] indices shown */
+	struct ct_proc rest;         /* the sum of the others with data in this table */
+	uint32_t nrest;
+};
+
+static const enum ct_stat rate_stat[2] = { ST_REUSE, ST_COPY };
+
+/* A process's rate of s over the last interval; -1: none (a fold of exited processes). */
+static double rate_of(const struct ct_report *r, const struct ct_proc *p, int k)
+{
+	uint64_t now = proc_stat(p, rate_stat[k], r->agg->page_size);
+
+	if (!p->pid || r->interval_s <= 0)
+		return -1;
+	return now >= p->rate_base[k] ? (now - p->rate_base[k]) / r->interval_s : 0;
+}
+
+static void fmt_rate(char *buf, size_t n, double v)
+{
+	if (v < 0)
+		snprintf(buf, n, "-");
+	else if (v >= 100)
+		snprintf(buf, n, "%.0f", v);
+	else
+		snprintf(buf, n, "%.1f", v);
+}
+
+/*
+ * Build table t: its columns (statistics the plan has, printed where some
+ * process has a non-zero value, or always), its rows (the first `top`
+ * processes in report order with data in it; PROCESSES shows them all), the
+ * rest summed.  zero: set for statistics of t the plan has that are 0 for
+ * every process (said in one line instead of a column of zeros).
+ */
+static bool table_build(const struct ct_report *r, const uint32_t *order, enum ct_text_table t, struct table *tb,
+			bool *zero)
 {
 	const struct ct_agg *a = r->agg;
-	unsigned shown = 0;
+	uint64_t max[ST_MAX] = { 0 };
+	bool any = false;
 
-	if (!have_maps(r->plan))
-		return;
-	for (uint32_t i = 0; order && i < a->nprocs && shown < MAPS_SHOWN; i++) {
+	memset(tb, 0, sizeof(*tb));
+	tb->t = t;
+	tb->rows = malloc((a->nprocs ? a->nprocs : 1) * sizeof(*tb->rows));
+	if (!tb->rows)
+		return false;
+	for (uint32_t i = 0; order && i < a->nprocs; i++) {
 		const struct ct_proc *p = &a->procs[order[i]];
-		char b[32];
 
-		if (!proc_copies(p))
+		if (t != TT_FAULTS && !proc_in_table(r, p, t))
 			continue;
-		if (!shown++)
-			fprintf(f, "\nCOPIES BY MAPPING (the memory each process's copies hit)\n");
-		fmt_bytes(b, sizeof(b), proc_copies(p) * (uint64_t)a->page_size);
-		if (p->pid)
-			fprintf(f, "%-7u %-16s copied %s: ", p->pid, p->comm, b);
+		any = true;
+		for (int s = 0; s < ST_MAX; s++)
+			if (ct_stats[s].table == t) {
+				uint64_t v = proc_stat(p, s, a->page_size);
+
+				max[s] = v > max[s] ? v : max[s];
+			}
+		if (tb->nrows < (r->top ? r->top : 20)) {
+			tb->rows[tb->nrows++] = order[i];
+		} else {
+			proc_add(&tb->rest, p);
+			tb->nrest++;
+		}
+	}
+	if (t != TT_FAULTS && !any)
+		return false;
+	for (int s = 0; s < ST_MAX; s++) {
+		char buf[32];
+
+		if (ct_stats[s].table != t || !plan_available(r->plan, s))
+			continue;
+		if (!max[s] && !ct_stats[s].always) {
+			zero[s] = true;
+			continue;
+		}
+		/* the sum row can be the widest */
+		fmt_cell(buf, sizeof(buf), s, proc_stat(&tb->rest, s, a->page_size) > max[s] ?
+					      proc_stat(&tb->rest, s, a->page_size) : max[s]);
+		tb->width[s] = (int)strlen(buf);
+		if ((int)strlen(ct_stats[s].column) > tb->width[s])
+			tb->width[s] = (int)strlen(ct_stats[s].column);
+		tb->cols[tb->ncols++] = s;
+	}
+	tb->rates = t == TT_FAULTS && r->interval_s > 0;
+	for (int k = 0; tb->rates && k < 2; k++) {
+		double hi = 0;
+		char buf[32];
+
+		for (uint32_t i = 0; i < a->nprocs; i++) {
+			double v = rate_of(r, &a->procs[i], k);
+
+			hi = v > hi ? v : hi;
+		}
+		fmt_rate(buf, sizeof(buf), hi * 2); /* room for the sum row */
+		tb->rate_w[k] = (int)strlen(buf) > 7 ? (int)strlen(buf) : 7;
+	}
+	return true;
+}
+
+static void table_row(FILE *f, const struct ct_report *r, const struct table *tb, const struct ct_proc *p,
+		      const char *pid, const char *ppid, const char *comm, double rates[2], const char *note)
+{
+	char cell[32];
+
+	fprintf(f, "%-7s %-7s %-16s", pid, ppid, comm);
+	for (int c = 0; c < tb->ncols; c++) {
+		fmt_cell(cell, sizeof(cell), tb->cols[c], proc_stat(p, tb->cols[c], r->agg->page_size));
+		fprintf(f, " %*s", tb->width[tb->cols[c]], cell);
+	}
+	for (int k = 0; tb->rates && k < 2; k++) {
+		fmt_rate(cell, sizeof(cell), rates[k]);
+		fprintf(f, " %*s", tb->rate_w[k], cell);
+	}
+	fprintf(f, "%s\n", note);
+}
+
+static void table_print(FILE *f, const struct ct_report *r, const struct table *tb)
+{
+	const struct ct_agg *a = r->agg;
+	char num[16], ppid[16], comm[CT_COMM_LEN], note[64];
+
+	fprintf(f, "\n%s\n%-7s %-7s %-16s", table_title[tb->t], "PID", "PPID", "COMM");
+	for (int c = 0; c < tb->ncols; c++)
+		fprintf(f, " %*s", tb->width[tb->cols[c]], ct_stats[tb->cols[c]].column);
+	if (tb->rates)
+		fprintf(f, " %*s %*s", tb->rate_w[0], "REUSE/s", tb->rate_w[1], "COPY/s");
+	fputc('\n', f);
+	for (uint32_t i = 0; i < tb->nrows; i++) {
+		const struct ct_proc *p = &a->procs[tb->rows[i]];
+		double rates[2] = { rate_of(r, p, 0), rate_of(r, p, 1) };
+
+		clean_comm(comm, p->comm);
+		snprintf(num, sizeof(num), "%u", p->pid);
+		snprintf(ppid, sizeof(ppid), "%u", p->ppid);
+		if (p->folded)
+			snprintf(note, sizeof(note), " (%u exited)", p->folded);
 		else
-			fprintf(f, "%-7s %-16s copied %s: ", "-", p->comm, b);
-		fmt_maps(f, r->plan, &p->c[CT_C_MAP], a->page_size);
-		fputc('\n', f);
+			snprintf(note, sizeof(note), "%s", p->exited ? " (exited)" : "");
+		table_row(f, r, tb, p, p->pid ? num : "-", p->pid ? ppid : "-", comm, rates, note);
+	}
+	if (tb->nrest) {
+		double rates[2] = { 0, 0 };
+
+		for (uint32_t i = 0; tb->rates && i < a->nprocs; i++)
+			for (int k = 0; k < 2; k++) {
+				bool shown = false;
+
+				for (uint32_t j = 0; j < tb->nrows && !shown; j++)
+					shown = tb->rows[j] == i;
+				if (!shown && rate_of(r, &a->procs[i], k) > 0)
+					rates[k] += rate_of(r, &a->procs[i], k);
+			}
+		snprintf(comm, sizeof(comm), "(%u more)", tb->nrest);
+		table_row(f, r, tb, &tb->rest, "-", "-", comm, rates, "");
 	}
 }
 
-#define STACK_PROCS_SHOWN 10
-#define STACK_FRAMES_SHOWN 12
+/* The per-process tables, and the statistics that were 0 everywhere. */
+static void print_tables(FILE *f, const struct ct_report *r, const uint32_t *order)
+{
+	bool zero[ST_MAX] = { false };
+	struct table tb;
+	int col = -1;
+
+	if (!r->agg->nprocs) {
+		fprintf(f, "\n(no events)\n");
+		return;
+	}
+	for (enum ct_text_table t = TT_FAULTS; t < TT_MAX; t++) {
+		if (table_build(r, order, t, &tb, zero))
+			table_print(f, r, &tb);
+		free(tb.rows);
+	}
+	for (int s = 0; s < ST_MAX; s++)
+		if (zero[s])
+			list_item(f, &col, "0 for every process: ", ct_stat_name(s));
+	if (col >= 0)
+		fputc('\n', f);
+	if (r->agg->evicted)
+		fprintf(f, "(%llu exited processes are folded into rows by command, PID -)\n",
+			(unsigned long long)r->agg->evicted);
+}
+
+#define STACK_PROCS_SHOWN 5
+#define STACK_FRAMES_SHOWN 8
 
 /* --stacks: the heaviest stacks of the processes with the most copies, innermost frame first. */
 static void print_stacks(FILE *f, const struct ct_report *r, const uint32_t *order)
@@ -183,9 +384,7 @@ static void print_stacks(FILE *f, const struct ct_report *r, const uint32_t *ord
 			total += t[j].pages;
 		char comm[CT_COMM_LEN];
 
-		for (int c = 0; c < CT_COMM_LEN; c++)
-			comm[c] = p->comm[c] && (p->comm[c] < 0x20 || p->comm[c] == 0x7f) ? '?' : p->comm[c];
-		comm[CT_COMM_LEN - 1] = 0;
+		clean_comm(comm, p->comm);
 		if (!shown++)
 			fprintf(f, "\nTOP STACKS (pages per stack, innermost frame first)\n");
 		fprintf(f, "pid %u (%s): %llu pages in %lld stacks\n", p->pid, comm, (unsigned long long)total,
@@ -248,11 +447,21 @@ static void fmt_after(char *buf, size_t n, uint64_t fork_ns, uint64_t copy_ns)
 
 #define FORKS_SHOWN 20
 
+/* A fork side's copies, or "-" where that side was not traced (nothing is known of it). */
+static void fmt_side(char *buf, size_t n, const struct ct_fork *fk, unsigned side, uint64_t v)
+{
+	if (fk->traced & side)
+		snprintf(buf, n, "%llu", (unsigned long long)v);
+	else
+		snprintf(buf, n, "-");
+}
+
 /* Forks that led to copies, most copies first. */
 static void print_forks(FILE *f, const struct ct_report *r)
 {
 	const struct ct_agg *a = r->agg;
 	uint32_t *idx = malloc((a->nforks ? a->nforks : 1) * sizeof(*idx)), n = 0, quiet;
+	bool untraced = false;
 
 	if (!idx)
 		return;
@@ -265,7 +474,7 @@ static void print_forks(FILE *f, const struct ct_report *r)
 			"PARENT_COPIES", "CHILD_COPIES", "COPIED", "FIRST_MS", "LAST_MS");
 	for (uint32_t i = 0; i < n && i < FORKS_SHOWN; i++) {
 		const struct ct_fork *fk = &a->forks[idx[i]];
-		char b[32], pin[24] = "n/a", first[24], last[24];
+		char b[32], pin[24] = "n/a", first[24], last[24], pc[24], cc[24];
 
 		fmt_bytes(b, sizeof(b), (fk->pinned_cow + fk->parent_copies + fk->child_copies) *
 					(uint64_t)a->page_size);
@@ -273,8 +482,11 @@ static void print_forks(FILE *f, const struct ct_report *r)
 			snprintf(pin, sizeof(pin), "%llu", (unsigned long long)fk->pinned_cow);
 		fmt_after(first, sizeof(first), fk->ts_ns, fk->first_copy_ns);
 		fmt_after(last, sizeof(last), fk->ts_ns, fk->last_copy_ns);
-		fprintf(f, "%-7u %-7u %8s %14llu %13llu %10s %10s %10s\n", fk->parent, fk->child, pin,
-			(unsigned long long)fk->parent_copies, (unsigned long long)fk->child_copies, b,
+		fmt_side(pc, sizeof(pc), fk, CT_FORK_PARENT_TRACED, fk->parent_copies);
+		fmt_side(cc, sizeof(cc), fk, CT_FORK_CHILD_TRACED, fk->child_copies);
+		untraced |= (fk->traced & (CT_FORK_PARENT_TRACED | CT_FORK_CHILD_TRACED)) !=
+			    (CT_FORK_PARENT_TRACED | CT_FORK_CHILD_TRACED);
+		fprintf(f, "%-7u %-7u %8s %14s %13s %10s %10s %10s\n", fk->parent, fk->child, pin, pc, cc, b,
 			first, last);
 		if (have_maps(r->plan) && (fk->parent_copies || fk->child_copies)) {
 			fprintf(f, "        parent: ");
@@ -287,6 +499,8 @@ static void print_forks(FILE *f, const struct ct_report *r)
 	quiet = n > FORKS_SHOWN ? n - FORKS_SHOWN : 0;
 	if (quiet)
 		fprintf(f, "(%u more forks, fewer copies; all of them in -o json)\n", quiet);
+	if (untraced)
+		fprintf(f, "(-: that side of the fork was not traced)\n");
 	if (a->forks_folded.child)
 		fprintf(f, "(%llu earlier forks folded: %llu pinned, %llu parent and %llu child copies)\n",
 			(unsigned long long)a->forks_folded.child,
@@ -296,16 +510,30 @@ static void print_forks(FILE *f, const struct ct_report *r)
 	free(idx);
 }
 
+/* What this mode or kernel cannot measure, in one line (cowtrace probes says why). */
+static void print_unavailable(FILE *f, const struct ct_report *r)
+{
+	int col = -1;
+
+	for (int s = 0; s < ST_MAX; s++)
+		if (!plan_available(r->plan, s))
+			list_item(f, &col, "unavailable here: ", ct_stat_name(s));
+	if (col >= 0)
+		fprintf(f, "%s(why: cowtrace probes)\n", col + 23 > TEXT_WIDTH ? "\n    " : " ");
+}
+
 void output_text(FILE *f, const struct ct_report *r)
 {
 	const struct ct_agg *a = r->agg;
 	uint32_t *order = agg_sorted(a);
 	unsigned shown = 0;
 
-	fprintf(f, "cowtrace %s: kernel %s, mode %s, %.2f s%s\n", r->version ? r->version : "",
+	fprintf(f, "cowtrace %s: kernel %s, %s mode, %.2f s%s", r->version ? r->version : "",
 		r->plan->kernel, ct_mode_name(r->plan->mode), r->duration_s,
 		r->final ? "" : " (interval)");
-	fprintf(f, "lost_events %llu", (unsigned long long)r->lost_events);
+	if (r->cmd_status >= 0)
+		fprintf(f, ", command exit status %d", r->cmd_status);
+	fprintf(f, "\nlost_events %llu", (unsigned long long)r->lost_events);
 	if (r->misses && r->misses->known)
 		fprintf(f, ", missed_events %llu", (unsigned long long)misses_total(r->misses));
 	else if (r->misses)
@@ -316,46 +544,10 @@ void output_text(FILE *f, const struct ct_report *r)
 		fprintf(f, ", unclassified_faults %llu", (unsigned long long)r->unclassified);
 	if (r->agg->exits_unseen)
 		fprintf(f, ", exits_unseen %llu", (unsigned long long)r->agg->exits_unseen);
-	if (r->cmd_status >= 0)
-		fprintf(f, ", command exit status %d", r->cmd_status);
-	fprintf(f, "\n");
+	fputc('\n', f);
+	print_unavailable(f, r);
 	print_misses(f, r->misses, r->plan);
-	fprintf(f, "\n");
-	output_plan_text(f, r->plan, r->misses);
-
-	fprintf(f, "\n%-7s %-7s %-16s", "PID", "PPID", "COMM");
-	for (int s = 0; s < ST_MAX; s++)
-		if (ct_stats[s].column)
-			fprintf(f, " %*s", ct_stats[s].width, ct_stats[s].column);
-	fprintf(f, "\n");
-	for (uint32_t i = 0; order && i < a->nprocs; i++) {
-		const struct ct_proc *p = &a->procs[order[i]];
-
-		char comm[CT_COMM_LEN];
-
-		/* comm is the task's choice: keep the table one line per process */
-		for (int c = 0; c < CT_COMM_LEN; c++)
-			comm[c] = p->comm[c] && (p->comm[c] < 0x20 || p->comm[c] == 0x7f) ? '?' : p->comm[c];
-		comm[CT_COMM_LEN - 1] = 0;
-		if (p->pid)
-			fprintf(f, "%-7u %-7u %-16s", p->pid, p->ppid, comm);
-		else
-			fprintf(f, "%-7s %-7s %-16s", "-", "-", comm);
-		for (int s = 0; s < ST_MAX; s++)
-			if (ct_stats[s].column)
-				print_cell(f, r, p, s);
-		if (p->folded)
-			fprintf(f, " (%u exited processes)\n", p->folded);
-		else
-			fprintf(f, "%s\n", p->exited ? " (exited)" : "");
-	}
-	if (!a->nprocs)
-		fprintf(f, "(no events)\n");
-	if (a->evicted)
-		fprintf(f, "(%llu exited processes are folded into rows by command, PID -)\n",
-			(unsigned long long)a->evicted);
-
-	print_maps(f, r, order);
+	print_tables(f, r, order);
 	print_stacks(f, r, order);
 	print_forks(f, r);
 	for (uint32_t i = 0; order && i < a->nprocs && shown < r->hist_top; i++) {

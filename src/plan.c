@@ -24,6 +24,24 @@ void plan_fill_tracepoint(struct ct_plan *pl)
 			 ct_stats[s].tp_reason);
 }
 
+uint32_t plan_generic_copies(const struct ct_plan *pl)
+{
+	uint32_t mask = 0;
+
+	for (unsigned k = 0; k < CT_WP_KIND_MAX; k++) {
+		int s = ct_stat_of_counter(CT_C_WP + k);
+
+		if (ct_wp_is_copy(k) && s >= 0 && !plan_available(pl, s))
+			mask |= 1u << k;
+	}
+	return mask;
+}
+
+const char *plan_wp_kind_name(const struct ct_plan *pl, unsigned kind)
+{
+	return kind < 32 && ((plan_generic_copies(pl) >> kind) & 1) ? "copy" : ct_wp_kind_name(kind);
+}
+
 uint64_t misses_total(const struct ct_misses *m)
 {
 	uint64_t n = 0;

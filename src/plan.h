@@ -57,5 +57,13 @@ static inline int plan_available(const struct ct_plan *p, enum ct_stat s)
 {
 	return p->st[s].quality != Q_UNAVAILABLE;
 }
+/*
+ * The copy kinds (bits of enum ct_wp_kind) this plan cannot tell apart:
+ * tracepoint mode sees a copy, not what it copied, and the kernel side
+ * files such copies under CT_WP_COPY_ANON.
+ */
+uint32_t plan_generic_copies(const struct ct_plan *p);
+/* A write fault's kind as the plan can tell it: "copy" for a kind it cannot, else ct_wp_kind_name(). */
+const char *plan_wp_kind_name(const struct ct_plan *p, unsigned kind);
 
 #endif

@@ -17,7 +17,7 @@ void sink_event(struct ct_sink *k, const struct ct_event *e, unsigned to)
 	if ((to & SINK_RECORD) && k->rec && !k->rec_errno && rec_write_event(k->rec, e))
 		k->rec_errno = errno ? errno : EIO;
 	if ((to & SINK_LINES) && k->events)
-		output_json_event(stdout, e);
+		output_json_event(k->lines ? k->lines : stdout, e, k->plan);
 	if ((to & SINK_SVG) && k->svg && svg_add(k->svg, e))
 		fprintf(stderr, "cowtrace: --svg: out of memory\n");
 }

@@ -19,6 +19,8 @@ struct ct_sink {
 	const char *rec_path;
 	int rec_errno;           /* first write error; recording stops there */
 	bool events;             /* --events on stdout */
+	const struct ct_plan *plan; /* what the events' kinds can say (--events) */
+	FILE *lines;             /* where --events lines go */
 	struct ct_svg *svg;      /* report --svg */
 };
 

@@ -5,6 +5,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include "agg.h"
 #include "plan.h"
 #include "stacks.h"
 #include "stats.h"
@@ -140,6 +141,7 @@ int stacks_set(struct ct_stacks *st, const struct ct_stack_id *id, const char *c
 	memset(s, 0, sizeof(*s));
 	s->id = *id;
 	s->pages = pages;
+	s->forked = -1;
 	set_comm(s, comm ? comm : "?");
 	s->frames = frames ? strdup(frames) : strdup("");
 	s->file = file ? clean_dup(file) : NULL;
@@ -165,25 +167,51 @@ static void leaf_name(const struct ct_stacks *st, const struct ct_stack *s, char
 {
 	const char *kind = stacks_kind_name(st, s->id.kind);
 
+	/* "in": [copy in anon] is a copy (of a kind not told) in anonymous memory, not copy_anon */
 	if (s->id.map >= CT_MAP_MAX || st->maps_unknown)
 		snprintf(buf, n, "[%s]", kind);
 	else if (s->file)
-		snprintf(buf, n, "[%s %s %s]", kind, ct_map_name(s->id.map), s->file);
+		snprintf(buf, n, "[%s in %s %s]", kind, ct_map_name(s->id.map), s->file);
 	else
-		snprintf(buf, n, "[%s %s]", kind, ct_map_name(s->id.map));
+		snprintf(buf, n, "[%s in %s]", kind, ct_map_name(s->id.map));
 }
 
-/* A stack's folded line without the count: "comm;frames;[kind map]" (caller frees). */
+void stacks_mark_forked(struct ct_stacks *st, const struct ct_agg *agg)
+{
+	for (uint32_t i = 0; i < st->n; i++) {
+		struct ct_stack *s = &st->v[i];
+		const struct ct_proc *p = agg_proc_lookup(agg, s->id.pid, s->id.start_ns);
+
+		if (!p)
+			p = agg_find(agg, s->id.pid); /* a record's stack names its process by pid and start */
+		s->forked = !p ? -1 : p->birth_fork >= 0 && (uint32_t)p->birth_fork < agg->nforks &&
+				     (agg->forks[p->birth_fork].traced & CT_FORK_PARENT_TRACED);
+	}
+}
+
+/* The root frame of a folded line, as --folded-by says. */
+static void root_name(const struct ct_stacks *st, const struct ct_stack *s, char *buf, size_t n)
+{
+	if (st->key == FOLD_BY_PID)
+		snprintf(buf, n, "%s (pid %u)", s->comm, s->id.pid);
+	else if (st->key == FOLD_BY_FORK && s->forked >= 0)
+		snprintf(buf, n, "%s (%s)", s->comm, s->forked ? "child" : "parent");
+	else
+		snprintf(buf, n, "%s", s->comm);
+}
+
+/* A stack's folded line without the count: "comm;frames;[kind in map]" (caller frees). */
 static char *folded_line(const struct ct_stacks *st, const struct ct_stack *s)
 {
-	char leaf[4200], *line;
+	char leaf[4200], root[64], *line;
 	size_t n;
 
 	leaf_name(st, s, leaf, sizeof(leaf));
-	n = strlen(s->comm) + strlen(s->frames) + strlen(leaf) + 3;
+	root_name(st, s, root, sizeof(root));
+	n = strlen(root) + strlen(s->frames) + strlen(leaf) + 3;
 	line = malloc(n);
 	if (line)
-		snprintf(line, n, "%s;%s%s%s", s->comm, s->frames, *s->frames ? ";" : "", leaf);
+		snprintf(line, n, "%s;%s%s%s", root, s->frames, *s->frames ? ";" : "", leaf);
 	return line;
 }
 
@@ -602,11 +630,5 @@ out:
 void stacks_set_plan(struct ct_stacks *st, const struct ct_plan *plan)
 {
 	st->maps_unknown = !plan_available(plan, ST_MAP_HEAP);
-	st->generic = 0;
-	for (unsigned k = 0; k < CT_WP_KIND_MAX; k++) {
-		int s = ct_stat_of_counter(CT_C_WP + k);
-
-		if (ct_wp_is_copy(k) && s >= 0 && !plan_available(plan, s))
-			st->generic |= 1u << k;
-	}
+	st->generic = plan_generic_copies(plan);
 }

@@ -30,6 +30,14 @@ struct ct_stack {
 	char *frames;            /* outer to inner, ';'-separated; kernel frames end in "_[k]" */
 	char *file;              /* the file mapping's path, or NULL */
 	uint64_t pages;
+	int8_t forked;           /* its process was created by a fork seen: 1, not: 0, unknown: -1 */
+};
+
+/* The root frame of a folded stack (--folded-by): what lines are merged by. */
+enum ct_folded_key {
+	FOLD_BY_COMM,            /* "python3": a parent and its workers together */
+	FOLD_BY_PID,             /* "python3 (pid 181)" */
+	FOLD_BY_FORK,            /* "python3 (parent)" or "python3 (child)": forked while traced */
 };
 
 struct ct_stacks {
@@ -39,9 +47,14 @@ struct ct_stacks {
 	uint32_t max;            /* the cap (0: 1,000,000) */
 	uint32_t generic;        /* kinds (bits) the mode cannot tell apart: named "copy" */
 	bool maps_unknown;       /* the mode cannot tell the memory a copy hit: not named */
+	enum ct_folded_key key;  /* the root frame of folded lines and the flame graph */
 	uint32_t *index;         /* open addressing by id: entry + 1, 0 empty */
 	uint32_t index_cap;
 };
+
+struct ct_agg;
+/* --folded-by fork: whether each stack's process was forked by a traced process, from agg. */
+void stacks_mark_forked(struct ct_stacks *st, const struct ct_agg *agg);
 
 void stacks_init(struct ct_stacks *st);
 void stacks_free(struct ct_stacks *st);
@@ -60,7 +73,7 @@ bool stacks_known(const struct ct_stacks *st, const struct ct_stack_id *id);
  * (the same stack in processes of the same comm).  0 or -ENOMEM.
  */
 int stacks_folded(FILE *f, const struct ct_stacks *st);
-/* The innermost pseudo-frame of a stack's folded line: "[copy_anon heap]", "[copy_file file /path]". */
+/* The innermost pseudo-frame of a stack's folded line: "[copy_anon in heap]", "[copy_file in file /path]". */
 void stacks_leaf(const struct ct_stacks *st, const struct ct_stack *s, char *buf, size_t n);
 /* A kind's name in the stacks' outputs: "copy" for kinds the mode does not tell apart. */
 const char *stacks_kind_name(const struct ct_stacks *st, unsigned kind);

@@ -11,76 +11,78 @@
 #define WP(k) .type = STAT_COUNTER, .counter = CT_C_WP + (k), .hooks = WP_HOOKS
 #define THP(k) .type = STAT_COUNTER, .counter = CT_C_THP + (k), .hooks = HOOK_BIT(HOOK_THP)
 #define UFFD(k) .type = STAT_COUNTER, .counter = CT_C_UFFD + (k), .hooks = HOOK_BIT(HOOK_UFFD)
-#define COL(t, w) .column = t, .width = w
+#define COL(t) .column = t, .table = TT_FAULTS
+#define OCOL(t) .column = t, .table = TT_OTHER
 #define PROM(f, v) .family = f, .family_value = v
 #define TP_UNAVAILABLE(why) .tp_quality = Q_UNAVAILABLE, .tp_hook = "-", .tp_reason = why
 #define TP_MAP "the VMA of a copying fault's address (bpf_find_vma)"
 /* copies by the memory they hit: the VMA of the rmap hook (exact), bpf_find_vma (tracepoint) */
-#define MAP(m, label) .name = "map_" label, .type = STAT_COUNTER, .counter = CT_C_MAP + (m), \
+#define MAP(m, label, col) .name = "map_" label, .column = col, .type = STAT_COUNTER, .counter = CT_C_MAP + (m), .table = TT_MAPS, \
 	.hooks = WP_HOOKS, PROM(PF_COPIES_BY_MAPPING, label), .tp_quality = Q_DERIVED, \
 	.tp_hook = "page_fault_user/kernel+mm_page_alloc"
 
 const struct ct_stat_desc ct_stats[ST_MAX] = {
-	[ST_REUSE] = { .name = "reuse", WP(CT_WP_REUSE), COL("REUSE", 8), PROM(PF_WRITE_FAULTS, "reuse"),
+	[ST_REUSE] = { .name = "reuse", WP(CT_WP_REUSE), COL("REUSE"), .always = true, PROM(PF_WRITE_FAULTS, "reuse"),
 		.event_kind = "reuse",
 		.tp_quality = Q_DERIVED, .tp_hook = TP_FAULT,
 		.tp_reason = "write fault on a present pte that allocated no page; includes shared-mapping writes" },
 	[ST_COPY] = { .name = "copy", .type = STAT_COPIES, .counter = -1, .hooks = WP_HOOKS, .column = "COPY",
-		.width = 8, .family = PF_WRITE_FAULTS, .family_value = "copy",
+		.table = TT_FAULTS, .always = true, .family = PF_WRITE_FAULTS, .family_value = "copy",
 		.tp_quality = Q_DERIVED, .tp_hook = TP_FAULT,
 		.tp_reason = "write fault on a present pte that allocated a movable user page" },
-	[ST_COPY_ANON] = { .name = "copy_anon", WP(CT_WP_COPY_ANON), COL("ANON", 8), PROM(PF_COW_COPIES, "anon"),
+	[ST_COPY_ANON] = { .name = "copy_anon", WP(CT_WP_COPY_ANON), COL("ANON"), PROM(PF_COW_COPIES, "anon"),
 		.event_kind = "copy_anon",
 		TP_UNAVAILABLE(TP_KINDS) },
-	[ST_COPY_ZERO] = { .name = "copy_zero", WP(CT_WP_COPY_ZERO), COL("ZERO", 7), PROM(PF_COW_COPIES, "zero"),
+	[ST_COPY_ZERO] = { .name = "copy_zero", WP(CT_WP_COPY_ZERO), COL("ZERO"), PROM(PF_COW_COPIES, "zero"),
 		.event_kind = "copy_zero",
 		.tp_quality = Q_DERIVED, .tp_hook = TP_FAULT, .tp_reason = "the allocation was __GFP_ZERO" },
-	[ST_COPY_FILE] = { .name = "copy_file", WP(CT_WP_COPY_FILE), COL("FILE", 7), PROM(PF_COW_COPIES, "file"),
+	[ST_COPY_FILE] = { .name = "copy_file", WP(CT_WP_COPY_FILE), COL("FILE"), PROM(PF_COW_COPIES, "file"),
 		.event_kind = "copy_file",
 		TP_UNAVAILABLE(TP_KINDS) },
-	[ST_COPY_KSM] = { .name = "copy_ksm", WP(CT_WP_COPY_KSM), COL("KSM", 5), PROM(PF_COW_COPIES, "ksm"),
+	[ST_COPY_KSM] = { .name = "copy_ksm", WP(CT_WP_COPY_KSM), COL("KSM"), PROM(PF_COW_COPIES, "ksm"),
 		.event_kind = "copy_ksm",
 		TP_UNAVAILABLE(TP_KINDS) },
-	[ST_UNSHARE] = { .name = "unshare", WP(CT_WP_UNSHARE), COL("UNSHR", 6), PROM(PF_WRITE_FAULTS, "unshare"),
+	[ST_UNSHARE] = { .name = "unshare", WP(CT_WP_UNSHARE), COL("UNSHR"), PROM(PF_WRITE_FAULTS, "unshare"),
 		.event_kind = "unshare",
 		.needs = NEED_UNSHARE, TP_UNAVAILABLE(TP_NONE) },
-	[ST_SHARED_REUSE] = { .name = "shared_reuse", WP(CT_WP_SHARED_REUSE), COL("SHRD", 6),
+	[ST_SHARED_REUSE] = { .name = "shared_reuse", WP(CT_WP_SHARED_REUSE), COL("SHRD"),
 		PROM(PF_WRITE_FAULTS, "shared_reuse"), .event_kind = "shared_reuse", TP_UNAVAILABLE(TP_NONE) },
-	[ST_THP_REUSE] = { .name = "thp_reuse", THP(CT_THP_REUSE), COL("THP_R", 6), PROM(PF_THP_WRITE_FAULTS, "reuse"),
+	[ST_THP_REUSE] = { .name = "thp_reuse", THP(CT_THP_REUSE), OCOL("THP_R"), PROM(PF_THP_WRITE_FAULTS, "reuse"),
 		.event_kind = "reuse",
 		TP_UNAVAILABLE(TP_NONE) },
-	[ST_THP_SPLIT] = { .name = "thp_split", THP(CT_THP_SPLIT), COL("THP_S", 6), PROM(PF_THP_WRITE_FAULTS, "split"),
+	[ST_THP_SPLIT] = { .name = "thp_split", THP(CT_THP_SPLIT), OCOL("THP_S"), PROM(PF_THP_WRITE_FAULTS, "split"),
 		.event_kind = "split",
 		TP_UNAVAILABLE(TP_NONE) },
 	[ST_PINNED_COW] = { .name = "pinned_cow", .type = STAT_COUNTER, .counter = CT_C_PINNED,
-		.hooks = HOOK_BIT(HOOK_CPR) | HOOK_BIT(HOOK_ANON), .column = "PINNED", .width = 7,
+		.hooks = HOOK_BIT(HOOK_CPR) | HOOK_BIT(HOOK_ANON), .column = "PINNED", .table = TT_FAULTS,
 		.family = PF_PINNED_COW, .tp_quality = Q_DERIVED,
 		.tp_hook = "mm_page_alloc+sched_process_fork",
 		.tp_reason = "movable user pages a parent allocates inside clone/fork (pt_regs say which syscall)" },
-	[ST_UFFD_MISSING] = { .name = "uffd_missing", UFFD(CT_UFFD_MISSING), COL("UF_MISS", 8),
+	[ST_UFFD_MISSING] = { .name = "uffd_missing", UFFD(CT_UFFD_MISSING), OCOL("UF_MISS"),
 		PROM(PF_UFFD_FAULTS, "missing"), .event_kind = "missing", TP_UNAVAILABLE(TP_NONE) },
-	[ST_UFFD_WP] = { .name = "uffd_wp", UFFD(CT_UFFD_WP), COL("UF_WP", 7), PROM(PF_UFFD_FAULTS, "wp"),
+	[ST_UFFD_WP] = { .name = "uffd_wp", UFFD(CT_UFFD_WP), OCOL("UF_WP"), PROM(PF_UFFD_FAULTS, "wp"),
 		.event_kind = "wp",
 		TP_UNAVAILABLE(TP_NONE) },
-	[ST_UFFD_MINOR] = { .name = "uffd_minor", UFFD(CT_UFFD_MINOR), COL("UF_MIN", 7), PROM(PF_UFFD_FAULTS, "minor"),
+	[ST_UFFD_MINOR] = { .name = "uffd_minor", UFFD(CT_UFFD_MINOR), OCOL("UF_MIN"), PROM(PF_UFFD_FAULTS, "minor"),
 		.event_kind = "minor",
 		.needs = NEED_UFFD_MINOR, TP_UNAVAILABLE(TP_NONE) },
-	[ST_UFFD_SIGBUS] = { .name = "uffd_sigbus", UFFD(CT_UFFD_SIGBUS), COL("UF_SIGB", 8),
+	[ST_UFFD_SIGBUS] = { .name = "uffd_sigbus", UFFD(CT_UFFD_SIGBUS), OCOL("UF_SIGB"),
 		PROM(PF_UFFD_FAULTS, "sigbus"), .event_kind = "sigbus", TP_UNAVAILABLE(TP_NONE) },
 	[ST_MARKER_INSTALL] = { .name = "marker_install", .type = STAT_COUNTER, .counter = CT_C_MARKER,
-		.hooks = HOOK_BIT(HOOK_ZAP), .column = "MARKER", .width = 7, .family = PF_MARKERS,
+		.hooks = HOOK_BIT(HOOK_ZAP), .column = "MARKER", .table = TT_OTHER, .family = PF_MARKERS,
 		.note = "zap_pte_range inlined: marker ptes counted in the zapped range before and after",
 		.tp_quality = Q_UNAVAILABLE, .tp_hook = "zap_pte_range",
 		.tp_reason = "zap_pte_range inlined; needs a kprobe or fentry on unmap_page_range" },
 	[ST_COPIED_BYTES] = { .name = "copied_bytes", .type = STAT_BYTES, .counter = -1, .column = "COPIED",
-		.width = 9, .family = PF_COPIED_BYTES, .tp_quality = Q_DERIVED, .tp_hook = "-",
+		.table = TT_FAULTS, .always = true, .family = PF_COPIED_BYTES, .tp_quality = Q_DERIVED, .tp_hook = "-",
 		.tp_reason = "(copy + pinned_cow) x page size; unshare unavailable" },
-	[ST_MAP_HEAP] = { MAP(CT_MAP_HEAP, "heap"), .tp_reason = TP_MAP },
-	[ST_MAP_STACK] = { MAP(CT_MAP_STACK, "stack"), .tp_reason = TP_MAP },
-	[ST_MAP_ANON] = { MAP(CT_MAP_ANON, "anon"), .tp_reason = TP_MAP },
-	[ST_MAP_FILE] = { MAP(CT_MAP_FILE, "file"), .tp_reason = TP_MAP },
-	[ST_MAP_SHMEM] = { MAP(CT_MAP_SHMEM, "shmem"), .tp_reason = TP_MAP },
+	[ST_MAP_HEAP] = { MAP(CT_MAP_HEAP, "heap", "HEAP"), .tp_reason = TP_MAP },
+	[ST_MAP_STACK] = { MAP(CT_MAP_STACK, "stack", "STACK"), .tp_reason = TP_MAP },
+	[ST_MAP_ANON] = { MAP(CT_MAP_ANON, "anon", "ANON"), .tp_reason = TP_MAP },
+	[ST_MAP_FILE] = { MAP(CT_MAP_FILE, "file", "FILE"), .tp_reason = TP_MAP },
+	[ST_MAP_SHMEM] = { MAP(CT_MAP_SHMEM, "shmem", "SHMEM"), .tp_reason = TP_MAP },
 	[ST_MAP_THP] = { .name = "map_thp", .type = STAT_COUNTER, .counter = CT_C_MAP + CT_MAP_THP,
+		.column = "THP", .table = TT_MAPS,
 		.hooks = WP_HOOKS, PROM(PF_COPIES_BY_MAPPING, "thp"),
 		TP_UNAVAILABLE("the copied page is not seen: whether it was part of a huge page is unknown") },
 	[ST_WP_LATENCY] = { .name = "wp_latency", .type = STAT_HIST, .counter = -1, .hooks = WP_HOOKS,
@@ -125,7 +127,7 @@ const struct ct_hist_desc ct_hists[CT_H_MAX] = {
 		HF_UFFD_BLOCKED, "wp" },
 	[CT_H_UFFD_BLOCKED + CT_UFFD_MINOR] = { ST_UFFD_BLOCKED, "userfaultfd minor, blocked", "usecs", 1000,
 		HF_UFFD_BLOCKED, "minor" },
-	[CT_H_FORK_TO_COPY] = { ST_FORK_TO_COPY, "time from fork to copy", "usecs", 1000, HF_NONE, NULL },
+	[CT_H_FORK_TO_COPY] = { ST_FORK_TO_COPY, "time from fork to copy", "usecs", 1000, HF_FORK_TO_COPY, NULL },
 };
 
 const struct ct_hist_family_desc ct_hist_families[HF_MAX] = {
@@ -133,6 +135,9 @@ const struct ct_hist_family_desc ct_hist_families[HF_MAX] = {
 		"Time spent in do_wp_page (do_huge_pmd_wp_page for thp), by outcome.", "outcome" },
 	[HF_UFFD_BLOCKED] = { "cowtrace_userfaultfd_blocked_seconds",
 		"Time a fault waited in handle_userfault, by kind.", "kind" },
+	[HF_FORK_TO_COPY] = { "cowtrace_fork_to_copy_seconds",
+		"Time from the fork a copy is charged to (the process's own, or the one that made it) to the copy.",
+		NULL },
 };
 
 const char *ct_stat_name(enum ct_stat s)

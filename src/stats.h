@@ -11,6 +11,7 @@
  */
 #ifndef COWTRACE_STATS_H
 #define COWTRACE_STATS_H
+#include <stdbool.h>
 #include <stdint.h>
 #include "cowtrace.h"
 
@@ -54,12 +55,22 @@ struct ct_prom_family_desc {
 	const char *label;       /* the label telling members apart, NULL: one member */
 };
 
+/* The text report's per-process tables (a statistic's column is in one of them). */
+enum ct_text_table {
+	TT_NONE,                 /* no column (histograms) */
+	TT_FAULTS,               /* PROCESSES: write faults, their copies, pinned COW, bytes */
+	TT_OTHER,                /* OTHER EVENTS: THP, userfaultfd, markers (printed where any is non-zero) */
+	TT_MAPS,                 /* COPIES BY MAPPING: pages copied by the memory they hit */
+	TT_MAX,
+};
+
 struct ct_stat_desc {
 	const char *name;        /* JSON field, plan key, record key */
 	enum ct_stat_type type;
 	int counter;             /* STAT_COUNTER: enum ct_counter */
-	const char *column;      /* per-process text table; NULL: no column */
-	int width;
+	const char *column;      /* per-process text table's column */
+	enum ct_text_table table;/* which text table has the column */
+	bool always;             /* the column is printed even where every value is 0 */
 	enum ct_prom_family family;
 	const char *family_value;/* its label value in the family */
 	const char *event_kind;  /* --events: "kind" of its counter's event, NULL: none */
@@ -77,7 +88,7 @@ extern const struct ct_stat_desc ct_stats[ST_MAX];
 extern const struct ct_prom_family_desc ct_prom_families[PF_MAX];
 
 /* Per-process histograms (enum ct_hist_id). */
-enum ct_hist_family { HF_NONE, HF_WP_LATENCY, HF_UFFD_BLOCKED, HF_MAX };
+enum ct_hist_family { HF_NONE, HF_WP_LATENCY, HF_UFFD_BLOCKED, HF_FORK_TO_COPY, HF_MAX };
 
 struct ct_hist_desc {
 	enum ct_stat stat;       /* the statistic whose availability it follows */
@@ -85,7 +96,7 @@ struct ct_hist_desc {
 	const char *unit;        /* hist_print unit, with divisor */
 	unsigned divisor;
 	enum ct_hist_family family; /* Prometheus histogram family */
-	const char *family_value;   /* its label value */
+	const char *family_value;   /* its label value (NULL: the family has one member, no label) */
 };
 
 struct ct_hist_family_desc {

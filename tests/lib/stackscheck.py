@@ -61,10 +61,10 @@ def proc(rep, pid):
 
 def sf_want(t):
     """function -> (pages, mapping, leaf of its folded lines) from stackfork's TRUTH (tracepoint mode)."""
-    return {"write_heap_pages": (int(t["heap"]), "heap", "[copy heap]"),
-            "write_stack_pages": (int(t["stack"]), "stack", "[copy stack]"),
-            "write_file_pages": (int(t["file"]), "file", "[copy file %s]" % t["path"]),
-            "write_mmap_pages": (int(t["mmap"]), "anon", "[copy anon]")}
+    return {"write_heap_pages": (int(t["heap"]), "heap", "[copy in heap]"),
+            "write_stack_pages": (int(t["stack"]), "stack", "[copy in stack]"),
+            "write_file_pages": (int(t["file"]), "file", "[copy in file %s]" % t["path"]),
+            "write_mmap_pages": (int(t["mmap"]), "anon", "[copy in anon]")}
 
 
 # ---- stackfork: the live run's folded file and JSON against the TRUTH line ----

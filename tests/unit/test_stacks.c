@@ -50,9 +50,9 @@ static void stacks_folded_lines(void)
 	fill(&st);
 	got = folded_of(&st);
 	/* sorted; the two processes' equal stacks merged (12 + 30); ';' in names made '_' */
-	CHECK_STR(got, "a_b;main;[copy_zero anon] 1\n"
-		       "redis-rdb;main;loadConf;do_page_fault_[k];[copy_file file /etc/x_y conf] 4\n"
-		       "redis-rdb;main;rdbSave;dictNext;[copy_anon heap] 42\n");
+	CHECK_STR(got, "a_b;main;[copy_zero in anon] 1\n"
+		       "redis-rdb;main;loadConf;do_page_fault_[k];[copy_file in file /etc/x_y conf] 4\n"
+		       "redis-rdb;main;rdbSave;dictNext;[copy_anon in heap] 42\n");
 	free(got);
 	/* the kernel's counts are cumulative: set, not added; a known stack keeps its frames */
 	struct ct_stack_id a = sid(10, 1, CT_WP_COPY_ANON, CT_MAP_HEAP, 0);
@@ -61,7 +61,7 @@ static void stacks_folded_lines(void)
 	CHECK_EQ(stacks_set(&st, &a, NULL, NULL, NULL, 31), 0);
 	CHECK_EQ(st.n, 4);
 	got = folded_of(&st);
-	CHECK(got && strstr(got, "redis-rdb;main;rdbSave;dictNext;[copy_anon heap] 43\n"), "%s", got);
+	CHECK(got && strstr(got, "redis-rdb;main;rdbSave;dictNext;[copy_anon in heap] 43\n"), "%s", got);
 	free(got);
 	stacks_free(&st);
 }
@@ -76,7 +76,7 @@ static void stacks_generic_kinds(void)
 	fill(&st);
 	st.generic = CT_WP_COPY_KINDS;
 	got = folded_of(&st);
-	CHECK(got && strstr(got, "redis-rdb;main;rdbSave;dictNext;[copy heap] 42\n"), "%s", got);
+	CHECK(got && strstr(got, "redis-rdb;main;rdbSave;dictNext;[copy in heap] 42\n"), "%s", got);
 	free(got);
 	st.maps_unknown = true;
 	got = folded_of(&st);
@@ -101,7 +101,7 @@ static void stacks_late_comm(void)
 	CHECK_EQ(stacks_set(&st, &a, "worker", NULL, NULL, 5), 0);
 	CHECK_EQ(stacks_set(&st, &b, "renamed", NULL, NULL, 3), 0);
 	got = folded_of(&st);
-	CHECK_STR(got, "old;main;f;[copy_anon heap] 3\nworker;main;f;[copy_anon heap] 5\n");
+	CHECK_STR(got, "old;main;f;[copy_anon in heap] 3\nworker;main;f;[copy_anon in heap] 5\n");
 	free(got);
 	stacks_free(&st);
 }
