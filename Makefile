@@ -13,6 +13,8 @@ LIBBPF_CFLAGS := $(shell $(PKG_CONFIG) --cflags libbpf 2>/dev/null)
 LIBBPF_LIBS   := $(shell $(PKG_CONFIG) --libs libbpf 2>/dev/null || echo -lbpf) -lelf -lz
 # elfutils' libdw (libdwfl): naming the frames of --stacks, as perf does
 LIBDW_LIBS    := $(shell $(PKG_CONFIG) --libs libdw 2>/dev/null || echo -ldw)
+# sd_notify(): READY=1 under systemd (Type=notify)
+SYSTEMD_LIBS  := $(shell $(PKG_CONFIG) --libs libsystemd 2>/dev/null || echo -lsystemd)
 
 INCLUDES := -I$(OUTPUT) -Iinclude -Isrc
 CFLAGS   ?= -g -O2
@@ -22,10 +24,10 @@ BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror \
 
 # Pure userspace: aggregation, histograms, outputs (no libbpf) -- unit tested.
 CORE_SRCS := src/agg.c src/agg_proc.c src/stats.c src/hist.c src/output_text.c src/output_json.c src/output_prom.c src/plan.c \
-	     src/record.c src/svg.c src/outfile.c src/stacks.c src/xml.c
+	     src/record.c src/svg.c src/outfile.c src/stacks.c src/xml.c src/output_stats.c
 # Talks to the kernel.
 TOOL_SRCS := src/main.c src/cli.c src/live.c src/replay.c src/report.c src/sink.c src/probes.c src/tracefs.c src/util.c \
-	     src/symbolize.c src/stacks_live.c
+	     src/symbolize.c src/stacks_live.c src/notify.c
 
 CORE_OBJS := $(patsubst src/%.c,$(OUTPUT)/%.o,$(CORE_SRCS))
 TOOL_OBJS := $(patsubst src/%.c,$(OUTPUT)/%.o,$(TOOL_SRCS))
@@ -64,7 +66,7 @@ $(OUTPUT)/%.o: src/%.c include/cowtrace.h src/*.h | $(OUTPUT)
 
 $(OUTPUT)/cowtrace: $(TOOL_OBJS) $(CORE_OBJS)
 	$(call msg,BINARY,$@)
-	$(Q)$(CC) $(CFLAGS) $^ $(LIBBPF_LIBS) $(LIBDW_LIBS) -lm -o $@
+	$(Q)$(CC) $(CFLAGS) $^ $(LIBBPF_LIBS) $(LIBDW_LIBS) $(SYSTEMD_LIBS) -lm -o $@
 
 # ---- tests ----
 $(OUTPUT)/test_core: tests/unit/*.c tests/unit/*.h $(CORE_OBJS) $(OUTPUT)/tracefs.o $(OUTPUT)/util.o
@@ -88,7 +90,7 @@ test: $(OUTPUT)/cowtrace $(OUTPUT)/test_core
 	$(Q)tests/run-all.sh
 
 # Debian packages: build (deps) and the test suite (test-deps).  Run as root.
-DEB_BUILD := make gcc clang llvm libbpf-dev bpftool libelf-dev libdw-dev zlib1g-dev pkg-config
+DEB_BUILD := make gcc clang llvm libbpf-dev bpftool libelf-dev libdw-dev zlib1g-dev libsystemd-dev pkg-config
 DEB_TEST  := qemu-system-x86 busybox-static cpio python3 valgrind prometheus prometheus-node-exporter \
 	     groff-base man-db systemd bash-completion chromium libclang-rt-14-dev
 deps:

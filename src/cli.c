@@ -32,6 +32,7 @@ static const char doc[] =
 "\n"
 "USAGE: cowtrace [-p PID | -c CGROUP] [-d SECONDS] [-i SECONDS] [-o text|json] [-- CMD ARGS...]\n"
 "       cowtrace probes [--mode fentry|kprobe|tracepoint]\n"
+"       cowtrace stats [-o text|json]\n"
 "       cowtrace report FILE [-o text|json] [--prom OUT] [--svg OUT.svg] [--flamegraph OUT.svg]\n"
 "\n"
 "EXAMPLES:\n"
@@ -48,14 +49,17 @@ static const char doc[] =
 
 enum { OPT_MODE = 1000, OPT_LOAD_ONLY, OPT_HIST_TOP, OPT_RINGBUF, OPT_PROM, OPT_PROM_LABELS, OPT_PROM_TOP,
        OPT_EVENTS, OPT_RECORD, OPT_MAX_EXITED, OPT_SVG, OPT_MAX_PROCS, OPT_STACKS, OPT_KERNEL_STACKS, OPT_LATENCY,
-       OPT_FOLDED, OPT_FLAMEGRAPH, OPT_TOP_STACKS };
+       OPT_FOLDED, OPT_FLAMEGRAPH, OPT_TOP_STACKS, OPT_TOP, OPT_NO_FOLLOW, OPT_FOLDED_BY };
 
 static const struct argp_option opts[] = {
-	{ "pid", 'p', "PID", 0, "Trace this process only (all its threads)", 0 },
+	{ "pid", 'p', "PID", 0, "Trace this process (all its threads) and the processes it forks from now on", 0 },
+	{ "no-follow", OPT_NO_FOLLOW, NULL, 0, "With -p: trace PID only, not the processes it forks", 0 },
 	{ "cgroup", 'c', "CGROUP", 0, "Trace tasks in this cgroup v2 directory (and below)", 0 },
 	{ "duration", 'd', "SECONDS", 0, "Stop after this long", 0 },
 	{ "interval", 'i', "SECONDS", 0, "Print a cumulative report this often", 0 },
 	{ "output", 'o', "FORMAT", 0, "text (default) or json (NDJSON)", 0 },
+	{ "output-file", 'O', "FILE", 0, "Write the reports (and --events lines) to FILE instead of stdout", 0 },
+	{ "top", OPT_TOP, "N", 0, "Processes in the text report, most copies first (default 20; the rest are summed)", 0 },
 	{ "mode", OPT_MODE, "MODE", 0, "Force a rung: fentry, kprobe or tracepoint", 0 },
 	{ "hist-top", OPT_HIST_TOP, "N", 0, "Histograms for the top N processes (text, default 5)", 0 },
 	{ "ringbuf-size", OPT_RINGBUF, "BYTES", 0, "BPF ring buffer size (power of 2, default 4 MiB)", 0 },
@@ -73,15 +77,18 @@ static const struct argp_option opts[] = {
 	{ "folded", OPT_FOLDED, "FILE", 0, "Write folded stacks (comm;outer;...;inner pages) for flamegraph.pl, inferno or speedscope (implies --stacks)", 0 },
 	{ "flamegraph", OPT_FLAMEGRAPH, "FILE", 0, "Write a flame graph of the copies as an interactive SVG (implies --stacks)", 0 },
 	{ "top-stacks", OPT_TOP_STACKS, "N", 0, "Stacks per process in the text and JSON reports (default 5)", 0 },
+	{ "folded-by", OPT_FOLDED_BY, "comm|pid|fork", 0, "The root frame of --folded and --flamegraph stacks: the command (default), \"comm (pid N)\", or \"comm (parent)\" / \"comm (child)\" (forked by a traced process)", 0 },
 	{ "load-only", OPT_LOAD_ONLY, NULL, OPTION_HIDDEN, "Load (verify) the programs, attach nothing", 0 },
-	{ "verbose", 'v', NULL, 0, "Show libbpf's messages and the ladder's attempts", 0 },
+	{ "verbose", 'v', NULL, 0, "Show the probe plan, libbpf's messages and the ladder's attempts", 0 },
+	{ "quiet", 'q', NULL, 0, "No \"tracing\" line on stderr once tracing has begun", 0 },
 	{},
 };
 
-/* While parsing: the result, and how many options only make sense when tracing. */
+/* While parsing: the result, how many options only make sense when tracing, and which were given. */
 struct parse_state {
 	struct ct_cli *c;
 	unsigned trace_opts;
+	bool prom_labels, prom_top, top_stacks, hist_top, top, stacks, kernel_stacks, folded_by;
 };
 
 static void usage_error(const char *fmt, const char *val)
@@ -173,6 +180,32 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		break;
 	case 'o':
 		c->fmt = choice(arg, fmts, 2, "invalid output format '%s': expected text or json");
+		c->fmt_given = true;
+		break;
+	case 'O':
+		if (!*arg)
+			usage_error("invalid --output-file '%s': expected a file name", arg);
+		c->output_file = arg;
+		break;
+	case OPT_TOP:
+		ps->top = true;
+		if (parse_uint(arg, 1, 100000000, &v))
+			usage_error("invalid --top '%s': expected a positive count", arg);
+		c->top = v;
+		break;
+	case OPT_NO_FOLLOW:
+		ps->trace_opts++;
+		c->no_follow = true;
+		break;
+	case OPT_FOLDED_BY: {
+		static const char *const keys[] = { "comm", "pid", "fork" };
+
+		ps->folded_by = true;
+		c->folded_by = choice(arg, keys, 3, "invalid --folded-by '%s': expected comm, pid or fork");
+		break;
+	}
+	case 'q':
+		c->quiet = true;
 		break;
 	case OPT_MODE:
 		ps->trace_opts++;
@@ -180,6 +213,7 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 					"invalid mode '%s': expected fentry, kprobe or tracepoint");
 		break;
 	case OPT_HIST_TOP:
+		ps->hist_top = true;
 		if (parse_uint(arg, 0, 1000000, &v))
 			usage_error("invalid --hist-top '%s': expected a count", arg);
 		c->hist_top = v;
@@ -193,9 +227,11 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		c->prom = arg;
 		break;
 	case OPT_PROM_LABELS:
+		ps->prom_labels = true;
 		c->prom_by = choice(arg, labels, 3, "invalid --prom-labels '%s': expected comm, cgroup or pid");
 		break;
 	case OPT_PROM_TOP:
+		ps->prom_top = true;
 		if (parse_uint(arg, 1, 100000, &v))
 			usage_error("invalid --prom-top '%s': expected a positive count", arg);
 		c->prom_top = v;
@@ -223,10 +259,12 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		break;
 	case OPT_STACKS:
 		ps->trace_opts++;
+		ps->stacks = true;
 		c->o.stacks = parse_stack_kinds(arg);
 		break;
 	case OPT_KERNEL_STACKS:
 		ps->trace_opts++;
+		ps->kernel_stacks = true;
 		c->o.kernel_stacks = true;
 		break;
 	case OPT_LATENCY:
@@ -240,6 +278,7 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		c->flamegraph = arg;
 		break;
 	case OPT_TOP_STACKS:
+		ps->top_stacks = true;
 		if (parse_uint(arg, 0, 1000000, &v))
 			usage_error("invalid --top-stacks '%s': expected a count", arg);
 		c->top_stacks = v;
@@ -253,6 +292,10 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 	case ARGP_KEY_ARG:
 		if (state->arg_num == 0 && !strcmp(arg, "probes") && !state->quoted) {
 			c->command = CMD_PROBES;
+			break;
+		}
+		if (state->arg_num == 0 && !strcmp(arg, "stats") && !state->quoted) {
+			c->command = CMD_STATS;
 			break;
 		}
 		if (state->arg_num == 0 && !strcmp(arg, "report") && !state->quoted) {
@@ -282,6 +325,30 @@ static void fail(const char *msg)
 	exit(2);
 }
 
+/* Options that do nothing without their partner, or against another: refused, naming both. */
+static void check_together(const struct ct_cli *c, const struct parse_state *ps)
+{
+	bool draws = c->folded || c->flamegraph;
+
+	if ((ps->prom_labels || ps->prom_top) && !c->prom)
+		fail(ps->prom_labels ? "--prom-labels applies to --prom FILE (the Prometheus textfile), which is not given"
+				     : "--prom-top applies to --prom FILE (the Prometheus textfile), which is not given");
+	if (c->events && c->fmt_given && c->fmt == OUT_TEXT)
+		fail("--events writes NDJSON (its reports too): it cannot be combined with -o text");
+	if (c->events && c->command == CMD_REPORT)
+		fail("report: --events prints a live trace's events; a record's are in its JSON report "
+		     "(cowtrace report FILE -o json)");
+	if (ps->kernel_stacks && !ps->stacks && !draws)
+		fail("--kernel-stacks adds the kernel stacks to --stacks: give --stacks (or --folded/--flamegraph) too");
+	if (ps->top_stacks && !ps->stacks && !draws && c->command != CMD_REPORT)
+		fail("--top-stacks applies to --stacks, which is not given");
+	if (ps->folded_by && !draws)
+		fail("--folded-by applies to --folded or --flamegraph, neither of which is given");
+	if ((ps->hist_top || ps->top) && c->fmt == OUT_JSON && (c->fmt_given || c->events))
+		fail(ps->top ? "--top applies to the text report; JSON has every process"
+			     : "--hist-top applies to the text report; JSON has every histogram");
+}
+
 void cli_parse(int argc, char **argv, struct ct_cli *c)
 {
 	static const struct argp argp = { .options = opts, .parser = parse_arg, .doc = doc };
@@ -292,31 +359,48 @@ void cli_parse(int argc, char **argv, struct ct_cli *c)
 	c->max_exited = 4096;
 	c->hist_top = 5;
 	c->top_stacks = 5;
+	c->top = 20;
 	c->o.cgroup_fd = -1;
 	c->o.ringbuf_bytes = 4 << 20;
 	c->o.max_procs = 131072;
 	argp_err_exit_status = 2; /* usage errors exit 2, as in bcc's tools */
 	if (argp_parse(&argp, argc, argv, ARGP_IN_ORDER, NULL, &ps))
 		exit(2);
+	check_together(c, &ps);
 	if (c->command == CMD_REPORT) {
 		if (!c->report_file)
 			fail("report: which record file? (cowtrace report FILE)");
-		if (ps.trace_opts || c->cmd)
-			fail("report: -p, -c, -d, -i, --mode, --record, --max-procs, --stacks, --kernel-stacks, --latency and -- CMD "
-			     "apply to tracing, not to 'report'");
+		if (ps.trace_opts || c->cmd || c->o.ringbuf_bytes != 4 << 20)
+			fail("report: -p, -c, -d, -i, --mode, --record, --max-procs, --ringbuf-size, --stacks, "
+			     "--kernel-stacks, --latency, --no-follow and -- CMD apply to tracing, not to 'report'");
 		return;
 	}
-	if (c->o.kernel_stacks && !c->o.stacks)
-		c->o.stacks = CT_WP_COPY_KINDS;
+	if (c->command == CMD_STATS) {
+		if (ps.trace_opts || c->cmd || c->prom || c->folded || c->flamegraph || c->events || c->output_file ||
+		    c->svg || c->record)
+			fail("stats: only -o applies to 'cowtrace stats' (it prints the table of statistics)");
+		return;
+	}
+	if (c->command == CMD_PROBES) {
+		if (ps.trace_opts != (c->o.mode != MODE_NONE) || c->cmd || c->prom || c->folded || c->flamegraph ||
+		    c->events || c->output_file || c->svg)
+			fail("probes: only --mode and -v apply to 'cowtrace probes' (it prints the plan and exits)");
+		return;
+	}
 	if ((c->folded || c->flamegraph) && !c->o.stacks)
 		c->o.stacks = CT_WP_COPY_KINDS; /* what they draw */
 	if (c->svg)
 		fail("--svg draws a record: cowtrace report FILE --svg OUT.svg");
-	if (c->cmd && (c->o.pid || c->cgroup))
-		fail("a command (-- CMD) cannot be combined with -p or -c");
+	if (c->o.pid && c->cgroup)
+		fail("-p and -c cannot be combined: trace one process (and what it forks) or one cgroup");
+	if (c->no_follow && !c->o.pid)
+		fail("--no-follow applies to -p (a command after -- is always followed, a cgroup holds what it holds)");
+	/* with -p or -c, CMD is the trigger: it runs untraced, and the trace ends after it */
+	c->trigger = c->cmd && (c->o.pid || c->cgroup);
 	if (c->events)
 		c->fmt = OUT_JSON; /* stdout is all NDJSON then */
-	c->o.follow = c->cmd != NULL;
+	c->o.follow = c->cmd && !c->trigger;
+	c->o.follow_pid = c->o.pid && !c->no_follow;
 	c->o.per_event = c->events || c->record; /* else the kernel sends no event per fault */
 }
 
@@ -349,6 +433,7 @@ void cli_check_system(struct ct_cli *c, int *pidfd)
 		check_out("--svg", c->svg);
 		check_out("--folded", c->folded);
 		check_out("--flamegraph", c->flamegraph);
+		check_out("--output-file", c->output_file);
 		return;
 	}
 #ifdef SYS_pidfd_open
@@ -376,4 +461,5 @@ void cli_check_system(struct ct_cli *c, int *pidfd)
 	check_out("--prom", c->prom);
 	check_out("--folded", c->folded);
 	check_out("--flamegraph", c->flamegraph);
+	check_out("--output-file", c->output_file);
 }

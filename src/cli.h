@@ -8,8 +8,9 @@
 #include <stdbool.h>
 #include "output_prom.h"
 #include "probes.h"
+#include "stacks.h"
 
-enum ct_command { CMD_TRACE, CMD_PROBES, CMD_REPORT };
+enum ct_command { CMD_TRACE, CMD_PROBES, CMD_REPORT, CMD_STATS };
 enum ct_output_fmt { OUT_TEXT, OUT_JSON };
 
 struct ct_cli {
@@ -32,6 +33,13 @@ struct ct_cli {
 	const char *folded;      /* --folded FILE: folded stacks */
 	const char *flamegraph;  /* --flamegraph FILE: the copies' flame graph */
 	unsigned top_stacks;     /* stacks per process in the text and JSON reports */
+	unsigned top;            /* processes in the text report (the rest summed) */
+	const char *output_file; /* -O FILE: reports (and --events lines) there, not on stdout */
+	bool fmt_given;          /* -o was given */
+	bool no_follow;          /* --no-follow: -p traces PID only, not what it forks */
+	bool trigger;            /* -- CMD with -p or -c: CMD runs untraced, ends the trace */
+	bool quiet;              /* -q: no "tracing" line on stderr */
+	enum ct_folded_key folded_by; /* --folded-by: the root frame of folded stacks */
 };
 
 /* Parse argv and check the options against each other; exits 2 on a usage error. */

@@ -14,6 +14,7 @@
 #include <unistd.h>
 #include <bpf/libbpf.h>
 #include "live.h"
+#include "notify.h"
 #include "report.h"
 #include "sink.h"
 #include "stacks_live.h"
@@ -25,8 +26,7 @@ static volatile sig_atomic_t exiting;
 
 static void sig_handler(int sig)
 {
-	(void)sig;
-	exiting = 1;
+	exiting = sig;
 }
 
 void live_signals(void)
@@ -50,6 +50,9 @@ struct live {
 	struct ct_stack_reader stacks; /* --stacks */
 	bool stacks_on;
 	uint64_t next_stacks;    /* when to read the stacks next */
+	bool cmd_done;           /* -- CMD has exited (its status in cmd_status) */
+	int cmd_status;
+	bool target_said;        /* -v: -p's process exit was said */
 };
 
 
@@ -279,28 +282,63 @@ static void report(struct live *l, bool final, int cmd_status, bool to_stdout)
 		l->k.rec_errno = errno;
 }
 
-/* Why the loop ends: a signal, -d, -p's process or the command exiting. */
-static bool should_stop(struct live *l, pid_t child, int *cmd_status, uint64_t now)
+/*
+ * A process forked by a traced one while tracing that still lives: its
+ * copies are part of what its fork cost.  The kernel's final record says it
+ * ended; a record still waiting in the maps (the ring was full) does not
+ * keep the trace going: the process itself is asked.
+ */
+static bool forked_alive(const struct live *l)
 {
+	for (uint32_t i = 0; i < l->agg.nprocs; i++) {
+		const struct ct_proc *p = &l->agg.procs[i];
+
+		if (p->pid && p->birth_fork >= 0 && !p->exited && !(kill(p->pid, 0) && errno == ESRCH))
+			return true;
+	}
+	return false;
+}
+
+/*
+ * Why the loop ends: a signal, -d, or what is traced having ended: the
+ * command after -- (traced), -p's process, and with -p (following) or a
+ * trigger command (-p/-c with -- CMD) the processes forked meanwhile.
+ */
+static bool should_stop(struct live *l, pid_t child, uint64_t now)
+{
+	const struct ct_cli *c = l->cli;
 	int status;
 
-	if (child > 0 && waitpid(child, &status, WNOHANG) == child) {
-		*cmd_status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+	if (c->duration > 0 && now - l->start >= (uint64_t)(c->duration * 1e9))
 		return true;
+	if (child > 0 && !l->cmd_done && waitpid(child, &status, WNOHANG) == child) {
+		l->cmd_status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+		l->cmd_done = true;
+		if (c->o.verbose && c->trigger)
+			fprintf(stderr, "cowtrace: '%s' exited (%d); waiting for the processes forked while traced\n",
+				c->cmd[0], l->cmd_status);
 	}
-	if (l->cli->o.pid && cli_target_gone(l->cli->o.pid, l->pidfd)) {
-		if (l->cli->o.verbose)
-			fprintf(stderr, "cowtrace: process %u exited\n", l->cli->o.pid);
+	if (c->cmd && !c->trigger)
+		return l->cmd_done;
+	if (c->trigger && !l->cmd_done)
+		return false;
+	if (c->o.pid && !c->trigger && !cli_target_gone(c->o.pid, l->pidfd))
+		return false;
+	if (c->o.pid && !c->trigger && c->o.verbose && !l->target_said) {
+		fprintf(stderr, "cowtrace: process %u exited%s\n", c->o.pid,
+			!c->no_follow && forked_alive(l) ? "; waiting for the processes it forked" : "");
+		l->target_said = true;
+	}
+	/* a trigger ended, or -p's process did: done once what they forked has ended */
+	if ((c->trigger || c->o.pid) && (c->no_follow || !forked_alive(l)))
 		return true;
-	}
-	return l->cli->duration > 0 && now - l->start >= (uint64_t)(l->cli->duration * 1e9);
+	return false;
 }
 
 /* The poll loop: reports on stdout every -i, the textfile every -i or 15 s. */
-static int poll_loop(struct live *l, struct ring_buffer *rb, pid_t child)
+static void poll_loop(struct live *l, struct ring_buffer *rb, pid_t child)
 {
 	uint64_t step, next_report, next_cg = 0;
-	int cmd_status = -1;
 
 	step = l->cli->interval > 0 ? (uint64_t)(l->cli->interval * 1e9) : l->cli->prom ? 15000000000ull : 0;
 	next_report = step ? l->start + step : UINT64_MAX;
@@ -317,7 +355,7 @@ static int poll_loop(struct live *l, struct ring_buffer *rb, pid_t child)
 			break;
 		}
 		now = now_ns();
-		if (should_stop(l, child, &cmd_status, now))
+		if (should_stop(l, child, now))
 			break;
 		if (now >= next_report) {
 			report(l, false, -1, l->cli->interval > 0);
@@ -332,15 +370,40 @@ static int poll_loop(struct live *l, struct ring_buffer *rb, pid_t child)
 			next_cg = now + 1000000000ull;
 		}
 	}
-	return cmd_status;
+}
+
+/* What the trace is of, for the line that says it has begun. */
+static void say_tracing(const struct live *l, double start_s)
+{
+	const struct ct_cli *c = l->cli;
+	char what[4200];
+
+	if (c->trigger && c->o.pid)
+		snprintf(what, sizeof(what), "process %u%s until '%.200s' has exited%s", c->o.pid,
+			 c->no_follow ? "" : " and the processes it forks", c->cmd[0],
+			 c->no_follow ? "" : " and what it forked meanwhile has ended");
+	else if (c->trigger)
+		snprintf(what, sizeof(what), "cgroup %.3800s until '%.100s' has exited and what was forked there "
+			 "meanwhile has ended", c->cgroup, c->cmd[0]);
+	else if (c->cmd)
+		snprintf(what, sizeof(what), "'%.4000s' and its descendants", c->cmd[0]);
+	else if (c->o.pid)
+		snprintf(what, sizeof(what), "process %u%s", c->o.pid, c->no_follow ? "" : " and the processes it forks");
+	else if (c->cgroup)
+		snprintf(what, sizeof(what), "cgroup %.4000s", c->cgroup);
+	else
+		snprintf(what, sizeof(what), "the whole system");
+	fprintf(stderr, "cowtrace: tracing %s in %s mode (ready in %.2f s)%s\n", what, ct_mode_name(l->sess.plan.mode),
+		start_s, c->cmd && !c->trigger ? "" : c->duration > 0 ? "" : "; Ctrl-C to end");
 }
 
 int run_trace(struct ct_cli *cli, int pidfd)
 {
-	struct live l = { .cli = cli, .pidfd = pidfd };
+	struct live l = { .cli = cli, .pidfd = pidfd, .cmd_status = -1 };
 	struct ring_buffer *rb = NULL;
+	uint64_t t0 = now_ns();
 	pid_t child = -1;
-	int cmd_status, ret = 1;
+	int ret = 1;
 	char err[512];
 
 	reporter_init(&l.out, cli, &l.agg, (uint32_t)sysconf(_SC_PAGESIZE));
@@ -349,12 +412,14 @@ int run_trace(struct ct_cli *cli, int pidfd)
 		fprintf(stderr, "cowtrace: out of memory\n");
 		goto cleanup;
 	}
+	l.stacks.st.key = cli->folded_by;
 	l.agg.count_events = false; /* the kernel counts; its records say so */
-	l.k = (struct ct_sink){ .agg = &l.agg, .events = cli->events };
+	l.k = (struct ct_sink){ .agg = &l.agg, .events = cli->events, .lines = l.out.out };
 	if (probes_start(&l.sess, &cli->o, err, sizeof(err))) {
 		fprintf(stderr, "cowtrace: cannot trace on this kernel: %s\n", err);
 		goto cleanup;
 	}
+	l.k.plan = &l.sess.plan;
 	rb = l.rb = ring_buffer__new(probes_lifecycle_fd(&l.sess), on_lifecycle, &l, NULL);
 	if (rb && cli->o.per_event && ring_buffer__add(rb, probes_events_fd(&l.sess), on_event, &l.k)) {
 		ring_buffer__free(rb);
@@ -371,6 +436,22 @@ int run_trace(struct ct_cli *cli, int pidfd)
 		stack_reader_ready(&l.stacks, &l.sess);
 	if (cli->record)
 		sink_record_open(&l.k, cli->record, &l.sess.plan, l.agg.page_size);
+	if (l.sess.plan.mode == MODE_TRACEPOINT && (cli->o.stacks & ~CT_WP_COPY_KINDS))
+		fprintf(stderr, "cowtrace: --stacks: the stacks of reuses and unshares are unavailable in "
+				"tracepoint mode (a fault is known to be a copy, never a reuse, when it happens); "
+				"copies only\n");
+	if (l.sess.plan.mode == MODE_TRACEPOINT && cli->o.latency)
+		fprintf(stderr, "cowtrace: --latency: write faults are not timed in tracepoint mode (it needs fentry "
+				"or kprobes); wp_latency is unavailable\n");
+	if (cli->o.verbose) {
+		output_plan_text(stderr, &l.sess.plan, NULL);
+		fprintf(stderr, "cowtrace: tracing in %s mode\n", ct_mode_name(l.sess.plan.mode));
+	}
+	if (!cli->quiet)
+		say_tracing(&l, (now_ns() - t0) / 1e9);
+	/* systemd (Type=notify): ready now; a command run below must not inherit the socket */
+	service_ready();
+	l.start = now_ns();
 	if (cli->cmd) {
 		/* posix_spawn: CLONE_VM|CLONE_VFORK, so the frontend's pages are never COW-shared. */
 		int e = posix_spawnp(&child, cli->cmd[0], NULL, NULL, cli->cmd, environ);
@@ -378,42 +459,43 @@ int run_trace(struct ct_cli *cli, int pidfd)
 		if (e) {
 			fprintf(stderr, "cowtrace: cannot run '%s': %s\n", cli->cmd[0], strerror(e));
 			sink_record_discard(&l.k);
-			ret = 127;
+			ret = e == ENOENT ? 127 : 126;
 			goto cleanup;
 		}
 	}
-	if (cli->o.verbose)
-		fprintf(stderr, "cowtrace: tracing in %s mode\n", ct_mode_name(l.sess.plan.mode));
-	if (l.sess.plan.mode == MODE_TRACEPOINT && (cli->o.stacks & ~CT_WP_COPY_KINDS))
-		fprintf(stderr, "cowtrace: --stacks: the stacks of reuses and unshares are unavailable in "
-				"tracepoint mode (a fault is known to be a copy, never a reuse, when it happens); "
-				"copies only\n");
-	l.start = now_ns();
-	cmd_status = poll_loop(&l, rb, child);
+	poll_loop(&l, rb, child);
 	/* Stop new events, take everything already in the buffer and the maps, then report. */
 	probes_detach(&l.sess);
 	read_kernel(&l, true, true);
-	report(&l, true, cmd_status, true);
-	ret = 0; /* interrupted with -- CMD: the command keeps running */
+	report(&l, true, l.cmd_status, true);
 	if (l.stacks_on) {
 		char title[160];
 
 		snprintf(title, sizeof(title), "cowtrace: copy-on-write copies by stack (kernel %s)", l.sess.plan.kernel);
+		stacks_mark_forked(&l.stacks.st, &l.agg);
 		if (write_stacks(cli, &l.stacks.st, title))
-			ret = 1;
+			l.out.failed = true;
 	}
 	if (l.k.rec && l.stacks_on)
 		sink_record_stacks(&l.k, &l.stacks.st);
 	if (l.k.rec && sink_record_close(&l.k, &l.misses, probes_stat(&l.sess, CT_STAT_LOST),
 					 probes_stat(&l.sess, CT_STAT_NOSPACE),
 					 probes_stat(&l.sess, CT_STAT_SETTLED)))
-		ret = 1;
+		l.out.failed = true;
+	/*
+	 * The exit status: the command's, as time(1) and strace do (a signal:
+	 * 128 + its number); interrupted before it ended: 128 + the signal;
+	 * an output that could not be written: 1 where it would be 0.
+	 */
+	ret = l.cmd_done ? l.cmd_status : (cli->cmd && exiting) ? 128 + exiting : 0;
 cleanup:
 	sink_record_discard(&l.k); /* still open: nothing was traced into it */
 	ring_buffer__free(rb);
 	probes_stop(&l.sess);
 	agg_free(&l.agg);
 	reporter_free(&l.out);
+	if (l.out.failed && ret == 0)
+		ret = 1;
 	stack_reader_free(&l.stacks);
 	return ret;
 }

@@ -10,6 +10,7 @@
 #include <unistd.h>
 #include "cli.h"
 #include "live.h"
+#include "output.h"
 #include "replay.h"
 
 int main(int argc, char **argv)
@@ -26,6 +27,13 @@ int main(int argc, char **argv)
 	mallopt(M_MMAP_THRESHOLD, 256 * 1024);
 	live_signals(); /* before anything: a signal at any moment still ends in a report */
 	cli_parse(argc, argv, &cli);
+	if (cli.command == CMD_STATS) { /* the table of statistics: no root, no kernel */
+		if (cli.fmt == OUT_JSON)
+			output_stats_json(stdout);
+		else
+			output_stats_text(stdout);
+		return fflush(stdout) || ferror(stdout) ? 1 : 0;
+	}
 	if (cli.command == CMD_REPORT) {
 		/* Offline: nothing to report on a signal, so it must end the run. */
 		signal(SIGINT, SIG_DFL);

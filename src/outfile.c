@@ -19,23 +19,33 @@ void outfile_split(const char *path, char *dir, size_t dn, char *base, size_t bn
 
 int outfile_check(const char *opt, const char *path, char *err, size_t errlen)
 {
-	char dir[4096], base[1024];
+	char dir[4096], base[1024], tmp[5200];
 	struct stat sb;
+	int fd;
 
 	outfile_split(path, dir, sizeof(dir), base, sizeof(base));
 	if (stat(dir, &sb) || !S_ISDIR(sb.st_mode)) {
 		snprintf(err, errlen, "%s '%s': directory '%s' does not exist", opt, path, dir);
 		return -1;
 	}
-	if (access(dir, W_OK)) {
-		snprintf(err, errlen, "%s '%s': directory '%s' is not writable: %s", opt, path, dir,
-			 strerror(errno));
-		return -1;
-	}
 	if (!stat(path, &sb) && S_ISDIR(sb.st_mode)) {
 		snprintf(err, errlen, "%s '%s': is a directory", opt, path);
 		return -1;
 	}
+	/*
+	 * access() says yes to root almost everywhere (sysfs, a read-only
+	 * bind mount may still say no): make the temp file a write makes, and
+	 * remove it.
+	 */
+	snprintf(tmp, sizeof(tmp), "%s/.%s.XXXXXX", dir, base);
+	fd = access(dir, W_OK) ? -1 : mkstemp(tmp);
+	if (fd < 0) {
+		snprintf(err, errlen, "%s '%s': directory '%s' is not writable: %s", opt, path, dir,
+			 strerror(errno));
+		return -1;
+	}
+	close(fd);
+	unlink(tmp);
 	return 0;
 }
 

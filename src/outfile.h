@@ -8,8 +8,8 @@
 /* The directory and base name of path, for temp files beside it. */
 void outfile_split(const char *path, char *dir, size_t dn, char *base, size_t bn);
 /*
- * Whether path can be created: its directory exists and is writable, and
- * path is not a directory.  0, or -1 with "OPT 'PATH': why" in err.
+ * Whether path can be created: its directory exists, a temp file can be
+ * made in it (made and removed), and path is not a directory.  0, or -1 with "OPT 'PATH': why" in err.
  */
 int outfile_check(const char *opt, const char *path, char *err, size_t errlen);
 /*

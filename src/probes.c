@@ -349,10 +349,10 @@ static void set_config(struct cowtrace_bpf *sk, const struct ct_opts *o, const s
 	/* tracepoint mode tells a copy from a reuse only for copies: their stacks alone */
 	c->stacks = g ? o->stacks & CT_WP_COPY_KINDS : o->stacks;
 	c->kernel_stacks = o->kernel_stacks;
-	c->filter_tgid = o->pid;
+	c->filter_tgid = o->follow_pid ? 0 : o->pid; /* following: the traced map says */
 	/* Batched wakeups: 1/16 of the ring, the frontend's 100 ms poll does the rest. */
 	c->wakeup_bytes = o->ringbuf_bytes / 16;
-	c->filter_follow = o->follow;
+	c->filter_follow = o->follow || o->follow_pid;
 	c->filter_cgroup = o->cgroup_fd >= 0;
 	c->tp_mode = g != NULL;
 	c->per_event = o->per_event;
@@ -423,9 +423,10 @@ static int post_load(struct ct_session *s, const struct ct_opts *o, char *err, s
 			return -1;
 		}
 	}
-	if (o->follow) {
-		__u32 self = getpid();
-		__u8 v = CT_TRACED_CHILDREN;
+	if (o->follow || o->follow_pid) {
+		/* -- CMD: the frontend's children; -p: the process itself, and so its children */
+		__u32 self = o->follow_pid ? o->pid : (__u32)getpid();
+		__u8 v = o->follow_pid ? CT_TRACED_YES : CT_TRACED_CHILDREN;
 
 		if (bpf_map__update_elem(s->skel->maps.traced, &self, sizeof(self), &v, sizeof(v),
 					 BPF_ANY)) {

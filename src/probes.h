@@ -11,6 +11,7 @@ struct ct_opts {
 	uint32_t pid;            /* -p */
 	int cgroup_fd;           /* -c, or -1 */
 	bool follow;             /* -- CMD: trace the frontend's children */
+	bool follow_pid;         /* -p without --no-follow: pid and the processes it forks */
 	enum ct_mode mode;       /* --mode, MODE_NONE = best available */
 	bool load_only;          /* load (verify) without attaching */
 	bool verbose;

@@ -102,8 +102,11 @@ int run_report(const struct ct_cli *cli)
 		return 2;
 	}
 	reporter_init(&out, cli, &agg, info.page_size);
+	k.plan = &info.plan;
 	stacks_init(&stacks);
 	stacks_set_plan(&stacks, &info.plan);
+	stacks.key = cli->folded_by;
+	k.lines = out.out;
 	if (cli->svg && !(k.svg = svg_new())) {
 		fprintf(stderr, "cowtrace: out of memory\n");
 		return 1;
@@ -179,6 +182,7 @@ int run_report(const struct ct_cli *cli)
 	if (cli->folded || cli->flamegraph) {
 		snprintf(title, sizeof(title), "cowtrace: copy-on-write copies by stack, %s (kernel %s)",
 			 base ? base + 1 : path, info.plan.kernel);
+		stacks_mark_forked(&stacks, &agg);
 		if (write_stacks(cli, &stacks, title))
 			ret = 1;
 	}
@@ -198,6 +202,8 @@ int run_report(const struct ct_cli *cli)
 	stacks_free(&stacks);
 	agg_free(&agg);
 	reporter_free(&out);
+	if (out.failed && !ret)
+		ret = 1;
 	if (map)
 		munmap((void *)map, len);
 	return ret;

@@ -1,9 +1,14 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /* Reports to stdout and the Prometheus textfile, for live tracing and replay. */
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
+#include <string.h>
+#include <unistd.h>
 #include <stdlib.h>
 #include "outfile.h"
 #include "report.h"
+#include "util.h"
 
 /* With pid labels, a pid that has its own series is never folded away. */
 static bool keep_cb(void *ctx, const struct ct_proc *p)
@@ -17,6 +22,16 @@ void reporter_init(struct ct_reporter *r, const struct ct_cli *cli, struct ct_ag
 	char err[512];
 
 	r->cli = cli;
+	r->agg = agg;
+	r->out = stdout;
+	if (cli->output_file) {
+		int fd = open(cli->output_file, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+
+		if (fd < 0 || !(r->out = fdopen(fd, "w"))) {
+			fprintf(stderr, "cowtrace: --output-file '%s': %s\n", cli->output_file, strerror(errno));
+			exit(2);
+		}
+	}
 	if (cli->prom) {
 		if (prom_prepare(cli->prom, err, sizeof(err))) {
 			fprintf(stderr, "cowtrace: %s\n", err);
@@ -42,19 +57,51 @@ void reporter_emit(struct ct_reporter *r, const struct ct_report *rep, bool to_s
 {
 	char err[512];
 
-	if (r->cli->prom && prom_write_file(r->cli->prom, rep, &r->prom, err, sizeof(err)))
+	if (r->cli->prom && prom_write_file(r->cli->prom, rep, &r->prom, err, sizeof(err))) {
 		fprintf(stderr, "cowtrace: %s\n", err);
+		r->failed = true;
+	}
 	if (!to_stdout)
 		return;
-	if (r->cli->fmt == OUT_JSON)
-		output_json(stdout, rep);
-	else
-		output_text(stdout, rep);
+	if (r->cli->fmt == OUT_JSON) {
+		output_json(r->out, rep);
+	} else {
+		struct ct_report t = *rep;
+		uint64_t now = now_ns();
+
+		/* -i: the rates of the last interval beside the totals */
+		t.top = r->cli->top;
+		if (r->cli->interval > 0 && rep->agg == r->agg)
+			t.interval_s = ((r->last_ns ? now - r->last_ns : (uint64_t)(rep->duration_s * 1e9))) / 1e9;
+		output_text(r->out, &t);
+		for (uint32_t i = 0; i < r->agg->nprocs && t.interval_s > 0; i++) {
+			struct ct_proc *p = &r->agg->procs[i];
+
+			p->rate_base[0] = proc_stat(p, ST_REUSE, r->agg->page_size);
+			p->rate_base[1] = proc_stat(p, ST_COPY, r->agg->page_size);
+		}
+		r->last_ns = now;
+	}
+	reporter_check_out(r);
+}
+
+void reporter_check_out(struct ct_reporter *r)
+{
+	if ((fflush(r->out) || ferror(r->out)) && !r->out_failed) {
+		fprintf(stderr, "cowtrace: writing the report to %s: %s\n",
+			r->cli->output_file ? r->cli->output_file : "stdout", strerror(errno ? errno : EIO));
+		r->failed = r->out_failed = true;
+	}
 }
 
 void reporter_free(struct ct_reporter *r)
 {
 	prom_free(&r->prom);
+	if (r->out && r->out != stdout && fclose(r->out) && !r->out_failed) {
+		fprintf(stderr, "cowtrace: writing the report to %s: %s\n", r->cli->output_file, strerror(errno));
+		r->failed = true;
+	}
+	r->out = NULL;
 }
 
 static int folded_job(FILE *f, void *ctx)

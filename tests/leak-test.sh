@@ -64,7 +64,7 @@ if [ ! -f .output/cowtrace.skel.h ]; then
 elif ! ${CLANG:-clang} -g -O1 -std=gnu11 -D_GNU_SOURCE -DCOWTRACE_VERSION='"asan"' -I.output -Iinclude -Isrc \
        -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all "${tool[@]}" \
        $(pkg-config --libs libbpf 2>/dev/null || echo -lbpf) -lelf -lz -lm \
-       $(pkg-config --libs libdw 2>/dev/null || echo -ldw) -o "$out/cowtrace_asan" \
+       $(pkg-config --libs libdw 2>/dev/null || echo -ldw) $(pkg-config --libs libsystemd 2>/dev/null || echo -lsystemd) -o "$out/cowtrace_asan" \
        2>"$work/build2.log"; then
   bad "build cowtrace under ASan: $(grep -m3 error "$work/build2.log")"
 else
