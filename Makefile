@@ -69,9 +69,10 @@ $(OUTPUT)/cowtrace: $(TOOL_OBJS) $(CORE_OBJS)
 	$(Q)$(CC) $(CFLAGS) $^ $(LIBBPF_LIBS) $(LIBDW_LIBS) $(SYSTEMD_LIBS) -lm -o $@
 
 # ---- tests ----
-$(OUTPUT)/test_core: tests/unit/*.c tests/unit/*.h $(CORE_OBJS) $(OUTPUT)/tracefs.o $(OUTPUT)/util.o
+$(OUTPUT)/test_core: tests/unit/*.c tests/unit/*.h $(CORE_OBJS) $(OUTPUT)/tracefs.o $(OUTPUT)/util.o \
+		     $(OUTPUT)/symbolize.o
 	$(call msg,TEST,$@)
-	$(Q)$(CC) $(CFLAGS) $(INCLUDES) $(filter-out %.h,$^) -lm -o $@
+	$(Q)$(CC) $(CFLAGS) $(INCLUDES) $(filter-out %.h,$^) $(LIBDW_LIBS) -lm -o $@
 
 unit-test: $(OUTPUT)/test_core
 	$(Q)$(OUTPUT)/test_core tests/golden

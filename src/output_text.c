@@ -44,6 +44,32 @@ static void list_item(FILE *f, int *col, const char *lead, const char *item)
 	*col += n;
 }
 
+/* lead, then text wrapped at spaces before TEXT_WIDTH, continued 4 columns in. */
+static void wrap(FILE *f, const char *lead, const char *text)
+{
+	int col = (int)strlen(lead);
+	bool first = true;
+
+	fputs(lead, f);
+	while (*text) {
+		int w = (int)strcspn(text, " ");
+
+		if (!first && col + 1 + w > TEXT_WIDTH) {
+			fputs("\n    ", f);
+			col = 4;
+		} else if (!first) {
+			fputc(' ', f);
+			col++;
+		}
+		first = false;
+		fprintf(f, "%.*s", w, text);
+		col += w;
+		text += w;
+		text += strspn(text, " ");
+	}
+	fputc('\n', f);
+}
+
 /*
  * Runs of BPF programs the kernel skipped: loud, with what they feed, so
  * that a run with misses never reads as exact.
@@ -421,6 +447,8 @@ static void print_stacks(FILE *f, const struct ct_report *r, const uint32_t *ord
 	if (r->stacks->dropped)
 		fprintf(f, "(%llu pages of stacks beyond the table's room were dropped)\n",
 			(unsigned long long)r->stacks->dropped);
+	for (int i = 0; shown && i < r->stacks->nhints; i++)
+		wrap(f, "names: ", r->stacks->hints[i]);
 }
 
 static int cmp_fork(const void *x, const void *y, void *ctx)

@@ -26,7 +26,17 @@ void stacks_free(struct ct_stacks *st)
 	}
 	free(st->v);
 	free(st->index);
+	stacks_set_hints(st, NULL, 0);
 	memset(st, 0, sizeof(*st));
+}
+
+void stacks_set_hints(struct ct_stacks *st, char **v, int n)
+{
+	for (int i = 0; i < st->nhints; i++)
+		free(st->hints[i]);
+	free(st->hints);
+	st->hints = v;
+	st->nhints = n;
 }
 
 static uint64_t mix(uint64_t h, uint64_t v)

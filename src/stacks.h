@@ -50,6 +50,8 @@ struct ct_stacks {
 	enum ct_folded_key key;  /* the root frame of folded lines and the flame graph */
 	uint32_t *index;         /* open addressing by id: entry + 1, 0 empty */
 	uint32_t index_cap;
+	char **hints;            /* how to get names where most of a file's frames had none (live) */
+	int nhints;
 };
 
 struct ct_agg;
@@ -57,6 +59,8 @@ struct ct_agg;
 void stacks_mark_forked(struct ct_stacks *st, const struct ct_agg *agg);
 
 void stacks_init(struct ct_stacks *st);
+/* Replace the hints (st takes v and its strings). */
+void stacks_set_hints(struct ct_stacks *st, char **v, int n);
 void stacks_free(struct ct_stacks *st);
 /*
  * The entry with this id (its pages set: the kernel's counts are cumulative),

@@ -308,6 +308,12 @@ int stack_reader_read(struct ct_stack_reader *r, struct ct_session *s, const str
 		sym_forget(r->sym, k->pid, sym_image(k->start_ns, k->execs));
 	}
 	r->deleted += ps.ngone;
+	if (!err) {
+		char **hints;
+		int nh = sym_hints(r->sym, &hints);
+
+		stacks_set_hints(&r->st, hints, nh);
+	}
 	if (verbose)
 		fprintf(stderr, "cowtrace: %u stacks in the table, %u of ended processes deleted from the kernel\n",
 			r->st.n, ps.ngone);

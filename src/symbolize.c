@@ -15,11 +15,20 @@ struct file_map {
 	char *path;
 };
 
-/* What was read of one address space: its Dwfl (modules from /proc/PID/maps), its file mappings. */
+/* An executable mapping of /proc/PID/maps: what a return address must be in. */
+struct code_map {
+	uint64_t start, end, off;
+	char *path;              /* the file, "[vdso]", or NULL (anonymous: JIT code) */
+};
+
+/* What was read of one address space: its Dwfl (modules from /proc/PID/maps), its mappings. */
 struct space {
 	Dwfl *dwfl;
 	struct file_map *files;
 	unsigned nfiles;
+	struct code_map *code;   /* sorted by start */
+	unsigned ncode;
+	bool code_known;         /* its maps were read: an address in no code mapping is not code */
 	unsigned refs;           /* processes naming their frames with it (a forked child: its parent's) */
 	uint32_t pid;            /* whose maps were read */
 };
@@ -35,8 +44,17 @@ struct ksym {
 	char *name;
 };
 
+/* How many user frames of one file got a name: where most did not, say how to get them. */
+struct module_use {
+	char *path;
+	char *debug;             /* where its debuginfo would be found: /usr/lib/debug/.build-id/xx/yyyy.debug */
+	uint64_t named, unnamed;
+};
+
 struct ct_symbolizer {
 	struct proc_syms *procs;
+	struct module_use *mods;
+	unsigned nmods;
 	unsigned nprocs, cap;
 	struct ksym *ksyms;      /* sorted by address, loaded at the first kernel frame */
 	size_t nksyms;
@@ -67,6 +85,9 @@ static void proc_free(struct proc_syms *p)
 		for (unsigned i = 0; i < sp->nfiles; i++)
 			free(sp->files[i].path);
 		free(sp->files);
+		for (unsigned i = 0; i < sp->ncode; i++)
+			free(sp->code[i].path);
+		free(sp->code);
 		free(sp);
 	}
 	memset(p, 0, sizeof(*p));
@@ -82,6 +103,11 @@ void sym_free(struct ct_symbolizer *s)
 	for (size_t i = 0; i < s->nksyms; i++)
 		free(s->ksyms[i].name);
 	free(s->ksyms);
+	for (unsigned i = 0; i < s->nmods; i++) {
+		free(s->mods[i].path);
+		free(s->mods[i].debug);
+	}
+	free(s->mods);
 	free(s);
 }
 
@@ -104,10 +130,41 @@ static int load_module(Dwfl_Module *m, void **userdata, const char *name, Dwarf_
 	return DWARF_CB_OK;
 }
 
-/* The file mappings (inode -> path) of /proc/PID/maps. */
+static void add_file(struct space *p, uint64_t ino, const char *file)
+{
+	struct file_map *n;
+
+	for (unsigned i = 0; i < p->nfiles; i++)
+		if (p->files[i].ino == ino)
+			return;
+	n = realloc(p->files, (p->nfiles + 1) * sizeof(*n));
+	if (!n)
+		return;
+	p->files = n;
+	p->files[p->nfiles].ino = ino;
+	p->files[p->nfiles].path = strdup(file);
+	if (p->files[p->nfiles].path)
+		p->nfiles++;
+}
+
+static int cmp_code(const void *a, const void *b)
+{
+	const struct code_map *x = a, *y = b;
+
+	return x->start < y->start ? -1 : x->start > y->start;
+}
+
+/*
+ * The mappings of /proc/PID/maps: files (inode -> path, kept from earlier
+ * reads: a file unmapped since still names the copies made in it) and the
+ * executable mappings as they are now.
+ */
 static void read_files(struct space *p, uint32_t pid)
 {
-	char path[64], line[4608];
+	char path[64], line[4608], perms[8];
+	struct code_map *code = NULL;
+	unsigned ncode = 0, cap = 0;
+	bool ok = true;
 	FILE *f;
 
 	snprintf(path, sizeof(path), "/proc/%u/maps", pid);
@@ -115,32 +172,64 @@ static void read_files(struct space *p, uint32_t pid)
 	if (!f)
 		return;
 	while (fgets(line, sizeof(line), f)) {
-		unsigned long long ino;
+		unsigned long long start, end, off, ino;
 		unsigned maj, min;
-		int off = 0;
+		int at = 0;
 		char *file;
-		bool known = false;
 
-		if (sscanf(line, "%*x-%*x %*s %*x %x:%x %llu %n", &maj, &min, &ino, &off) < 3 || !ino || !off)
+		if (sscanf(line, "%llx-%llx %7s %llx %x:%x %llu %n", &start, &end, perms, &off, &maj, &min, &ino,
+			   &at) < 7 || !at)
 			continue;
-		ino = ct_file_key(ino, (maj << 20) | (min & 0xfffff)); /* as the BPF programs name it */
-		file = line + off;
+		file = line + at;
 		file[strcspn(file, "\n")] = 0;
-		for (unsigned i = 0; i < p->nfiles && !known; i++)
-			known = p->files[i].ino == ino;
-		if (known || !*file)
+		if (ino && *file)
+			add_file(p, ct_file_key(ino, (maj << 20) | (min & 0xfffff)), file); /* as BPF names it */
+		if (!strchr(perms, 'x'))
 			continue;
-		struct file_map *n = realloc(p->files, (p->nfiles + 1) * sizeof(*n));
+		if (ncode == cap) {
+			unsigned nc = cap ? cap * 2 : 32;
+			struct code_map *n = realloc(code, nc * sizeof(*n));
 
-		if (!n)
-			break;
-		p->files = n;
-		p->files[p->nfiles].ino = ino;
-		p->files[p->nfiles].path = strdup(file);
-		if (p->files[p->nfiles].path)
-			p->nfiles++;
+			if (!n) {
+				ok = false;
+				break;
+			}
+			code = n;
+			cap = nc;
+		}
+		code[ncode] = (struct code_map){ start, end, off, *file ? strdup(file) : NULL };
+		ncode++;
 	}
 	fclose(f);
+	if (!ok) { /* keep what was known */
+		for (unsigned i = 0; i < ncode; i++)
+			free(code[i].path);
+		free(code);
+		return;
+	}
+	for (unsigned i = 0; i < p->ncode; i++)
+		free(p->code[i].path);
+	free(p->code);
+	qsort(code, ncode, sizeof(*code), cmp_code);
+	p->code = code;
+	p->ncode = ncode;
+	p->code_known = ncode > 0;
+}
+
+/* The executable mapping holding ip, or NULL. */
+static const struct code_map *code_at(const struct space *sp, uint64_t ip)
+{
+	unsigned lo = 0, hi = sp ? sp->ncode : 0;
+
+	while (lo < hi) { /* the last mapping starting at or below ip */
+		unsigned mid = (lo + hi) / 2;
+
+		if (sp->code[mid].start <= ip)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo && ip < sp->code[lo - 1].end ? &sp->code[lo - 1] : NULL;
 }
 
 /* The entry for pid (an old one replaced), or NULL without memory. */
@@ -253,25 +342,150 @@ static const char *base_name(const char *path)
 	return b ? b + 1 : path ? path : "?";
 }
 
-static void user_name(const struct proc_syms *p, uint64_t ip, char *buf, size_t n)
+/* The tally of one file's frames (NULL without memory). */
+static struct module_use *module_use(struct ct_symbolizer *s, const char *path)
 {
-	Dwfl_Module *m = p && p->sp && p->sp->dwfl ? dwfl_addrmodule(p->sp->dwfl, ip) : NULL;
-	const char *name, *mod;
+	struct module_use *n;
+
+	for (unsigned i = 0; i < s->nmods; i++)
+		if (!strcmp(s->mods[i].path, path))
+			return &s->mods[i];
+	n = realloc(s->mods, (s->nmods + 1) * sizeof(*n));
+	if (!n)
+		return NULL;
+	s->mods = n;
+	n = &s->mods[s->nmods];
+	memset(n, 0, sizeof(*n));
+	n->path = strdup(path);
+	if (!n->path)
+		return NULL;
+	s->nmods++;
+	return n;
+}
+
+/* Where libdwfl looks for the module's separate debuginfo: by its build id. */
+static char *debug_path(Dwfl_Module *m)
+{
+	const unsigned char *id;
+	GElf_Addr vaddr;
+	int len = m ? dwfl_module_build_id(m, &id, &vaddr) : 0;
+	char *d, *o;
+
+	if (len < 2)
+		return NULL;
+	d = malloc(sizeof("/usr/lib/debug/.build-id//.debug") + 2 * len + 1);
+	if (!d)
+		return NULL;
+	o = d + sprintf(d, "/usr/lib/debug/.build-id/%02x/", id[0]);
+	for (int i = 1; i < len; i++)
+		o += sprintf(o, "%02x", id[i]);
+	strcpy(o, ".debug");
+	return d;
+}
+
+/*
+ * A user address's name: its function, from the module libdwfl has at the
+ * address only when that module is the file mapped there and the symbol
+ * spans the address (a stripped binary's nearest exported symbol is not
+ * the function); else "file+0xOFFSET" (the offset in the file, as
+ * addr2line takes it) from the mapping; else "[unknown]".
+ */
+static void user_name(struct ct_symbolizer *s, const struct proc_syms *p, uint64_t ip, char *buf, size_t n)
+{
+	const struct space *sp = p ? p->sp : NULL;
+	const struct code_map *cm = code_at(sp, ip);
+	Dwfl_Module *m = sp && sp->dwfl ? dwfl_addrmodule(sp->dwfl, ip) : NULL;
+	const char *name = NULL, *mod = NULL;
+	struct module_use *use = NULL;
 	Dwarf_Addr start = 0;
-	GElf_Off off;
+	GElf_Off off = 0;
 	GElf_Sym sym;
 
-	if (!m) {
-		snprintf(buf, n, "[unknown]+0x%" PRIx64, ip);
-		return;
+	if (m)
+		mod = dwfl_module_info(m, NULL, &start, NULL, NULL, NULL, NULL, NULL);
+	if (m && sp->code_known && (!cm || (cm->path && cm->path[0] != '[' && (!mod || strcmp(mod, cm->path)))))
+		m = NULL; /* libdwfl's module is not what is mapped there */
+	if (m) {
+		name = dwfl_module_addrinfo(m, ip, &off, &sym, NULL, NULL, NULL);
+		if (name && sym.st_size && off >= sym.st_size)
+			name = NULL;
 	}
-	name = dwfl_module_addrinfo(m, ip, &off, &sym, NULL, NULL, NULL);
-	if (name && *name) {
+	if (cm && cm->path && cm->path[0] == '/' && (use = module_use(s, cm->path))) {
+		if (name && *name)
+			use->named++;
+		else
+			use->unnamed++;
+		if (!use->debug && m)
+			use->debug = debug_path(m);
+	}
+	if (name && *name)
 		snprintf(buf, n, "%s", name);
+	else if (cm)
+		snprintf(buf, n, "%s+0x%" PRIx64, cm->path ? base_name(cm->path) : "[anon]", ip - cm->start + cm->off);
+	else if (m)
+		snprintf(buf, n, "%s+0x%" PRIx64, base_name(mod), ip - start);
+	else
+		snprintf(buf, n, "[unknown]");
+}
+
+/* The package holding path ("" if none is known), from dpkg's database. */
+static void package_of(const char *path, char *pkg, size_t n)
+{
+	char cmd[4200], line[512];
+	FILE *f;
+
+	*pkg = 0;
+	if (strchr(path, '\'') || strlen(path) > 4000)
 		return;
+	for (int alt = 0; alt < 2 && !*pkg; alt++) {
+		/* merged /usr: dpkg may know /usr/lib/x/libc.so.6 as /lib/x/libc.so.6 */
+		const char *q = alt ? (strncmp(path, "/usr/", 5) ? NULL : path + 4) : path;
+
+		if (!q)
+			break;
+		snprintf(cmd, sizeof(cmd), "dpkg-query -S '%s' 2>/dev/null", q);
+		f = popen(cmd, "re");
+		if (!f)
+			return;
+		if (fgets(line, sizeof(line), f) && strchr(line, ':')) {
+			line[strcspn(line, ":,")] = 0;
+			snprintf(pkg, n, "%.*s", (int)(n - 1), line);
+		}
+		pclose(f);
 	}
-	mod = dwfl_module_info(m, NULL, &start, NULL, NULL, NULL, NULL, NULL);
-	snprintf(buf, n, "%s+0x%" PRIx64, base_name(mod), ip - start);
+}
+
+int sym_hints(struct ct_symbolizer *s, char ***out)
+{
+	char **v = NULL, pkg[256], how[512];
+	int n = 0;
+
+	for (unsigned i = 0; i < s->nmods; i++) {
+		const struct module_use *u = &s->mods[i];
+		char **nv;
+
+		/* most of its frames unnamed, and enough of them to matter */
+		if (u->unnamed < 4 || u->unnamed <= u->named)
+			continue;
+		package_of(u->path, pkg, sizeof(pkg));
+		if (*pkg)
+			snprintf(how, sizeof(how), "install its debug symbols (package %s-dbgsym, from Debian's "
+				 "debian-debug archive%s%s)", pkg, u->debug ? ", into " : "", u->debug ? u->debug : "");
+		else
+			snprintf(how, sizeof(how), "install its debug symbols%s%s", u->debug ? " as " : "",
+				 u->debug ? u->debug : "");
+		nv = realloc(v, (n + 1) * sizeof(*v));
+		if (!nv)
+			break;
+		v = nv;
+		if (asprintf(&v[n], "%" PRIu64 " of %" PRIu64 " frames in %s have no name: %s, or set "
+			     "DEBUGINFOD_URLS=https://debuginfod.debian.net (libdebuginfod1) for libdw to fetch them",
+			     u->unnamed, u->unnamed + u->named, u->path, how) < 0)
+			break;
+		n++;
+	}
+	*out = v;
+	return n;
 }
 
 static const char *file_path(const struct space *sp, uint64_t ino)
@@ -439,7 +653,7 @@ char *sym_frames(struct ct_symbolizer *s, uint32_t pid, uint64_t image, int nu, 
 	const struct proc_syms *p = find(s, pid, image);
 	struct buf b = { 0 };
 	char name[512];
-	bool had_kernel;
+	bool had_kernel, stopped = false;
 
 	if (nu <= 0)
 		put_frame(&b, nu < 0 ? no_stack(nu) : "[no stack]", "");
@@ -450,13 +664,25 @@ char *sym_frames(struct ct_symbolizer *s, uint32_t pid, uint64_t image, int nu, 
 	 * address on x86-64 or arm64), it and every frame past it are cut.
 	 */
 	for (int i = 1; i < nu; i++)
-		if (u[i] < 65536 || u[i] >> 56) {
+		if (u[i] < 65536 || u[i] >> 56 || (p && p->sp && p->sp->code_known && !code_at(p->sp, u[i] - 1))) {
 			nu = i;
+			stopped = true;
 			break;
 		}
+	/*
+	 * A frame pointer that does not move repeats one return address until
+	 * the walk's depth runs out: one of them is kept.
+	 */
+	if (nu == CT_STACK_DEPTH && nu > 2 && u[nu - 1] == u[nu - 2]) {
+		while (nu > 1 && u[nu - 1] == u[nu - 2])
+			nu--;
+		stopped = true;
+	}
+	if (stopped)
+		put_frame(&b, "[unwinding stopped]", "");
 	for (int i = nu - 1; i >= 0; i--) {
 		/* a caller's frame is a return address: the call is the byte before */
-		user_name(p, i ? u[i] - 1 : u[i], name, sizeof(name));
+		user_name(s, p, i ? u[i] - 1 : u[i], name, sizeof(name));
 		put_frame(&b, name, "");
 	}
 	if (nk < 0)

@@ -4,8 +4,8 @@
  * libdwfl (what perf uses: ELF symbol tables, .gnu_debugdata, build-id
  * debuginfo under /usr/lib/debug), from what was read of the process's
  * mappings while it lived; kernel addresses from /proc/kallsyms.  An
- * address that cannot be named is "module+0xOFFSET" (or "[unknown]+0xADDR"
- * when even its mapping is unknown): it never disappears.
+ * address that cannot be named is "file+0xOFFSET" from the mapping that
+ * holds it (or "[unknown]" when no mapping does): it never disappears.
  */
 #ifndef COWTRACE_SYMBOLIZE_H
 #define COWTRACE_SYMBOLIZE_H
@@ -47,6 +47,12 @@ bool sym_known(struct ct_symbolizer *s, uint32_t pid, uint64_t image);
 void sym_forget(struct ct_symbolizer *s, uint32_t pid, uint64_t image);
 /* The path of the file mapping with inode number ino in the process, or NULL. */
 const char *sym_file(struct ct_symbolizer *s, uint32_t pid, uint64_t image, uint64_t ino);
+/*
+ * How to get names where most of a file's frames had none (its debuginfo
+ * package, its build-id path, debuginfod): *out, n lines (caller frees each
+ * and the array).
+ */
+int sym_hints(struct ct_symbolizer *s, char ***out);
 /* A kernel address: "function" (kallsyms), else "[kernel]+0xADDR". */
 void sym_kernel(struct ct_symbolizer *s, uint64_t ip, char *buf, size_t n);
 

@@ -503,6 +503,7 @@ int main(int argc, char **argv)
 	tests_agg_eviction();
 	tests_output_prom_events();
 	tests_stacks();
+	tests_symbolize();
 
 	printf("%d passed, %d failed\n", n_passed, n_failed);
 	return n_failed ? 1 : 0;

@@ -108,6 +108,7 @@ void tests_util(void);             /* test_util.c: argument parsing */
 void tests_output(void);           /* test_output.c: text and JSON reports, goldens, n/a */
 void tests_record(void);           /* test_record.c */
 void tests_output_prom_events(void); /* test_output.c: Prometheus labels, JSON event lines */
+void tests_symbolize(void);        /* test_symbolize.c: naming and cutting user frames */
 void tests_stacks(void);           /* test_stacks.c: stacks table, folded, flame graph, records */
 
 #endif /* COWTRACE_TESTS_HARNESS_H */
