@@ -30,22 +30,27 @@ const char *argp_program_bug_address = "https://github.com/cowtrace/cowtrace/iss
 static const char doc[] =
 "Trace copy-on-write, pinned-COW, userfaultfd and uffd-wp marker events per process.\n"
 "\n"
-"USAGE: cowtrace [-p PID | -c CGROUP] [-d SECONDS] [-i SECONDS] [-o text|json] [-- CMD ARGS...]\n"
+"USAGE: cowtrace [-p PID | -c CGROUP] [-d SECONDS] [-i SECONDS] [-o text|json]\n"
+"                [-O FILE] [--prom FILE] [--record FILE] [-- CMD ARGS...]\n"
 "       cowtrace probes [--mode fentry|kprobe|tracepoint]\n"
 "       cowtrace stats [-o text|json]\n"
-"       cowtrace report FILE [-o text|json] [--prom OUT] [--svg OUT.svg] [--flamegraph OUT.svg]\n"
+"       cowtrace report FILE [-o text|json] [--prom OUT] [--svg OUT.svg]\n"
+"                [--folded OUT] [--flamegraph OUT.svg]\n"
+"With -p or -c, a command after -- is the trigger: it runs untraced, and\n"
+"the trace ends when it has exited and what was forked meanwhile has ended.\n"
 "\n"
 "EXAMPLES:\n"
-"    cowtrace -d 5                 # whole system for 5 seconds, per-process report\n"
-"    cowtrace -p 181               # only process 181 (and its threads), Ctrl-C to end\n"
-"    cowtrace -c /sys/fs/cgroup/system.slice/redis.service\n"
-"    cowtrace -- redis-cli bgsave  # run a command, trace it and its descendants\n"
-"    cowtrace -o json -i 10        # one NDJSON summary every 10 s\n"
-"    cowtrace probes               # which hook feeds each statistic on this kernel\n"
-"    cowtrace -i 15 --prom /var/lib/prometheus/node-exporter/cowtrace.prom\n"
-"    cowtrace --record bgsave.ctr -- redis-cli bgsave\n"
-"    cowtrace report bgsave.ctr --svg bgsave.svg   # offline, no root needed\n"
-"    cowtrace --stacks --flamegraph cow.svg -- ./server  # which code wrote the copied pages\n";
+"  cowtrace -d 5                    # the whole system for 5 s, per process\n"
+"  cowtrace -p 181                  # process 181 and what it forks; Ctrl-C\n"
+"  cowtrace -p $(pidof redis-server) -- redis-cli bgsave   # one BGSAVE fork\n"
+"  cowtrace -c /sys/fs/cgroup/system.slice/redis-server.service -d 60\n"
+"  cowtrace -- python3 app.py       # run a command, trace it and its children\n"
+"  cowtrace -o json -i 10           # one NDJSON summary every 10 s\n"
+"  cowtrace probes                  # which hook feeds each statistic here\n"
+"  cowtrace -i 15 --prom /var/lib/prometheus/node-exporter/cowtrace.prom\n"
+"  cowtrace -p $(pidof redis-server) --record bgsave.ctr -- redis-cli bgsave\n"
+"  cowtrace report bgsave.ctr --svg bgsave.svg   # offline, no root needed\n"
+"  cowtrace --flamegraph cow.svg -- python3 app.py  # the code behind copies\n";
 
 enum { OPT_MODE = 1000, OPT_LOAD_ONLY, OPT_HIST_TOP, OPT_RINGBUF, OPT_PROM, OPT_PROM_LABELS, OPT_PROM_TOP,
        OPT_EVENTS, OPT_RECORD, OPT_MAX_EXITED, OPT_SVG, OPT_MAX_PROCS, OPT_STACKS, OPT_KERNEL_STACKS, OPT_LATENCY,
@@ -88,6 +93,7 @@ static const struct argp_option opts[] = {
 struct parse_state {
 	struct ct_cli *c;
 	unsigned trace_opts;
+	unsigned plan_opts; /* of trace_opts, those that shape the plan 'probes' prints */
 	bool prom_labels, prom_top, top_stacks, hist_top, top, stacks, kernel_stacks, folded_by;
 };
 
@@ -209,6 +215,7 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		break;
 	case OPT_MODE:
 		ps->trace_opts++;
+		ps->plan_opts++;
 		c->o.mode = MODE_FENTRY + choice(arg, modes, 3,
 					"invalid mode '%s': expected fentry, kprobe or tracepoint");
 		break;
@@ -259,16 +266,19 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		break;
 	case OPT_STACKS:
 		ps->trace_opts++;
+		ps->plan_opts++;
 		ps->stacks = true;
 		c->o.stacks = parse_stack_kinds(arg);
 		break;
 	case OPT_KERNEL_STACKS:
 		ps->trace_opts++;
+		ps->plan_opts++;
 		ps->kernel_stacks = true;
 		c->o.kernel_stacks = true;
 		break;
 	case OPT_LATENCY:
 		ps->trace_opts++;
+		ps->plan_opts++;
 		c->o.latency = true;
 		break;
 	case OPT_FOLDED:
@@ -382,9 +392,10 @@ void cli_parse(int argc, char **argv, struct ct_cli *c)
 		return;
 	}
 	if (c->command == CMD_PROBES) {
-		if (ps.trace_opts != (c->o.mode != MODE_NONE) || c->cmd || c->prom || c->folded || c->flamegraph ||
-		    c->events || c->output_file || c->svg)
-			fail("probes: only --mode and -v apply to 'cowtrace probes' (it prints the plan and exits)");
+		if (ps.trace_opts != ps.plan_opts || c->cmd || c->prom || c->folded || c->flamegraph || c->events ||
+		    c->output_file || c->svg)
+			fail("probes: only --mode, --latency, --stacks, --kernel-stacks and -v apply to 'cowtrace probes' "
+			     "(it prints the plan and exits)");
 		return;
 	}
 	if ((c->folded || c->flamegraph) && !c->o.stacks)

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <bpf/libbpf.h>
@@ -376,16 +377,14 @@ static void poll_loop(struct live *l, struct ring_buffer *rb, pid_t child)
 static void say_tracing(const struct live *l, double start_s)
 {
 	const struct ct_cli *c = l->cli;
-	char what[4200];
+	char what[4200], until[400] = "";
 
-	if (c->trigger && c->o.pid)
-		snprintf(what, sizeof(what), "process %u%s until '%.200s' has exited%s", c->o.pid,
-			 c->no_follow ? "" : " and the processes it forks", c->cmd[0],
-			 c->no_follow ? "" : " and what it forked meanwhile has ended");
-	else if (c->trigger)
-		snprintf(what, sizeof(what), "cgroup %.3800s until '%.100s' has exited and what was forked there "
-			 "meanwhile has ended", c->cgroup, c->cmd[0]);
-	else if (c->cmd)
+	if (c->trigger)
+		snprintf(until, sizeof(until), "; until '%.200s' has exited%s", c->cmd[0],
+			 c->o.pid && c->no_follow ? "" : " and what was forked meanwhile has ended");
+	else if (!c->cmd && c->duration <= 0)
+		snprintf(until, sizeof(until), "; Ctrl-C to end");
+	if (c->cmd && !c->trigger)
 		snprintf(what, sizeof(what), "'%.4000s' and its descendants", c->cmd[0]);
 	else if (c->o.pid)
 		snprintf(what, sizeof(what), "process %u%s", c->o.pid, c->no_follow ? "" : " and the processes it forks");
@@ -394,7 +393,42 @@ static void say_tracing(const struct live *l, double start_s)
 	else
 		snprintf(what, sizeof(what), "the whole system");
 	fprintf(stderr, "cowtrace: tracing %s in %s mode (ready in %.2f s)%s\n", what, ct_mode_name(l->sess.plan.mode),
-		start_s, c->cmd && !c->trigger ? "" : c->duration > 0 ? "" : "; Ctrl-C to end");
+		start_s, until);
+}
+
+/*
+ * Whether CMD can be run, before anything is traced (a shell's exit
+ * statuses: 127 not found, 126 found but not executable); 0: it can.
+ */
+static int cmd_runnable(const char *cmd)
+{
+	const char *path = getenv("PATH");
+	char buf[4096];
+	int err = ENOENT;
+
+	if (strchr(cmd, '/'))
+		err = access(cmd, X_OK) ? errno : 0;
+	else
+		for (const char *d = path && *path ? path : "/usr/local/bin:/usr/bin:/bin"; err && d;
+		     d = strchr(d, ':') ? strchr(d, ':') + 1 : NULL) {
+			int l = (int)strcspn(d, ":");
+
+			snprintf(buf, sizeof(buf), "%.*s%s%s", l, d, l ? "/" : "", cmd);
+			if (!access(buf, X_OK))
+				err = 0;
+			else if (errno == EACCES)
+				err = EACCES; /* found, not executable: said unless found elsewhere */
+		}
+	if (!err) {
+		struct stat st;
+
+		if (!stat(strchr(cmd, '/') ? cmd : buf, &st) && S_ISDIR(st.st_mode))
+			err = EISDIR;
+	}
+	if (!err)
+		return 0;
+	fprintf(stderr, "cowtrace: cannot run '%s': %s\n", cmd, strerror(err == EISDIR ? EACCES : err));
+	return err == ENOENT ? 127 : 126;
 }
 
 int run_trace(struct ct_cli *cli, int pidfd)
@@ -406,6 +440,9 @@ int run_trace(struct ct_cli *cli, int pidfd)
 	int ret = 1;
 	char err[512];
 
+	if (cli->cmd && (ret = cmd_runnable(cli->cmd[0])))
+		return ret;
+	ret = 1;
 	reporter_init(&l.out, cli, &l.agg, (uint32_t)sysconf(_SC_PAGESIZE));
 	l.stacks_on = cli->o.stacks != 0;
 	if (stack_reader_init(&l.stacks, cli->o.kernel_stacks, cli->o.verbose)) {
@@ -475,6 +512,9 @@ int run_trace(struct ct_cli *cli, int pidfd)
 		stacks_mark_forked(&l.stacks.st, &l.agg);
 		if (write_stacks(cli, &l.stacks.st, title))
 			l.out.failed = true;
+		/* the text report says it under its stacks; else here */
+		for (int i = 0; !cli->quiet && cli->fmt != OUT_TEXT && i < l.stacks.st.nhints; i++)
+			fprintf(stderr, "cowtrace: names: %s\n", l.stacks.st.hints[i]);
 	}
 	if (l.k.rec && l.stacks_on)
 		sink_record_stacks(&l.k, &l.stacks.st);

@@ -65,11 +65,16 @@ void output_stats_json(FILE *f)
 		fprintf(f, "%s{\"name\":\"%s%s%s\",\"statistic\":\"%s\",\"text\":\"%s\"", i ? "," : "",
 			ct_stat_name(h->stat), h->family_value ? "." : "", h->family_value ? h->family_value : "",
 			ct_stat_name(h->stat), h->text);
-		if (h->family)
-			fprintf(f, ",\"prometheus\":{\"family\":\"%s\",\"label\":\"%s\",\"value\":\"%s\"}}",
-				ct_hist_families[h->family].name, ct_hist_families[h->family].label, h->family_value);
-		else
+		if (h->family) {
+			const char *label = ct_hist_families[h->family].label;
+
+			fprintf(f, ",\"prometheus\":{\"family\":\"%s\"", ct_hist_families[h->family].name);
+			jstr_or_null(f, "label", label);
+			jstr_or_null(f, "value", label ? h->family_value : NULL);
+			fputs("}}", f);
+		} else {
 			fputs(",\"prometheus\":null}", f);
+		}
 	}
 	fputs("]}\n", f);
 }
@@ -100,9 +105,11 @@ void output_stats_text(FILE *f)
 		snprintf(name, sizeof(name), "%s%s%s", ct_stat_name(h->stat), h->family_value ? "." : "",
 			 h->family_value ? h->family_value : "");
 		fprintf(f, "%-30s %-15s ", name, ct_stat_name(h->stat));
-		if (h->family)
+		if (h->family && ct_hist_families[h->family].label)
 			fprintf(f, "%s{%s=\"%s\"}\n", ct_hist_families[h->family].name, ct_hist_families[h->family].label,
 				h->family_value);
+		else if (h->family)
+			fprintf(f, "%s\n", ct_hist_families[h->family].name);
 		else
 			fprintf(f, "-\n");
 	}

@@ -159,7 +159,7 @@ expect_completion "completion: --prom-labels values" "cgroup comm pid" cowtrace 
 expect_completion "completion: --prom-labels=c" "cgroup comm" cowtrace --prom-labels = c
 expect_completion "completion: -o values" "json text" cowtrace -o ''
 expect_completion "completion: --mode values" "fentry kprobe tracepoint" cowtrace --mode ''
-expect_completion "completion: subcommands" "probes report" cowtrace ''
+expect_completion "completion: subcommands" "probes report stats" cowtrace ''
 expect_completion "completion: report options" "--svg" cowtrace report --s
 mkdir -p "$work/c/sub" && touch "$work/c/run.ctr"
 expect_completion "completion: report FILE" "$work/c/run.ctr" cowtrace report "$work/c/ru"
@@ -170,7 +170,7 @@ grep -qx "$$" <<<"$got" && ! grep -qv '^[0-9]*$' <<<"$got" && ok "completion: -p
   || bad "completion: -p pids" "pid $$ not offered, or not only pids: $(head -c 200 <<<"$got")"
 # Every long option --help lists is offered, for cowtrace or one of its
 # subcommands (help -> completion).
-offered=$(for sub in '' probes report; do complete_words "$src" cowtrace ${sub:+"$sub"} --; done 2>&1)
+offered=$(for sub in '' probes report stats; do complete_words "$src" cowtrace ${sub:+"$sub"} --; done 2>&1)
 missing=
 for o in $help_long; do grep -qxF -e "$o" <<<"$offered" || missing="$missing $o"; done
 [ -z "$missing" ] && ok "completion offers every long option of --help" \

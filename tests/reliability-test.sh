@@ -141,12 +141,20 @@ if want bad; then
   expect "--folded into a missing dir" 2 "'$work/out/missing'" -- --folded "$work/out/missing/x.folded" --prom "$P"
   expect "--flamegraph DIR (a directory)" 2 "is a directory" -- --flamegraph "$work/cwd" --record "$R"
   expect "stray argument" 2 "'extra'" -- -d 1 extra
-  expect "-p PID -- CMD" 2 "cannot be combined" -- -p 1 -- /bin/true
+  expect "-p PID -c CGROUP" 2 "cannot be combined" -- -p 1 -c /sys/fs/cgroup -- /bin/true
+  expect "--no-follow without -p" 2 "--no-follow" -- --no-follow --prom "$P"
+  expect "--kernel-stacks without --stacks" 2 "--kernel-stacks" -- --kernel-stacks --record "$R"
+  expect "--prom-labels without --prom" 2 "--prom-labels" -- --prom-labels pid
+  expect "--folded-by without --folded" 2 "--folded-by" -- --folded-by pid --prom "$P"
+  expect "--top with -o json" 2 "--top" -- --top 5 -o json --prom "$P"
+  expect "probes with -p" 2 "probes" -- probes -p 1
+  expect "-O into a missing dir" 2 "'$work/out/missing'" -- -O "$work/out/missing/x.txt" --prom "$P"
   expect "-p $nopid (no such process)" 2 "PID $nopid" -- -p "$nopid" --prom "$P" --record "$R"
   expect "-c /nonexistent" 2 "'/nonexistent'" -- -c /nonexistent --prom "$P"
   expect "-c /tmp (not cgroup2)" 2 "'/tmp'" -- -c /tmp --prom "$P"
   expect "-- /nonexistent/cmd" 127 "'/nonexistent/cmd'" -- --prom "$P" --record "$R" -o json -- /nonexistent/cmd
-  expect "-- /etc/passwd (not executable)" 127 "'/etc/passwd'" -- --prom "$P" --record "$R" -- /etc/passwd
+  expect "-- /etc/passwd (not executable)" 126 "'/etc/passwd'" -- --prom "$P" --record "$R" -- /etc/passwd
+  expect "-- nosuchcommand (not in PATH)" 127 "'nosuchcommand-ct'" -- --prom "$P" -- nosuchcommand-ct
   expect "--prom /nonexistent/dir/x.prom" 2 "'/nonexistent/dir'" -- --prom /nonexistent/dir/x.prom --record "$R"
   expect "--prom DIR (a directory)" 2 "is a directory" -- --prom "$work/cwd"
   mkdir -p "$work/out/ro"

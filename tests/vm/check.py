@@ -326,7 +326,7 @@ def check_common(c, report):
          problems[:5])
 
 
-def check_cowfork(c, t, *, filtered=False, only_parent=False):
+def check_cowfork(c, t, *, filtered=False):
     parent, child, k, n = (intval(t, x) for x in ("parent", "child", "k", "n"))
     # pre: the measured process's own reuses before it forked, from pgreuse
     # (a stack page exec left write-protected; 0 where it does not).  With
@@ -347,8 +347,6 @@ def check_cowfork(c, t, *, filtered=False, only_parent=False):
                 c.fail(what, f"{n}..{n + pre}", got)
     else:
         c.stat(parent, "parent", "reuse", n + pre)
-    if only_parent:
-        return
     c.stat(child, "child", "copy", k)
     c.stat(child, "child", "copy_anon", k)
     c.stat(child, "child", "reuse", 0)
@@ -753,7 +751,7 @@ def check_stackfork(c, t, tp):
     json_stacks = p.get("stacks") or []
     for fn, (n, kind, mapping) in want.items():
         kind = "copy" if tp else kind   # tracepoint mode tells a copy, not its kind
-        leaf = "[%s %s]" % (kind, mapping) if maps else "[%s]" % kind
+        leaf = "[%s in %s]" % (kind, mapping) if maps else "[%s]" % kind
         mine = [(f, k) for f, k in folded if f[0] == "stackfork" and fn in f]
         c.eq(f"folded: {fn} copied its {n} pages", n, sum(k for _, k in mine))
         c.eq(f"folded: {fn}'s pages are {leaf}", {leaf: n} if n else {},
@@ -807,8 +805,10 @@ def check_scenario(c, t, runs=None, facts=None):
     elif kind == "cowfork" and s == "filter_pid":
         target = intval(c.b.info, "target")
         c.eq("target is the measured process", intval(t, "parent"), target)
-        check_cowfork(c, t, filtered=True, only_parent=True)
-        c.eq("only the target pid reported", [target], sorted(c.rep.pids()))
+        # -p follows forks (as strace -f): the child forked while traced is traced too
+        check_cowfork(c, t, filtered=True)
+        c.eq("only the target pid and the child it forked reported", sorted([target, intval(t, "child")]),
+             sorted(c.rep.pids()))
         c.absent(intval(c.b.info, "busy"), "busy")
     elif kind == "cowfork":
         check_cowfork(c, t)
