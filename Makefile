@@ -93,7 +93,7 @@ test: $(OUTPUT)/cowtrace $(OUTPUT)/test_core
 # Debian packages: build (deps) and the test suite (test-deps).  Run as root.
 DEB_BUILD := make gcc clang llvm libbpf-dev bpftool libelf-dev libdw-dev zlib1g-dev libsystemd-dev pkg-config
 DEB_TEST  := qemu-system-x86 busybox-static cpio python3 valgrind prometheus prometheus-node-exporter \
-	     groff-base man-db systemd bash-completion chromium libclang-rt-14-dev
+	     groff-base man-db systemd bash-completion chromium libclang-rt-14-dev redis-server redis-tools
 deps:
 	apt-get update -qq
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $(DEB_BUILD) >/dev/null

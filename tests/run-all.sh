@@ -12,12 +12,15 @@
 # speedscope), fuzz (libFuzzer+ASan+UBSan on the record parser and the core,
 # corpus in tests/fuzz/corpus), leak (ASan/LSan and valgrind on the unit
 # tests and cowtrace), reliability (bad input, signals, SIGKILL loop, churn,
-# overload, long run), vm (real Debian kernels under QEMU).
+# overload, long run), examples (every example of the README, --help and the
+# man page on Debian's redis-server and python3, and a user's path: exit
+# statuses, -O, -p following forks, JSON = Prometheus), vm (real Debian
+# kernels under QEMU).
 # Each suite ends with its own "suite: N passed, N failed[, N skipped]" line.
 # COWTRACE_SUITES="unit load" limits the run.
 set -u
 cd "$(dirname "$0")/.."
-suites=${COWTRACE_SUITES:-unit load host prom install svg stacks fuzz leak reliability vm}
+suites=${COWTRACE_SUITES:-unit load host prom install svg stacks examples fuzz leak reliability vm}
 pass=0 fail=0 skip=0
 log=$(mktemp -d)
 trap 'rm -rf "$log"' EXIT
@@ -53,6 +56,7 @@ for s in $suites; do
     install) run_suite install tests/install-test.sh .output/cowtrace ;;
     svg)  run_suite svg tests/svg-test.sh .output/cowtrace ;;
     stacks) run_suite stacks tests/stacks-test.sh .output/cowtrace ;;
+    examples) run_suite examples tests/examples-test.sh .output/cowtrace ;;
     fuzz) run_suite fuzz tests/fuzz-test.sh ;;
     leak) run_suite leak tests/leak-test.sh ;;
     reliability) run_suite reliability tests/reliability-test.sh .output/cowtrace ;;
