@@ -473,6 +473,11 @@ struct {
  * reserves it, so the record is held until every histogram has its place,
  * and a histogram that finds none leaves them all in the maps (those sent
  * already are final values: the map read sets the same again).
+ *
+ * An exit leaves a quarter of the ring free: what has no other way to the
+ * frontend (a fork's event, the parent's segment it ends) must find room
+ * while thousands of exits wait for a frontend slowed down by other tracing
+ * on the machine (with the whole ring theirs, fork records were lost then).
  */
 static __always_inline void proc_exit(__u32 tgid, __u64 now)
 {
@@ -500,8 +505,8 @@ static __always_inline void proc_exit(__u32 tgid, __u64 now)
 	bpf_get_current_comm(p->comm, sizeof(p->comm)); /* may have been renamed (prctl) */
 	p->last_ns = now;
 	r = NULL;
-	if (bpf_ringbuf_query(&lifecycle, BPF_RB_RING_SIZE) - bpf_ringbuf_query(&lifecycle, BPF_RB_AVAIL_DATA) >=
-	    need)
+	if (bpf_ringbuf_query(&lifecycle, BPF_RB_RING_SIZE) * 3 / 4 >=
+	    bpf_ringbuf_query(&lifecycle, BPF_RB_AVAIL_DATA) + need)
 		r = bpf_ringbuf_reserve(&lifecycle, sizeof(*r), 0); /* full: not lost, see above */
 	if (!r) {
 		p->flags |= CT_PROC_EXITED;
