@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #include <errno.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include "record.h"
@@ -349,6 +350,50 @@ int rec_open(struct ct_rec_reader *r, const void *buf, size_t len, struct ct_rec
 	return 0;
 }
 
+/*
+ * The process records format 2 has held: the BPF side's ct_proc_rec,
+ * stored raw, grew twice.  An older layout is read into today's: its
+ * counters moved to their places, what it did not have left 0 (the
+ * record's plan says those statistics are unavailable).
+ *   224 bytes (aa92f64..e816776): 15 counters, uffd without sigbus, no
+ *       copies by mapping;
+ *   232 bytes (ebe8064): 16 counters (uffd_sigbus), no copies by mapping;
+ *   328 bytes (6175bdf..): today's (execs was padding, 0, before f247f03).
+ */
+enum { PROC_REC_224 = 224, PROC_REC_232 = 232 };
+_Static_assert(sizeof(struct ct_proc_rec) == 328, "a new process record layout: read the old ones too");
+_Static_assert(CT_C_UFFD == 9 && CT_UFFD_SIGBUS == 3 && CT_C_PINNED == 13 && CT_C_FORKS == 15 && CT_C_MAP == 16,
+	       "counters moved: say where they were in the old layouts");
+
+static bool proc_from_layout(struct ct_proc_rec *out, const uint8_t *p, size_t len)
+{
+	/* the u64 fields between the counters and pid: start_ns .. seg_last_ns */
+	const size_t mid = offsetof(struct ct_proc_rec, seg_map) - offsetof(struct ct_proc_rec, start_ns);
+	size_t nc, tail = sizeof(*out) - offsetof(struct ct_proc_rec, pid);
+
+	if (len == sizeof(*out)) {
+		memcpy(out, p, sizeof(*out));
+		return true;
+	}
+	if (len != PROC_REC_224 && len != PROC_REC_232)
+		return false;
+	nc = len == PROC_REC_224 ? 15 : 16;
+	if (nc * 8 + mid + tail != len)
+		return false;
+	memset(out, 0, sizeof(*out));
+	for (size_t i = 0; i < nc; i++) {
+		size_t to = i;
+
+		if (nc == 15 && i >= CT_C_UFFD + CT_UFFD_SIGBUS)
+			to = i + 1; /* pinned, marker, forks after the three uffd kinds of then */
+		out->c[to] = get64(p + 8 * i);
+	}
+	memcpy(&out->start_ns, p + nc * 8, mid);
+	memcpy(&out->pid, p + nc * 8 + mid, tail);
+	out->execs = 0; /* padding then */
+	return true;
+}
+
 int rec_next(struct ct_rec_reader *r, struct ct_rec *out, char *err, size_t errlen)
 {
 	for (;;) {
@@ -394,9 +439,8 @@ int rec_next(struct ct_rec_reader *r, struct ct_rec *out, char *err, size_t errl
 			out->settled = len >= 32 ? get64(p + 24) : 0;
 			break;
 		case CT_REC_PROC:
-			if (len != sizeof(out->proc))
+			if (!proc_from_layout(&out->proc, p, len))
 				goto bad_len;
-			memcpy(&out->proc, p, sizeof(out->proc));
 			break;
 		case CT_REC_HIST:
 			if (len != sizeof(out->hist))

@@ -58,7 +58,42 @@ static const void *map_record(const char *path, size_t *len)
  * Whether the record ends with its totals, i.e. the recorder finished and
  * wrote the kernel's final counts before them.  A cut record lacks them.
  */
-static bool record_complete(const void *map, size_t len, struct ct_rec *rec)
+/*
+ * Records of builds fcf6f6b..e816776 hold the fork events of the
+ * per-fault ring after the process records of the lifecycle ring: a
+ * child's final record before the fork that made it.  Such a fork is
+ * applied when the child's record names it (its birth), once.
+ */
+struct early_fork {
+	uint32_t child;
+	uint64_t ts_ns;
+	struct ct_event ev;
+	bool done;
+};
+
+struct early_forks {
+	struct early_fork *v;
+	size_t n, cap;
+};
+
+static int cmp_early(const void *x, const void *y)
+{
+	const struct early_fork *a = x, *b = y;
+
+	if (a->child != b->child)
+		return a->child < b->child ? -1 : 1;
+	return a->ts_ns < b->ts_ns ? -1 : a->ts_ns > b->ts_ns;
+}
+
+static struct early_fork *early_find(struct early_forks *ef, uint32_t child, uint64_t ts_ns)
+{
+	struct early_fork key = { .child = child, .ts_ns = ts_ns };
+
+	return ef->n ? bsearch(&key, ef->v, ef->n, sizeof(key), cmp_early) : NULL;
+}
+
+/* Whether the record ends with its totals (complete); its fork events into ef. */
+static bool record_complete(const void *map, size_t len, struct ct_rec *rec, struct early_forks *ef)
 {
 	struct ct_rec_reader rd;
 	struct ct_rec_info info;
@@ -68,8 +103,24 @@ static bool record_complete(const void *map, size_t len, struct ct_rec *rec)
 
 	if (rec_open(&rd, map, len, &info, err, sizeof(err)))
 		return false;
-	while ((n = rec_next(&rd, rec, err, sizeof(err))) > 0)
+	while ((n = rec_next(&rd, rec, err, sizeof(err))) > 0) {
 		stats |= rec->type == CT_REC_STATS;
+		if (rec->type == CT_REC_EVENT && rec->ev.type == CT_EV_FORK) {
+			if (ef->n == ef->cap) {
+				size_t cap = ef->cap ? ef->cap * 2 : 64;
+				struct early_fork *v = realloc(ef->v, cap * sizeof(*v));
+
+				if (!v)
+					break; /* read in file order then */
+				ef->v = v;
+				ef->cap = cap;
+			}
+			ef->v[ef->n++] = (struct early_fork){ .child = rec->ev.aux, .ts_ns = rec->ev.ts_ns,
+							      .ev = rec->ev };
+		}
+	}
+	if (ef->n)
+		qsort(ef->v, ef->n, sizeof(*ef->v), cmp_early);
 	return n == 0 && stats;
 }
 
@@ -88,6 +139,8 @@ int run_report(const struct ct_cli *cli)
 	size_t len;
 	const void *map = map_record(path, &len);
 	bool kernel_counts, oom = false;
+	struct early_forks ef = { 0 };
+	struct early_fork *f = NULL;
 	struct ct_stacks stacks;
 	int n, ret = 0;
 
@@ -121,12 +174,17 @@ int run_report(const struct ct_cli *cli)
 	 * before its end lacks the final ones, so its report counts the fault
 	 * events it holds, like a version 1 record.
 	 */
-	kernel_counts = info.version >= 2 && record_complete(map, len, rec);
+	kernel_counts = info.version >= 2 && record_complete(map, len, rec, &ef);
 	agg.count_events = !kernel_counts;
 	while ((n = rec_next(&rd, rec, err, sizeof(err))) > 0) {
 		switch (rec->type) {
 		case CT_REC_EVENT:
+			f = rec->ev.type == CT_EV_FORK ? early_find(&ef, rec->ev.aux, rec->ev.ts_ns) : NULL;
+			if (f && f->done)
+				break; /* applied at its child's record */
 			sink_event(&k, &rec->ev, SINK_ALL);
+			if (f)
+				f->done = true;
 			break;
 		case CT_REC_CGROUP:
 			agg_set_cgroup_name(&agg, rec->cgroup_id, rec->path);
@@ -138,8 +196,13 @@ int run_report(const struct ct_cli *cli)
 			settled = rec->settled;
 			break;
 		case CT_REC_PROC:
-			if (kernel_counts)
-				sink_proc(&k, &rec->proc, false);
+			if (!kernel_counts)
+				break;
+			if (rec->proc.birth_ns && (f = early_find(&ef, rec->proc.pid, rec->proc.birth_ns)) && !f->done) {
+				sink_event(&k, &f->ev, SINK_ALL);
+				f->done = true;
+			}
+			sink_proc(&k, &rec->proc, false);
 			break;
 		case CT_REC_HIST:
 			if (kernel_counts)
@@ -158,6 +221,7 @@ int run_report(const struct ct_cli *cli)
 		}
 	}
 	free(rec);
+	free(ef.v);
 	if (!end_ns || end_ns < info.start_mono_ns)
 		end_ns = agg.last_ns > info.start_mono_ns ? agg.last_ns : info.start_mono_ns;
 	struct ct_report r = {

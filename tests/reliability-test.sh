@@ -191,6 +191,7 @@ if want bad; then
   expect "report --prom into a missing dir" 2 "does not exist" -- report "$work/good.ctr" --prom "$work/out/no/x.prom"
   rel record-cut "$ct" "$work" "$work/good.ctr"
   rel record-corrupt "$ct" "$work" "$work/good.ctr"
+  rel old-records "$ct" "$work" "$here/fixtures/records"
   # privileges and kernel
   cp "$ct" "$work/ct"; chmod 755 "$work/ct"
   expect "not root (nobody)" 1 "root" --as-nobody -- -d 1

@@ -661,12 +661,49 @@ def cmd_massexit(ct, work, bindir, n):
         f">= the {t['wrote']} pages they wrote (+ {missed} skipped runs)", f"fork_to_copy {f2c}, copy {copies}")
 
 
+def cmd_old_records(ct, work, fixtures):
+    """Every record layout an earlier build wrote is read (tests/fixtures/records/README):
+    the report of each agrees with the workload's own truth (cowfork: the child copies k
+    pages, the parent then reuses n), each process once, each fork with its child's copies."""
+    names = sorted(f[:-4] for f in os.listdir(fixtures) if f.endswith(".ctr"))
+    res(names, f"old records: {len(names)} in {fixtures}")
+    for name in names:
+        t = dict(x.split("=", 1) for x in open(os.path.join(fixtures, name + ".truth")).read().split() if "=" in x)
+        parent, child, k, n = (int(t[x]) for x in ("parent", "child", "k", "n"))
+        r = subprocess.run([ct, "report", os.path.join(fixtures, name + ".ctr"), "-o", "json"], capture_output=True,
+                           text=True)
+        try:
+            rep = json.loads(r.stdout.splitlines()[-1])
+        except (IndexError, ValueError):
+            res(False, f"old records: {name}: report", f"exit {r.returncode}: {r.stderr.strip()[:300]}")
+            continue
+        procs = {}
+        for p in rep["processes"]:
+            procs.setdefault(p["pid"], []).append(p)
+        fk = [f for f in rep["forks"] if f["parent"] == parent and f["child"] == child]
+        res(r.returncode == 0 and not r.stderr, f"old records: {name}: exit 0, nothing on stderr",
+            f"exit {r.returncode}: {r.stderr.strip()[:300]}")
+        res(all(len(v) == 1 for v in procs.values()), f"old records: {name}: each process once",
+            str({pid: len(v) for pid, v in procs.items() if len(v) > 1}))
+        c, pa = procs.get(child, [{}])[0], procs.get(parent, [{}])[0]
+        res(c.get("copy") == k and pa.get("reuse") == n,
+            f"old records: {name}: child copy {c.get('copy')} == {k}, parent reuse {pa.get('reuse')} == {n}")
+        res(len(fk) == 1 and fk[0]["child_copies"] == k, f"old records: {name}: the fork's child_copies == {k}",
+            str(fk))
+        # copies by mapping came with 6175bdf: the older builds' records cannot have them
+        had_maps = name not in ("e816776", "ebe8064")
+        res(rep["probes"].get("map_anon", {}).get("quality") == ("derived" if had_maps else "unavailable"),
+            f"old records: {name}: a statistic its build did not have is unavailable, not 0 (map_anon)",
+            str(rep["probes"].get("map_anon")))
+
+
 def main():
     cmd, ct, work = sys.argv[1], sys.argv[2], sys.argv[3]
     a = sys.argv[4:]
     {
         "record-cut": lambda: cmd_record_cut(ct, work, a[0], "cut"),
         "record-corrupt": lambda: cmd_record_cut(ct, work, a[0], "corrupt"),
+        "old-records": lambda: cmd_old_records(ct, work, a[0]),
         "signals": lambda: (cmd_signals(ct, work), cmd_report_signal(ct, work)),
         "sigkill": lambda: cmd_sigkill(ct, work, a[0], int(a[1])),
         "churn": lambda: cmd_churn(ct, work, a[0], int(a[1])),
