@@ -210,7 +210,8 @@ static void read_files(struct space *p, uint32_t pid)
 	for (unsigned i = 0; i < p->ncode; i++)
 		free(p->code[i].path);
 	free(p->code);
-	qsort(code, ncode, sizeof(*code), cmp_code);
+	if (ncode)
+		qsort(code, ncode, sizeof(*code), cmp_code);
 	p->code = code;
 	p->ncode = ncode;
 	p->code_known = ncode > 0;

@@ -24,15 +24,19 @@ static char *frames_of(struct ct_symbolizer *s, int nu, const uint64_t *u)
 	return sym_frames(s, (uint32_t)getpid(), 1, nu, u, 0, NULL);
 }
 
-/* An address a return address could not be: on the heap (mapped, not executable). */
+/*
+ * An address a return address could not be: in data (mapped, not
+ * executable; mmap'ed, as a heap under valgrind is executable).
+ */
 static void test_frames_cut_outside_code(void)
 {
 	struct ct_symbolizer *s = sym_new();
 	uint64_t leaf = (uint64_t)(uintptr_t)sym_test_leaf + 2, caller = (uint64_t)(uintptr_t)sym_test_caller + 5;
-	char *heap = malloc(64), *f;
+	char *data = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0), *f;
 
+	CHECK(data != MAP_FAILED, "mmap: %s", strerror(errno));
 	CHECK(sym_capture(s, (uint32_t)getpid(), 1, false), "capture of this process: %s", sym_error(s));
-	uint64_t u[] = { leaf, caller, (uint64_t)(uintptr_t)heap + 16, caller };
+	uint64_t u[] = { leaf, caller, (uint64_t)(uintptr_t)data + 16, caller };
 
 	f = frames_of(s, 4, u);
 	CHECK_STR(f, "[unwinding stopped];sym_test_caller;sym_test_leaf");
@@ -42,7 +46,7 @@ static void test_frames_cut_outside_code(void)
 	f = frames_of(s, 3, u);
 	CHECK_STR(f, "[unwinding stopped];sym_test_caller;sym_test_leaf");
 	free(f);
-	free(heap);
+	munmap(data, 4096);
 	sym_free(s);
 }
 
