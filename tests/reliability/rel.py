@@ -476,12 +476,13 @@ def cmd_overload(ct, work, bindir):
     counted = sum(r["copy"] or 0 for r in kids)
     lines_seen = 0
     for ln in lines:
-        if '"event":"wp"' in ln and '"kind":"copy_' in ln:
+        # a copy's kind: "copy" where the mode cannot tell its kind (tracepoint), else copy_anon, ...
+        if '"event":"wp"' in ln and '"kind":"copy' in ln:
             try:
                 o = json.loads(ln)
             except ValueError:
                 continue
-            lines_seen += o.get("pid") in pids
+            lines_seen += o.get("pid") in pids and (o.get("kind") == "copy" or o.get("kind", "").startswith("copy_"))
     lost = rep["lost_events"]
     note(f"workload: {t}; summary copies {counted}, copy event lines {lines_seen}, lost_events {lost}, "
          f"unclassified_faults {rep['unclassified_faults']}")
