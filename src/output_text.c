@@ -376,6 +376,7 @@ static void print_tables(FILE *f, const struct ct_report *r, const uint32_t *ord
 		if (table_build(r, order, t, &tb, zero))
 			table_print(f, r, &tb);
 		free(tb.rows);
+		free(tb.rest.h); /* the sum row's histograms: proc_add() merges them too */
 	}
 	for (int s = 0; s < ST_MAX; s++)
 		if (zero[s])

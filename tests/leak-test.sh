@@ -47,6 +47,7 @@ elif ! make -s .output/test_core >"$work/make.log" 2>&1; then
   bad "make .output/test_core: $(tail -3 "$work/make.log")"
 else
   valgrind -q --leak-check=full --show-leak-kinds=all --errors-for-leak-kinds=definite,indirect,possible \
+    --suppressions=tests/valgrind.supp \
     --error-exitcode=1 --log-file="$work/vg.log" .output/test_core tests/golden >"$work/vgout.log" 2>&1
   rc=$?
   if [ $rc -eq 0 ] && [ ! -s "$work/vg.log" ]; then

@@ -358,6 +358,62 @@ static void text_unavailable_counters_print_na(void)
 	agg_free(&a);
 }
 
+/*
+ * --top N: the N processes with the most copies, then one row with the sum
+ * of the others (its histograms, merged for the sum, freed: the leak suite
+ * runs this under LSan).
+ */
+static void text_top_sums_the_rest(void)
+{
+	struct ct_agg a;
+	struct ct_plan pl;
+	struct ct_report r;
+	uint64_t all = 0, top = 0;
+	char *s;
+
+	build_fentry(&a, &pl, &r);
+	for (uint32_t i = 0; i < a.nprocs; i++)
+		all += proc_stat(&a.procs[i], ST_COPY, a.page_size);
+	r.top = 1;
+	s = render(output_text, &r, NULL);
+	CHECK(s != NULL, "render failed");
+	if (s) {
+		const char *t = strstr(s, "\nPROCESSES\n"), *end = t ? strstr(t + 1, "\n\n") : NULL;
+		char *hdr = t ? strchr(t + 1, '\n') + 1 : NULL, head[512], line[512];
+		int copy_col = -1, rows = 0, rest = 0;
+		uint64_t rest_copies = 0;
+
+		CHECK(t && end, "no PROCESSES table: %s", s);
+		if (t && end) {
+			snprintf(head, sizeof(head), "%.*s", (int)strcspn(hdr, "\n"), hdr);
+			for (char *w = strtok(head, " "), i = 0; w; w = strtok(NULL, " "), i++)
+				if (!strcmp(w, "COPY"))
+					copy_col = i;
+			CHECK(copy_col > 0, "no COPY column: %s", hdr);
+			for (const char *l = strchr(hdr, '\n') + 1; l < end; l = strchr(l, '\n') + 1) {
+				char *f[32];
+				int n = 0;
+
+				snprintf(line, sizeof(line), "%.*s", (int)strcspn(l, "\n"), l);
+				for (char *w = strtok(line, " "); w && n < 32; w = strtok(NULL, " "))
+					f[n++] = w;
+				if (n > 3 && f[2][0] == '(' && !strcmp(f[3], "more)")) {
+					rest++; /* "-  -  (N more)": its COMM is two words */
+					rest_copies = strtoull(f[copy_col + 1], NULL, 10);
+				} else if (n > copy_col) {
+					rows++;
+					top += strtoull(f[copy_col], NULL, 10);
+				}
+			}
+			CHECK_EQ(rows, 1);
+			CHECK_EQ(rest, 1);
+			CHECK_EQ(top + rest_copies, all);
+		}
+	}
+	free(s);
+	agg_free(&a);
+}
+
 /* README: "An unavailable statistic prints n/a in text and null in JSON, never 0." */
 static void text_unavailable_uffd_blocked_hidden(void)
 {
@@ -548,6 +604,7 @@ void tests_output(void)
 	RUN(json_structure_tp);
 	RUN(json_empty_report);
 	RUN(text_unavailable_counters_print_na);
+	RUN(text_top_sums_the_rest);
 	RUN(text_unavailable_uffd_blocked_hidden);
 	RUN(text_unavailable_fork_to_copy_hidden);
 	RUN(text_unavailable_wp_latency_hidden);
