@@ -6,7 +6,9 @@
 # Environment:
 #   COWTRACE=PATH        the cowtrace binary (default: .output/cowtrace at the repo top)
 #   SCENARIOS="a b"      run only these scenarios (names as in guest.sh)
-#   VM_TIMEOUT=SECONDS   per VM boot (default 600)
+#   VM_TIMEOUT=SECONDS   per VM boot (default 900: a VM takes 300-530 s under TCG
+#                        here while other tracing runs; six of them, two at a
+#                        time, stay well inside CI's 90 minutes)
 #   VM_SCRATCH=DIR       scratch directory (default: a new mktemp -d; kept, path printed)
 #   QEMU=...             qemu binary (default qemu-system-x86_64)
 #   VM_KVM=1             use KVM instead of TCG (off by default: -cpu max under
@@ -22,7 +24,7 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
 COWTRACE=${COWTRACE:-$top/.output/cowtrace}
-VM_TIMEOUT=${VM_TIMEOUT:-600}
+VM_TIMEOUT=${VM_TIMEOUT:-900}
 QEMU=${QEMU:-qemu-system-x86_64}
 log() { echo "run.sh: $*" >&2; }
 
