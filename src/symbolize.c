@@ -48,6 +48,8 @@ struct ksym {
 struct module_use {
 	char *path;
 	char *debug;             /* where its debuginfo would be found: /usr/lib/debug/.build-id/xx/yyyy.debug */
+	char pkg[256];           /* its Debian package ("" none), asked once: hints are made at every read */
+	bool pkg_known;
 	uint64_t named, unnamed;
 };
 
@@ -458,17 +460,21 @@ static void package_of(const char *path, char *pkg, size_t n)
 
 int sym_hints(struct ct_symbolizer *s, char ***out)
 {
-	char **v = NULL, pkg[256], how[512];
+	char **v = NULL, how[512];
 	int n = 0;
 
 	for (unsigned i = 0; i < s->nmods; i++) {
-		const struct module_use *u = &s->mods[i];
+		struct module_use *u = &s->mods[i];
+		const char *pkg = u->pkg;
 		char **nv;
 
 		/* most of its frames unnamed, and enough of them to matter */
 		if (u->unnamed < 4 || u->unnamed <= u->named)
 			continue;
-		package_of(u->path, pkg, sizeof(pkg));
+		if (!u->pkg_known) {
+			package_of(u->path, u->pkg, sizeof(u->pkg));
+			u->pkg_known = true;
+		}
 		if (*pkg)
 			snprintf(how, sizeof(how), "install its debug symbols (package %s-dbgsym, from Debian's "
 				 "debian-debug archive%s%s)", pkg, u->debug ? ", into " : "", u->debug ? u->debug : "");
