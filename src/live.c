@@ -331,11 +331,8 @@ static bool should_stop(struct live *l, pid_t child, uint64_t now)
 		l->target_said = true;
 	}
 	/* a trigger ended, or -p's process did: done once what they forked has ended */
-	if (c->trigger || c->o.pid) {
-		ring_buffer__consume(l->rb); /* the forks made just before it ended */
-		if (c->no_follow || !forked_alive(l))
-			return true;
-	}
+	if ((c->trigger || c->o.pid) && (c->no_follow || !forked_alive(l)))
+		return true;
 	return false;
 }
 
@@ -355,11 +352,16 @@ static void poll_loop(struct live *l, struct ring_buffer *rb, pid_t child)
 			timeout = next_report > now ? (int)((next_report - now + 999999) / 1000000) : 0;
 		err = ring_buffer__poll(rb, timeout);
 		/*
-		 * The kernel leaves out wakeups below a mark of data (rb_wakeup());
-		 * epoll then never says the ring has data: take it at each timeout.
+		 * The kernel leaves out wakeups below a mark of data (rb_wakeup()),
+		 * so epoll may not say a ring has data (and reports only the rings
+		 * it woke for): take what every ring holds, before should_stop()
+		 * asks about the forks made just before a trigger ended.
 		 */
-		if (err == 0)
-			err = ring_buffer__consume(rb);
+		if (err >= 0) {
+			int c = ring_buffer__consume(rb);
+
+			err = c < 0 ? c : err;
+		}
 		if (err < 0 && err != -EINTR) {
 			fprintf(stderr, "cowtrace: polling the ring buffer: %s\n", strerror(-err));
 			break;

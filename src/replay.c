@@ -55,10 +55,6 @@ static const void *map_record(const char *path, size_t *len)
 }
 
 /*
- * Whether the record ends with its totals, i.e. the recorder finished and
- * wrote the kernel's final counts before them.  A cut record lacks them.
- */
-/*
  * Records of builds fcf6f6b..e816776 hold the fork events of the
  * per-fault ring after the process records of the lifecycle ring: a
  * child's final record before the fork that made it.  Such a fork is
@@ -92,7 +88,11 @@ static struct early_fork *early_find(struct early_forks *ef, uint32_t child, uin
 	return ef->n ? bsearch(&key, ef->v, ef->n, sizeof(key), cmp_early) : NULL;
 }
 
-/* Whether the record ends with its totals (complete); its fork events into ef. */
+/*
+ * Whether the record ends with its totals, i.e. the recorder finished and
+ * wrote the kernel's final counts before them.  A cut record lacks them.
+ * Its fork events go into ef.
+ */
 static bool record_complete(const void *map, size_t len, struct ct_rec *rec, struct early_forks *ef)
 {
 	struct ct_rec_reader rd;

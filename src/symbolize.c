@@ -667,8 +667,9 @@ char *sym_frames(struct ct_symbolizer *s, uint32_t pid, uint64_t image, int nu, 
 	/*
 	 * A frame-pointer walk through code built without frame pointers
 	 * follows garbage: once a return address cannot be code (below the
-	 * lowest mappable address, or with its top byte set: not a user
-	 * address on x86-64 or arm64), it and every frame past it are cut.
+	 * lowest mappable address, with its top byte set: not a user address
+	 * on x86-64 or arm64, or in no executable mapping of the process), it
+	 * and every frame past it are cut, and the stack says so.
 	 */
 	for (int i = 1; i < nu; i++)
 		if (u[i] < 65536 || u[i] >> 56 || (p && p->sp && p->sp->code_known && !code_at(p->sp, u[i] - 1))) {
