@@ -222,11 +222,21 @@ def substitute(env, cmd):
     return s
 
 
-def run(env, cmdline, timeout=120, interrupt_after=None, extra_env=None):
+def run(env, cmdline, timeout=120, interrupt_after=None, extra_env=None, when_ready=None):
+    """Run cmdline in env.dir: (exit status, stdout, stderr, seconds).  when_ready: called once
+    cowtrace says on stderr that tracing has begun (interrupt_after counts from then)."""
     e = dict(os.environ, TRUTH_FILE=os.path.join(env.dir, "truth"), **(extra_env or {}))
     t0 = time.time()
     p = subprocess.Popen(["bash", "-c", cmdline], cwd=env.dir, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                          text=True, env=e, start_new_session=True)
+    early = ""
+    if when_ready:
+        while True:  # cowtrace writes this line once attached, or an error and exits (EOF)
+            line = p.stderr.readline()
+            early += line
+            if not line or line.startswith("cowtrace: tracing "):
+                break
+        when_ready()
     try:
         if interrupt_after is not None:
             try:
@@ -239,8 +249,8 @@ def run(env, cmdline, timeout=120, interrupt_after=None, extra_env=None):
     except subprocess.TimeoutExpired:
         os.killpg(p.pid, signal.SIGKILL)
         out, err = p.communicate()
-        return 124, out, err + "\n(timed out)", time.time() - t0
-    return p.returncode, out, err, time.time() - t0
+        return 124, out, early + err + "\n(timed out)", time.time() - t0
+    return p.returncode, out, early + err, time.time() - t0
 
 
 def text_table(out, title):
@@ -371,15 +381,16 @@ def run_example(env, ex, stats):
     try:
         if re.fullmatch(r"cowtrace -d 5", ex):
             # something on the machine forks meanwhile, as a user's would: an idle one may copy nothing
-            busy = subprocess.Popen(["bash", "-c", "for i in $(seq 80); do /bin/true; sleep 0.05; done"])
-            rc, out, err, took = run(env, cmd)
-            busy.wait()
+            busy = []
+            rc, out, err, took = run(env, cmd, when_ready=lambda: busy.append(subprocess.Popen(
+                ["bash", "-c", "for i in $(seq 60); do /bin/true; sleep 0.05; done"])))
+            for b in busy:
+                b.wait()
             check_text_header(what, out, rc)
             check(took >= 5, what + f" ran 5 s ({took:.1f})")
         elif re.fullmatch(r"cowtrace -p 181", ex):
             # Ctrl-C after a BGSAVE
-            threading_bgsave(env, 2.0)
-            rc, out, err, took = run(env, cmd, interrupt_after=7)
+            rc, out, err, took = run(env, cmd, interrupt_after=5, when_ready=lambda: bgsave(env))
             check_text_header(what, out, rc)
             check(any(r["PID"] == str(env.redis.pid) for r in text_table(out, "PROCESSES")),
                   what + " the process has a row")
@@ -387,8 +398,7 @@ def run_example(env, ex, stats):
             check(forks and forks[0].get("CHILD_COPIES") != "-", what + " it follows the fork (CHILD_COPIES not '-')",
                   str(forks))
         elif re.fullmatch(r"cowtrace -p 181 --events", ex):
-            threading_bgsave(env, 2.0)
-            rc, out, err, took = run(env, cmd, interrupt_after=5)
+            rc, out, err, took = run(env, cmd, interrupt_after=4, when_ready=lambda: bgsave(env))
             check(rc == 0, what + " exit 0", f"exit {rc}: {err[-300:]}")
             objs = json_lines(out, what)
             if objs:
@@ -405,8 +415,7 @@ def run_example(env, ex, stats):
             check_bgsave_fork(env, what, out, rc, info_before)
             check(os.path.getsize(os.path.join(env.dir, "bgsave.ctr")) > 0, what + " bgsave.ctr written")
         elif re.fullmatch(r"cowtrace -c \S+ -d 60( -o json -i 10)?", ex):
-            threading_bgsave(env, 2.0)
-            rc, out, err, took = run(env, cmd)
+            rc, out, err, took = run(env, cmd, when_ready=lambda: bgsave(env))
             if "-o json" in ex:
                 objs = json_lines(out, what)
                 if objs:
@@ -487,9 +496,9 @@ def run_example(env, ex, stats):
         env.wait_save()
 
 
-def threading_bgsave(env, after):
-    subprocess.Popen(["bash", "-c", f"sleep {after}; redis-cli -p {env.port} bgsave"], stdout=subprocess.DEVNULL,
-                     stderr=subprocess.DEVNULL)
+def bgsave(env):
+    """A BGSAVE, started now (the server forks before it answers)."""
+    env.cli("bgsave")
 
 
 # ------------------------------------------------------------- the rest of the path
