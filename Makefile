@@ -69,10 +69,15 @@ $(OUTPUT)/cowtrace: $(TOOL_OBJS) $(CORE_OBJS)
 	$(Q)$(CC) $(CFLAGS) $^ $(LIBBPF_LIBS) $(LIBDW_LIBS) $(SYSTEMD_LIBS) -lm -o $@
 
 # ---- tests ----
-$(OUTPUT)/test_core: tests/unit/*.c tests/unit/*.h $(CORE_OBJS) $(OUTPUT)/tracefs.o $(OUTPUT)/util.o \
-		     $(OUTPUT)/symbolize.o
+# Every TEST(name) of tests/unit/test_*.c, in file order (see tests/unit/harness.h).
+$(OUTPUT)/unit_tests.inc: tests/unit/test_*.c | $(OUTPUT)
+	$(call msg,GEN,$@)
+	$(Q)sed -n 's/^TEST(\([A-Za-z0-9_]*\)).*/T(\1)/p' $^ > $@
+
+$(OUTPUT)/test_core: tests/unit/*.c tests/unit/*.h $(OUTPUT)/unit_tests.inc $(CORE_OBJS) $(OUTPUT)/tracefs.o \
+		     $(OUTPUT)/util.o $(OUTPUT)/symbolize.o
 	$(call msg,TEST,$@)
-	$(Q)$(CC) $(CFLAGS) $(INCLUDES) $(filter-out %.h,$^) $(LIBDW_LIBS) -lm -o $@
+	$(Q)$(CC) $(CFLAGS) $(INCLUDES) $(filter-out %.h %.inc,$^) $(LIBDW_LIBS) -lm -o $@
 
 unit-test: $(OUTPUT)/test_core
 	$(Q)$(OUTPUT)/test_core tests/golden

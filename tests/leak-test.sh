@@ -21,10 +21,11 @@ mkdir -p "$out"
 core=($(make -s print-CORE_SRCS))
 srcs=(tests/unit/*.c "${core[@]}" src/tracefs.c src/util.c src/symbolize.c)
 libdw=$(pkg-config --libs libdw 2>/dev/null || echo -ldw)
+make -s .output/unit_tests.inc  # the list of TEST()s the harness includes
 summary() { grep -E '^[0-9]+ passed, [0-9]+ failed' "$1" | tail -1; }
 
 # 1. ASan + UBSan + LSan.
-if ${CLANG:-clang} -g -O1 -std=gnu11 -D_GNU_SOURCE -DCOWTRACE_VERSION='"test"' -Iinclude -Isrc \
+if ${CLANG:-clang} -g -O1 -std=gnu11 -D_GNU_SOURCE -DCOWTRACE_VERSION='"test"' -I.output -Iinclude -Isrc \
      -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all \
      "${srcs[@]}" $libdw -lm -o "$out/test_core_asan" 2>"$work/build.log"; then
   ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:exitcode=99 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \

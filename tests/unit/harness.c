@@ -25,6 +25,7 @@
  *     python3 -m json.tool tests/golden/report.json >/dev/null
  *     python3 -m json.tool tests/golden/report_tp.json >/dev/null
  */
+#include <unistd.h>
 #include "harness.h"
 
 /* ------------------------------------------------------------------ runner */
@@ -477,10 +478,40 @@ const struct jv *jget(const struct jv *o, const char *key)
 
 /* ------------------------------------------------------------------- main */
 
+static const struct {
+	const char *name;
+	void (*fn)(void);
+} all_tests[] = {
+#define T(name) { #name, ut_##name },
+#include "unit_tests.inc"
+#undef T
+};
+
+static void usage(void)
+{
+	fprintf(stderr, "usage: test_core [-l] [-t NAME]... [GOLDEN_DIR [FIXTURES_DIR]]\n"
+			"  -t NAME  run only the tests whose name contains NAME (repeatable)\n"
+			"  -l       list the tests\n");
+	exit(2);
+}
+
 int main(int argc, char **argv)
 {
 	const char *ug = getenv("UPDATE_GOLDEN");
+	const char *only[64];
+	int n_only = 0, list = 0, opt;
+	size_t i;
 
+	while ((opt = getopt(argc, argv, "lt:")) != -1) {
+		if (opt == 't' && n_only < (int)(sizeof(only) / sizeof(only[0])))
+			only[n_only++] = optarg;
+		else if (opt == 'l')
+			list = 1;
+		else
+			usage();
+	}
+	argc -= optind - 1;
+	argv += optind - 1;
 	if (argc > 1)
 		golden_dir = argv[1];
 	if (argc > 2)
@@ -489,22 +520,28 @@ int main(int argc, char **argv)
 		snprintf(fixtures_dir, sizeof(fixtures_dir), "%s/../fixtures", golden_dir);
 	update_golden = ug && !strcmp(ug, "1");
 
-	/*
-	 * The order of the "ok - NAME" lines is historical: eviction, the
-	 * Prometheus labels and the JSON event lines were added last.
-	 */
-	tests_agg();
-	tests_hist();
-	tests_plan();
-	tests_tracefs();
-	tests_util();
-	tests_output();
-	tests_record();
-	tests_agg_eviction();
-	tests_output_prom_events();
-	tests_stacks();
-	tests_symbolize();
-
+	int matched = 0;
+	for (i = 0; i < sizeof(all_tests) / sizeof(all_tests[0]); i++) {
+		int want = !n_only;
+		for (int j = 0; j < n_only && !want; j++)
+			want = strstr(all_tests[i].name, only[j]) != NULL;
+		if (!want)
+			continue;
+		matched++;
+		if (list)
+			printf("%s\n", all_tests[i].name);
+		else
+			run(all_tests[i].name, all_tests[i].fn);
+	}
+	if (n_only && !matched) {
+		fprintf(stderr, "test_core: no test matches");
+		for (int j = 0; j < n_only; j++)
+			fprintf(stderr, " '%s'", only[j]);
+		fprintf(stderr, " (test_core -l lists them)\n");
+		return 2;
+	}
+	if (list)
+		return 0;
 	printf("%d passed, %d failed\n", n_passed, n_failed);
 	return n_failed ? 1 : 0;
 }

@@ -54,7 +54,6 @@ void check_failed(int line, const char *fmt, ...) __attribute__((format(printf, 
 	} while (0)
 
 void run(const char *name, void (*fn)(void));
-#define RUN(fn) run(#fn, fn)
 
 /* --------------------------------------------------------------- helpers */
 
@@ -93,22 +92,17 @@ int jparse(const char *text, struct jv *out);
 /* The member `key` of object o, or NULL. */
 const struct jv *jget(const struct jv *o, const char *key);
 
-/* ------------------------------------------------- the test modules */
+/* ------------------------------------------------------------ the tests */
 
 /*
- * Each runs its tests with RUN() in a fixed order; main() calls them in the
- * order that gives the historical sequence of "ok - NAME" lines.
+ * TEST(name) { ... } defines one test.  Nothing else registers it: the
+ * Makefile collects every TEST(name) line of tests/unit/test_*.c into
+ * $(OUTPUT)/unit_tests.inc, in file order, as test_progs does with its
+ * prog_tests/; `test_core -t NAME` runs the tests whose name contains NAME.
  */
-void tests_agg(void);              /* test_agg.c: counters, forks, lifetime, pid index, sort */
-void tests_agg_eviction(void);     /* test_agg.c: eviction and pid reuse without exit */
-void tests_hist(void);             /* test_hist.c */
-void tests_plan(void);             /* test_plan.c */
-void tests_tracefs(void);          /* test_tracefs.c: GFP values from tracefs formats */
-void tests_util(void);             /* test_util.c: argument parsing */
-void tests_output(void);           /* test_output.c: text and JSON reports, goldens, n/a */
-void tests_record(void);           /* test_record.c */
-void tests_output_prom_events(void); /* test_output.c: Prometheus labels, JSON event lines */
-void tests_symbolize(void);        /* test_symbolize.c: naming and cutting user frames */
-void tests_stacks(void);           /* test_stacks.c: stacks table, folded, flame graph, records */
+#define TEST(name) void ut_##name(void)
+#define T(name) TEST(name);
+#include "unit_tests.inc"
+#undef T
 
 #endif /* COWTRACE_TESTS_HARNESS_H */

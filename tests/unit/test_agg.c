@@ -28,7 +28,7 @@ static int proc_index(const struct ct_agg *a, const struct ct_proc *p)
 
 /* --------------------------------------------------- aggregation: counters */
 
-static void agg_counts_every_kind(void)
+TEST(agg_counts_every_kind)
 {
 	struct ct_agg a;
 	struct ct_proc *p;
@@ -101,7 +101,7 @@ out:
 	agg_free(&a);
 }
 
-static void agg_default_page_size(void)
+TEST(agg_default_page_size)
 {
 	struct ct_agg a;
 
@@ -113,7 +113,7 @@ static void agg_default_page_size(void)
 	agg_free(&a);
 }
 
-static void agg_latency_histograms(void)
+TEST(agg_latency_histograms)
 {
 	struct ct_agg a;
 	struct ct_proc *p;
@@ -156,7 +156,7 @@ static void agg_latency_histograms(void)
 
 /* ------------------------------------------------------ aggregation: forks */
 
-static void agg_fork_records_and_charging(void)
+TEST(agg_fork_records_and_charging)
 {
 	struct ct_agg a;
 	struct ct_proc *p10, *p11, *p12, *p13, *p15;
@@ -278,7 +278,7 @@ out:
 
 /* --------------------------------------------------- aggregation: lifetime */
 
-static void agg_exit_then_pid_reuse(void)
+TEST(agg_exit_then_pid_reuse)
 {
 	struct ct_agg a;
 	struct ct_proc *p;
@@ -335,7 +335,7 @@ static void agg_exit_then_pid_reuse(void)
 	agg_free(&a);
 }
 
-static void agg_fork_child_pid_seen_before(void)
+TEST(agg_fork_child_pid_seen_before)
 {
 	struct ct_agg a;
 	struct ct_proc *p;
@@ -369,7 +369,7 @@ static void agg_fork_child_pid_seen_before(void)
  * The stale entry's process is gone for sure (its pid was handed to a new
  * child), so it must not be reported as a live process next to the new one.
  */
-static void agg_fork_reused_pid_marks_old_exited(void)
+TEST(agg_fork_reused_pid_marks_old_exited)
 {
 	struct ct_agg a;
 
@@ -383,7 +383,7 @@ static void agg_fork_reused_pid_marks_old_exited(void)
 	agg_free(&a);
 }
 
-static void agg_bad_type_changes_nothing(void)
+TEST(agg_bad_type_changes_nothing)
 {
 	struct ct_agg a;
 	struct ct_proc snap;
@@ -409,7 +409,7 @@ static void agg_bad_type_changes_nothing(void)
 	agg_free(&a);
 }
 
-static void agg_bad_kind_changes_nothing(void)
+TEST(agg_bad_kind_changes_nothing)
 {
 	struct ct_agg a;
 	struct ct_proc snap;
@@ -439,7 +439,7 @@ static void agg_bad_kind_changes_nothing(void)
 	agg_free(&a);
 }
 
-static void agg_comm_and_ppid_follow_latest(void)
+TEST(agg_comm_and_ppid_follow_latest)
 {
 	struct ct_agg a;
 	struct ct_proc *p;
@@ -514,7 +514,7 @@ static int check_model(const struct ct_agg *a, const int32_t *model, uint32_t np
 	return bad;
 }
 
-static void agg_many_pids_with_exits(void)
+TEST(agg_many_pids_with_exits)
 {
 	enum { N = 100000 };
 	struct ct_agg a;
@@ -575,7 +575,7 @@ static void agg_many_pids_with_exits(void)
 }
 
 /* Random adds and exits in a small pid range: many deletions inside clusters. */
-static void agg_index_random_small_range(void)
+TEST(agg_index_random_small_range)
 {
 	enum { NP = 3000 };
 	struct ct_agg a;
@@ -610,7 +610,7 @@ static void agg_index_random_small_range(void)
  * is replicated from agg.c only to choose the pids; the checks hold for any
  * hash.)
  */
-static void agg_index_wraparound_cluster(void)
+TEST(agg_index_wraparound_cluster)
 {
 	uint32_t pids[16];
 	int n = 0;
@@ -666,7 +666,7 @@ static void agg_index_wraparound_cluster(void)
 
 /* ----------------------------------------------------- aggregation: sort */
 
-static void agg_sorted_order(void)
+TEST(agg_sorted_order)
 {
 	struct ct_agg a;
 	uint32_t *o;
@@ -728,7 +728,7 @@ static void churn(struct ct_agg *a, uint32_t n, uint32_t first_pid, uint64_t *ts
 	}
 }
 
-static void agg_evict_bounded(void)
+TEST(agg_evict_bounded)
 {
 	struct ct_agg a;
 	uint64_t ts = 0, copies = 0, folded = 0, exited_rows = 0, child_copies = 0;
@@ -771,7 +771,7 @@ static bool keep_pid_1002(void *ctx, const struct ct_proc *p)
 	return p->pid == 1002;
 }
 
-static void agg_evict_keep_and_reuse(void)
+TEST(agg_evict_keep_and_reuse)
 {
 	struct ct_agg a;
 	uint64_t ts = 0;
@@ -798,7 +798,7 @@ static void agg_evict_keep_and_reuse(void)
 }
 
 /* A fork whose child pid is still live (exit lost): the old process ends there. */
-static void agg_pid_reuse_without_exit(void)
+TEST(agg_pid_reuse_without_exit)
 {
 	struct ct_agg a;
 	uint64_t ts = 0;
@@ -854,7 +854,7 @@ static uint32_t entries_of(const struct ct_agg *a, uint32_t pid, uint32_t *exite
  * a reused pid apart; a process gone from two snapshots in a row lost its
  * exit record.  Every number below is set by hand in this test.
  */
-static void agg_kernel_records(void)
+TEST(agg_kernel_records)
 {
 	struct ct_agg a;
 	struct ct_proc_rec r;
@@ -1006,7 +1006,7 @@ static void agg_kernel_records(void)
  * others again (a stall of minutes); the late records each searched every
  * entry.
  */
-static void agg_mass_exit_late_records(void)
+TEST(agg_mass_exit_late_records)
 {
 	enum { N = 30000, MAX = 4096 };
 	struct ct_agg a;
@@ -1058,31 +1058,4 @@ static void agg_mass_exit_late_records(void)
 	CHECK(agg_find(&a, 1000 + N - 1) && agg_find(&a, 1000 + N - 1)->start_ns == 99999999, "new entry");
 	CHECK(agg_proc_lookup(&a, 1000 + N - 1, 1000 + N - 1) != NULL, "old entry of the reused pid");
 	agg_free(&a);
-}
-
-void tests_agg(void)
-{
-	RUN(agg_counts_every_kind);
-	RUN(agg_default_page_size);
-	RUN(agg_latency_histograms);
-	RUN(agg_fork_records_and_charging);
-	RUN(agg_exit_then_pid_reuse);
-	RUN(agg_fork_child_pid_seen_before);
-	RUN(agg_fork_reused_pid_marks_old_exited);
-	RUN(agg_bad_type_changes_nothing);
-	RUN(agg_bad_kind_changes_nothing);
-	RUN(agg_comm_and_ppid_follow_latest);
-	RUN(agg_many_pids_with_exits);
-	RUN(agg_index_random_small_range);
-	RUN(agg_index_wraparound_cluster);
-	RUN(agg_sorted_order);
-	RUN(agg_kernel_records);
-}
-
-void tests_agg_eviction(void)
-{
-	RUN(agg_evict_bounded);
-	RUN(agg_evict_keep_and_reuse);
-	RUN(agg_pid_reuse_without_exit);
-	RUN(agg_mass_exit_late_records);
 }

@@ -7,7 +7,7 @@
 
 /* ------------------------------------------------------------ histograms */
 
-static void hist_slot_boundaries(void)
+TEST(hist_slot_boundaries)
 {
 	CHECK_EQ(hist_slot(0), 0);
 	CHECK_EQ(hist_slot(1), 1);
@@ -39,7 +39,7 @@ static void hist_slot_boundaries(void)
 }
 
 /* The last slot is open ("last is open"): its upper bound must cover every value. */
-static void hist_upper_last_slot_open(void)
+TEST(hist_upper_last_slot_open)
 {
 	static const uint64_t vals[] = { 1ULL << 38, 1ULL << 39, 1ULL << 50, UINT64_MAX };
 
@@ -50,7 +50,7 @@ static void hist_upper_last_slot_open(void)
 		      (unsigned long long)hist_upper(hist_slot(vals[i])));
 }
 
-static void hist_count_sum_merge(void)
+TEST(hist_count_sum_merge)
 {
 	struct ct_hist h = { 0 }, g = { 0 };
 
@@ -89,7 +89,7 @@ static char *print_hist(const struct ct_hist *h, const char *unit, unsigned div)
 	return buf;
 }
 
-static void hist_print_nsecs(void)
+TEST(hist_print_nsecs)
 {
 	struct ct_hist h = { 0 };
 	char *s;
@@ -126,7 +126,7 @@ static void hist_print_nsecs(void)
  * i-10; the slot's lower bound / 1000 picks that one, the upper bound / 1000
  * picks i-9 -- one slot too high for nearly every value.)
  */
-static void hist_print_usecs_rebin(void)
+TEST(hist_print_usecs_rebin)
 {
 	struct ct_hist h = { 0 };
 	char *s;
@@ -154,7 +154,7 @@ static void hist_print_usecs_rebin(void)
 }
 
 /* The BPF side's slot function (include/cowtrace.h) bins like the frontend's. */
-static void hist_slot_bpf_matches(void)
+TEST(hist_slot_bpf_matches)
 {
 	uint64_t v = 0;
 
@@ -172,14 +172,4 @@ static void hist_slot_bpf_matches(void)
 		CHECK(ct_hist_slot(v >> (i % 64)) == hist_slot(v >> (i % 64)), "v=%llu",
 		      (unsigned long long)(v >> (i % 64)));
 	}
-}
-
-void tests_hist(void)
-{
-	RUN(hist_slot_boundaries);
-	RUN(hist_upper_last_slot_open);
-	RUN(hist_count_sum_merge);
-	RUN(hist_print_nsecs);
-	RUN(hist_print_usecs_rebin);
-	RUN(hist_slot_bpf_matches);
 }

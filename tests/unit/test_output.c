@@ -19,28 +19,28 @@ static int count_str(const char *hay, const char *needle)
 	return n;
 }
 
-static void golden_text_fentry(void)
+TEST(golden_text_fentry)
 {
 	golden_check(build_fentry, output_text, "report.txt", 29, 5, 2);
 }
 
-static void golden_json_fentry(void)
+TEST(golden_json_fentry)
 {
 	golden_check(build_fentry, output_json, "report.json", 29, 5, 2);
 }
 
-static void golden_text_tp(void)
+TEST(golden_text_tp)
 {
 	golden_check(build_tp, output_text, "report_tp.txt", 15, 4, 2);
 }
 
-static void golden_json_tp(void)
+TEST(golden_json_tp)
 {
 	golden_check(build_tp, output_json, "report_tp.json", 15, 4, 2);
 }
 
 /* The numbers of the golden aggregation, checked directly (not via text). */
-static void golden_numbers(void)
+TEST(golden_numbers)
 {
 	struct ct_agg a;
 	struct ct_plan pl;
@@ -89,7 +89,7 @@ static void golden_numbers(void)
 	agg_free(&a);
 }
 
-static void json_parser_self_test(void)
+TEST(json_parser_self_test)
 {
 	static const char *const good[] = { "{}", "[]", "0", "-0.5e+3", "\"a\\u0009\\\"\"",
 					    "{\"a\":[1,2,{\"b\":null}],\"c\":true}", " [ ] \n" };
@@ -243,7 +243,7 @@ static void check_json_report(const struct ct_report *r, const char *text)
 	jfree(&root);
 }
 
-static void json_structure_fentry(void)
+TEST(json_structure_fentry)
 {
 	struct ct_agg a;
 	struct ct_plan pl;
@@ -266,7 +266,7 @@ static void json_structure_fentry(void)
 	agg_free(&a);
 }
 
-static void json_structure_tp(void)
+TEST(json_structure_tp)
 {
 	struct ct_agg a;
 	struct ct_plan pl;
@@ -294,7 +294,7 @@ static void json_structure_tp(void)
 	agg_free(&a);
 }
 
-static void json_empty_report(void)
+TEST(json_empty_report)
 {
 	struct ct_agg a;
 	struct ct_plan pl;
@@ -323,7 +323,7 @@ static void json_empty_report(void)
 
 /* ------------------------------------------ unavailable means not printed */
 
-static void text_unavailable_counters_print_na(void)
+TEST(text_unavailable_counters_print_na)
 {
 	struct ct_agg a;
 	struct ct_plan pl;
@@ -363,7 +363,7 @@ static void text_unavailable_counters_print_na(void)
  * of the others (its histograms, merged for the sum, freed: the leak suite
  * runs this under LSan).
  */
-static void text_top_sums_the_rest(void)
+TEST(text_top_sums_the_rest)
 {
 	struct ct_agg a;
 	struct ct_plan pl;
@@ -415,7 +415,7 @@ static void text_top_sums_the_rest(void)
 }
 
 /* README: "An unavailable statistic prints n/a in text and null in JSON, never 0." */
-static void text_unavailable_uffd_blocked_hidden(void)
+TEST(text_unavailable_uffd_blocked_hidden)
 {
 	struct ct_agg a;
 	struct ct_plan pl;
@@ -431,7 +431,7 @@ static void text_unavailable_uffd_blocked_hidden(void)
 	agg_free(&a);
 }
 
-static void text_unavailable_fork_to_copy_hidden(void)
+TEST(text_unavailable_fork_to_copy_hidden)
 {
 	struct ct_agg a;
 	struct ct_plan pl;
@@ -447,7 +447,7 @@ static void text_unavailable_fork_to_copy_hidden(void)
 	agg_free(&a);
 }
 
-static void text_unavailable_wp_latency_hidden(void)
+TEST(text_unavailable_wp_latency_hidden)
 {
 	struct ct_agg a;
 	struct ct_plan pl;
@@ -463,7 +463,7 @@ static void text_unavailable_wp_latency_hidden(void)
 }
 
 /* JSON has null for forks[].pinned_cow then; the text FORKS table must say n/a too. */
-static void text_unavailable_fork_pinned_na(void)
+TEST(text_unavailable_fork_pinned_na)
 {
 	struct ct_agg a;
 	struct ct_plan pl;
@@ -496,7 +496,7 @@ static void text_unavailable_fork_pinned_na(void)
 
 /* ---- Prometheus labels ---- */
 
-static void prom_cgroup_and_pid_labels(void)
+TEST(prom_cgroup_and_pid_labels)
 {
 	struct ct_agg a;
 	struct ct_plan pl;
@@ -542,7 +542,7 @@ static void prom_cgroup_and_pid_labels(void)
 	agg_free(&a);
 }
 
-static void json_event_lines(void)
+TEST(json_event_lines)
 {
 	struct ct_event e = mkev(123, CT_EV_WP, CT_WP_COPY_ANON, 10, 1, 1500, 0, "a\"b");
 	struct ct_plan pl;
@@ -571,7 +571,7 @@ static void json_event_lines(void)
  * in its plan): its events say "copy", never "copy_anon"; zero-page copies,
  * which it does tell, keep their kind.
  */
-static void json_event_kinds_tp(void)
+TEST(json_event_kinds_tp)
 {
 	struct ct_event e = mkev(1, CT_EV_WP, CT_WP_COPY_ANON, 10, 1, 0, 0, "a");
 	struct ct_plan pl;
@@ -590,25 +590,6 @@ static void json_event_kinds_tp(void)
 	CHECK(strstr(buf, "\"kind\":\"copy\"}") && !strstr(buf, "copy_anon"), "tracepoint copy named: %s", buf);
 	CHECK(strstr(buf, "\"kind\":\"copy_zero\"") && strstr(buf, "\"kind\":\"reuse\""), "kinds: %s", buf);
 	free(buf);
-}
-
-void tests_output(void)
-{
-	RUN(golden_numbers);
-	RUN(golden_text_fentry);
-	RUN(golden_json_fentry);
-	RUN(golden_text_tp);
-	RUN(golden_json_tp);
-	RUN(json_parser_self_test);
-	RUN(json_structure_fentry);
-	RUN(json_structure_tp);
-	RUN(json_empty_report);
-	RUN(text_unavailable_counters_print_na);
-	RUN(text_top_sums_the_rest);
-	RUN(text_unavailable_uffd_blocked_hidden);
-	RUN(text_unavailable_fork_to_copy_hidden);
-	RUN(text_unavailable_wp_latency_hidden);
-	RUN(text_unavailable_fork_pinned_na);
 }
 
 static char *render_prom(const struct ct_report *r)
@@ -644,7 +625,7 @@ static char *render_plan(const struct ct_plan *pl, const struct ct_misses *m)
  * per statistic), Prometheus (a series per program); and "unknown" (kernels
  * that do not count them) reads n/a / null / no series, never 0.
  */
-static void misses_reach_every_output(void)
+TEST(misses_reach_every_output)
 {
 	struct ct_agg a;
 	struct ct_plan pl;
@@ -895,17 +876,8 @@ static void outputs_agree_one(void (*build)(struct ct_agg *, struct ct_plan *, s
 	agg_free(&a);
 }
 
-static void outputs_agree(void)
+TEST(outputs_agree)
 {
 	outputs_agree_one(build_fentry);
 	outputs_agree_one(build_tp);
-}
-
-void tests_output_prom_events(void)
-{
-	RUN(prom_cgroup_and_pid_labels);
-	RUN(json_event_lines);
-	RUN(json_event_kinds_tp);
-	RUN(misses_reach_every_output);
-	RUN(outputs_agree);
 }

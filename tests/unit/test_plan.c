@@ -7,7 +7,7 @@
 
 /* ------------------------------------------------------------------ plan */
 
-static void plan_names_and_set(void)
+TEST(plan_names_and_set)
 {
 	struct ct_plan pl;
 	char longr[400];
@@ -55,7 +55,7 @@ static void plan_names_and_set(void)
  * hand from the hooks each statistic needs (src/stats.c) and what each
  * program does (bpf/).
  */
-static void plan_prog_stats_by_hand(void)
+TEST(plan_prog_stats_by_hand)
 {
 	const uint32_t maps = B(ST_MAP_HEAP) | B(ST_MAP_STACK) | B(ST_MAP_ANON) | B(ST_MAP_FILE) |
 			      B(ST_MAP_SHMEM) | B(ST_MAP_THP);
@@ -89,10 +89,4 @@ static void plan_prog_stats_by_hand(void)
 	CHECK_EQ(misses_of(&m, ST_UFFD_WP), 7);
 	CHECK_EQ(misses_of(&m, ST_THP_SPLIT), 0);
 	CHECK_EQ(misses_total(NULL), 0);
-}
-
-void tests_plan(void)
-{
-	RUN(plan_names_and_set);
-	RUN(plan_prog_stats_by_hand);
 }

@@ -25,7 +25,7 @@ static char *make_record(const struct ct_plan *pl, const struct ct_event *evs, i
 	return buf;
 }
 
-static void record_roundtrip(void)
+TEST(record_roundtrip)
 {
 	struct ct_plan pl, *got;
 	struct ct_event evs[3];
@@ -84,7 +84,7 @@ static void record_roundtrip(void)
 }
 
 /* Every way a file can be wrong gives -1 and names the problem. */
-static void record_rejects(void)
+TEST(record_rejects)
 {
 	struct ct_plan pl;
 	struct ct_event ev = mkev(2000, CT_EV_WP, CT_WP_REUSE, 10, 1, 0, 0, "a");
@@ -158,7 +158,7 @@ static void record_rejects(void)
 }
 
 /* Version 2: the kernel's process records, histograms and misses come back as written. */
-static void record_kernel_records(void)
+TEST(record_kernel_records)
 {
 	struct ct_misses m = { .known = true, .n = 2 };
 	struct ct_proc_rec pr;
@@ -218,11 +218,4 @@ static void record_kernel_records(void)
 	r = rec_next(&rd, &rec, err, sizeof(err));
 	CHECK(r < 0 && strstr(err, "corrupted record"), "r=%d %s", r, err);
 	free(buf);
-}
-
-void tests_record(void)
-{
-	RUN(record_roundtrip);
-	RUN(record_rejects);
-	RUN(record_kernel_records);
 }

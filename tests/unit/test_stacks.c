@@ -41,7 +41,7 @@ static char *folded_of(const struct ct_stacks *st)
 	return buf;
 }
 
-static void stacks_folded_lines(void)
+TEST(stacks_folded_lines)
 {
 	struct ct_stacks st;
 	char *got;
@@ -67,7 +67,7 @@ static void stacks_folded_lines(void)
 }
 
 /* Tracepoint mode: copies not told apart, and (before bpf_find_vma) no mapping. */
-static void stacks_generic_kinds(void)
+TEST(stacks_generic_kinds)
 {
 	struct ct_stacks st;
 	char *got;
@@ -88,7 +88,7 @@ static void stacks_generic_kinds(void)
 }
 
 /* A stack named before its process was known takes the comm later; a named one keeps its own. */
-static void stacks_late_comm(void)
+TEST(stacks_late_comm)
 {
 	struct ct_stacks st;
 	struct ct_stack_id a = sid(10, 1, CT_WP_COPY_ANON, CT_MAP_HEAP, 0);
@@ -106,7 +106,7 @@ static void stacks_late_comm(void)
 	stacks_free(&st);
 }
 
-static void stacks_top_merged(void)
+TEST(stacks_top_merged)
 {
 	struct ct_stacks st;
 	struct ct_stack_top *top = NULL;
@@ -135,7 +135,7 @@ static void stacks_top_merged(void)
 	stacks_free(&st);
 }
 
-static void stacks_cap(void)
+TEST(stacks_cap)
 {
 	struct ct_stacks st;
 
@@ -174,7 +174,7 @@ static double frame_width(const char *svg, const char *name)
 	return r ? attr(r, "width") : -1;
 }
 
-static void stacks_flamegraph_svg(void)
+TEST(stacks_flamegraph_svg)
 {
 	struct ct_stacks st;
 	char *buf = NULL;
@@ -214,7 +214,7 @@ static void stacks_flamegraph_svg(void)
 }
 
 /* Stacks in a record file: written, read back the same; too many frames lose the outermost. */
-static void stacks_record_roundtrip(void)
+TEST(stacks_record_roundtrip)
 {
 	struct ct_stacks st;
 	struct ct_plan pl;
@@ -281,15 +281,4 @@ static void stacks_record_roundtrip(void)
 	free(deep);
 	free(rec);
 	stacks_free(&st);
-}
-
-void tests_stacks(void)
-{
-	RUN(stacks_folded_lines);
-	RUN(stacks_generic_kinds);
-	RUN(stacks_late_comm);
-	RUN(stacks_top_merged);
-	RUN(stacks_cap);
-	RUN(stacks_flamegraph_svg);
-	RUN(stacks_record_roundtrip);
 }

@@ -28,7 +28,7 @@ static char *frames_of(struct ct_symbolizer *s, int nu, const uint64_t *u)
  * An address a return address could not be: in data (mapped, not
  * executable; mmap'ed, as a heap under valgrind is executable).
  */
-static void test_frames_cut_outside_code(void)
+TEST(test_frames_cut_outside_code)
 {
 	struct ct_symbolizer *s = sym_new();
 	uint64_t leaf = (uint64_t)(uintptr_t)sym_test_leaf + 2, caller = (uint64_t)(uintptr_t)sym_test_caller + 5;
@@ -51,7 +51,7 @@ static void test_frames_cut_outside_code(void)
 }
 
 /* One return address repeated to the walk's depth: a frame pointer that does not move. */
-static void test_frames_cut_repeat(void)
+TEST(test_frames_cut_repeat)
 {
 	struct ct_symbolizer *s = sym_new();
 	uint64_t u[CT_STACK_DEPTH];
@@ -72,7 +72,7 @@ static void test_frames_cut_repeat(void)
 }
 
 /* Code in no file (a JIT's): named from its mapping, "[anon]+0xOFFSET", and walked through. */
-static void test_frames_anon_code(void)
+TEST(test_frames_anon_code)
 {
 	struct ct_symbolizer *s = sym_new();
 	void *jit = mmap(NULL, 4096, PROT_READ | PROT_EXEC, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -91,10 +91,3 @@ static void test_frames_anon_code(void)
 	sym_free(s);
 }
 
-void tests_symbolize(void)
-{
-	CHECK_EQ(sym_test_caller(1), 6);
-	RUN(test_frames_cut_outside_code);
-	RUN(test_frames_cut_repeat);
-	RUN(test_frames_anon_code);
-}

@@ -36,7 +36,7 @@
 #define GFP_UM_5_10 0x100ccaULL
 #define GFP_ZERO_5_10 0x100ULL
 
-static void gfp_format_6_18(void)
+TEST(gfp_format_6_18)
 {
 	char *t = fixture("mm_page_alloc.format.6.18");
 	struct gfp_bits g = { 1, 1 };
@@ -52,7 +52,7 @@ static void gfp_format_6_18(void)
 	free(t);
 }
 
-static void gfp_format_5_10_hex(void)
+TEST(gfp_format_5_10_hex)
 {
 	char *t = fixture("mm_page_alloc.format.5.10");
 	struct gfp_bits g = { 1, 1 };
@@ -81,7 +81,7 @@ static void gfp_format_5_10_hex(void)
  *   hex style: HIGHMEM 0x1, MOVABLE 0x4, IO 0x10, FS 0x20, DIRECT 0x1000,
  *   KSWAPD 0x2000, HARDWALL 0x40000 = 0x43035;  ZERO 0x8000
  */
-static void gfp_format_synthetic(void)
+TEST(gfp_format_synthetic)
 {
 	const char *shift =
 		"print fmt: \"gfp_flags=%s\", (REC->gfp_flags) ? __print_flags(REC->gfp_flags, \"|\", "
@@ -140,7 +140,7 @@ static char *without_flag(const char *text, const char *name)
 	return out;
 }
 
-static void gfp_format_missing_flags(void)
+TEST(gfp_format_missing_flags)
 {
 	static const char *const names[] = { "__GFP_ZERO", "__GFP_HARDWALL", "__GFP_MOVABLE",
 					     "__GFP_DIRECT_RECLAIM", "__GFP_HIGHMEM" };
@@ -170,12 +170,4 @@ static void gfp_format_missing_flags(void)
 		}
 		free(t);
 	}
-}
-
-void tests_tracefs(void)
-{
-	RUN(gfp_format_6_18);
-	RUN(gfp_format_5_10_hex);
-	RUN(gfp_format_synthetic);
-	RUN(gfp_format_missing_flags);
 }

@@ -8,7 +8,7 @@
 
 /* ------------------------------------------------------------- arguments */
 
-static void util_parse_uint(void)
+TEST(util_parse_uint)
 {
 	unsigned long long v;
 	static const struct {
@@ -57,7 +57,7 @@ static void util_parse_uint(void)
  * strtoull() skips leading white space and then accepts a sign: " -1" is
  * ULLONG_MAX.  A "positive decimal integer" must start with a digit.
  */
-static void util_parse_uint_leading_space_sign(void)
+TEST(util_parse_uint_leading_space_sign)
 {
 	static const char *const bad[] = { " -1", "\t-5", " +3", " 5" };
 	unsigned long long v;
@@ -69,7 +69,7 @@ static void util_parse_uint_leading_space_sign(void)
 	}
 }
 
-static void util_parse_seconds(void)
+TEST(util_parse_seconds)
 {
 	static const struct {
 		const char *s;
@@ -114,7 +114,7 @@ static void util_parse_seconds(void)
 	CHECK(parse_seconds(NULL, &(double){ 0 }) == -1, "NULL accepted");
 }
 
-static void util_preempt_model(void)
+TEST(util_preempt_model)
 {
 	/* lines as kernels print them (Debian 6.12: voluntary, 7.3: lazy), and broken ones */
 	static const struct {
@@ -145,12 +145,4 @@ static void util_preempt_model(void)
 	}
 	CHECK(preempt_model_parse("(a-model-name-too-long-for-it)", m, sizeof(m)) == -1, "long name accepted");
 	CHECK(preempt_model_parse(NULL, m, sizeof(m)) == -1, "NULL accepted");
-}
-
-void tests_util(void)
-{
-	RUN(util_parse_uint);
-	RUN(util_parse_uint_leading_space_sign);
-	RUN(util_parse_seconds);
-	RUN(util_preempt_model);
 }
