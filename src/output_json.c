@@ -52,7 +52,7 @@ static void json_misses(FILE *f, const struct ct_report *r)
 		json_str(f, x->hook);
 		fprintf(f, ",\"missed\":%llu,\"statistics\":[", (unsigned long long)x->missed);
 		for (int s = 0; s < ST_MAX; s++)
-			if ((x->stats & (1u << s)) && plan_available(r->plan, s)) {
+			if ((x->stats & STAT_BIT(s)) && plan_available(r->plan, s)) {
 				fprintf(f, "%s\"%s\"", first ? "" : ",", ct_stat_name(s));
 				first = false;
 			}

@@ -92,7 +92,7 @@ static void print_misses(FILE *f, const struct ct_misses *m, const struct ct_pla
 
 		snprintf(lead, sizeof(lead), "  %-16s %-28s %10llu: ", x->prog, x->hook, (unsigned long long)x->missed);
 		for (int s = 0; s < ST_MAX; s++)
-			if ((x->stats & (1u << s)) && plan_available(plan, s))
+			if ((x->stats & STAT_BIT(s)) && plan_available(plan, s))
 				list_item(f, &col, lead, ct_stat_name(s));
 		fputc('\n', f);
 	}

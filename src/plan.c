@@ -56,21 +56,21 @@ uint64_t misses_of(const struct ct_misses *m, enum ct_stat s)
 	uint64_t n = 0;
 
 	for (int i = 0; m && i < m->n; i++)
-		if (m->m[i].stats & (1u << s))
+		if (m->m[i].stats & STAT_BIT(s))
 			n += m->m[i].missed;
 	return n;
 }
 
 /* ---- which statistics each BPF program feeds (for its misses) ---- */
 
-#define SB(s) (1u << (s))
+#define SB(s) STAT_BIT(s)
 #define TP_WP_STATS (SB(ST_REUSE) | SB(ST_COPY) | SB(ST_COPY_ZERO) | SB(ST_COPIED_BYTES) | SB(ST_FORK_TO_COPY))
 
 /* What each program feeds: a hook's statistics (ct_stats), or these. */
 static const struct {
 	const char *prog;
 	int hook;          /* enum ct_hook, -1: none */
-	uint32_t stats;
+	ct_statmask stats;
 } prog_roles[] = {
 	{ "fe_wp", HOOK_WP, 0 }, { "fx_wp", HOOK_WP, 0 }, { "kp_wp", HOOK_WP, 0 }, { "krp_wp", HOOK_WP, 0 },
 	{ "fe_new_anon", HOOK_ANON, 0 }, { "kp_new_anon", HOOK_ANON, 0 },
@@ -81,7 +81,7 @@ static const struct {
 	{ "krp_uffd", HOOK_UFFD, 0 },
 	{ "fe_zap", HOOK_ZAP, 0 }, { "fx_zap", HOOK_ZAP, 0 }, { "kp_zap", HOOK_ZAP, 0 }, { "krp_zap", HOOK_ZAP, 0 },
 	{ "sched_fork", -1, SB(ST_PINNED_COW) | SB(ST_FORK_TO_COPY) | SB(ST_COPIED_BYTES) },
-	{ "sched_exit", -1, ~0u }, /* a process's final counts */
+	{ "sched_exit", -1, STAT_ALL }, /* a process's final counts */
 	{ "sched_exec", -1, 0 },
 	{ "tp_fault_user", -1, TP_WP_STATS },
 	{ "tp_fault_kernel", -1, TP_WP_STATS },
@@ -90,9 +90,9 @@ static const struct {
 	{ "tp_free", -1, TP_WP_STATS },
 };
 
-uint32_t plan_prog_stats(const char *name)
+ct_statmask plan_prog_stats(const char *name)
 {
-	uint32_t m = 0;
+	ct_statmask m = 0;
 
 	for (unsigned i = 0; i < sizeof(prog_roles) / sizeof(prog_roles[0]); i++) {
 		if (strcmp(prog_roles[i].prog, name))
@@ -107,6 +107,6 @@ uint32_t plan_prog_stats(const char *name)
 			m |= SB(ST_FORK_TO_COPY);
 		break;
 	}
-	return m & (ST_MAX >= 32 ? ~0u : (1u << ST_MAX) - 1);
+	return m & STAT_ALL;
 }
 

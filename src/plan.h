@@ -34,7 +34,7 @@ struct ct_miss {
 	char prog[24];       /* BPF program */
 	char hook[64];       /* the kernel function or tracepoint it runs on */
 	uint64_t missed;     /* runs skipped */
-	uint32_t stats;      /* bit per enum ct_stat it feeds */
+	ct_statmask stats;   /* the statistics it feeds */
 };
 
 struct ct_misses {
@@ -45,7 +45,7 @@ struct ct_misses {
 
 uint64_t misses_total(const struct ct_misses *m);
 /* The statistics (bit per enum ct_stat) a cowtrace BPF program feeds, by its name. */
-uint32_t plan_prog_stats(const char *prog);
+ct_statmask plan_prog_stats(const char *prog);
 /* Skipped runs of the programs that feed statistic s. */
 uint64_t misses_of(const struct ct_misses *m, enum ct_stat s);
 

@@ -116,14 +116,15 @@ int rec_write_hist(FILE *f, const struct ct_hist_rec *r)
 /* The on-disk miss record: fixed layout, independent of struct ct_miss's. */
 struct rec_miss {
 	uint64_t missed;
-	uint32_t stats, known;
+	uint32_t stats, known;   /* stats: the low 32 bits of a ct_statmask */
 	char prog[24], hook[64];
 };
+_Static_assert(ST_MAX <= 32, "struct rec_miss stores 32 bits of statistics: give records more");
 
 int rec_write_misses(FILE *f, const struct ct_misses *m)
 {
 	for (int i = 0; m && i < m->n; i++) {
-		struct rec_miss x = { .missed = m->m[i].missed, .stats = m->m[i].stats, .known = m->known };
+		struct rec_miss x = { .missed = m->m[i].missed, .stats = (uint32_t)m->m[i].stats, .known = m->known };
 		int err;
 
 		snprintf(x.prog, sizeof(x.prog), "%s", m->m[i].prog);

@@ -26,6 +26,12 @@ enum ct_stat {
 	ST_MAX,
 };
 
+/* A set of statistics: bit STAT_BIT(s) per enum ct_stat. */
+typedef uint64_t ct_statmask;
+#define STAT_BIT(s) ((ct_statmask)1 << (s))
+#define STAT_ALL (ST_MAX >= 64 ? ~(ct_statmask)0 : STAT_BIT(ST_MAX) - 1)
+_Static_assert(ST_MAX <= 64, "a ct_statmask has a bit per statistic: widen it");
+
 enum ct_mode { MODE_NONE, MODE_FENTRY, MODE_KPROBE, MODE_TRACEPOINT };
 enum ct_quality { Q_UNAVAILABLE, Q_DERIVED, Q_EXACT };
 

@@ -48,7 +48,7 @@ TEST(plan_names_and_set)
 	CHECK_EQ(strlen(pl.st[ST_REUSE].reason), sizeof(pl.st[ST_REUSE].reason) - 1);
 }
 
-#define B(s) (1u << (s))
+#define B(s) STAT_BIT(s)
 
 /*
  * Which statistics a program's misses make undercounted, written out by
@@ -57,12 +57,12 @@ TEST(plan_names_and_set)
  */
 TEST(plan_prog_stats_by_hand)
 {
-	const uint32_t maps = B(ST_MAP_HEAP) | B(ST_MAP_STACK) | B(ST_MAP_ANON) | B(ST_MAP_FILE) |
+	const ct_statmask maps = B(ST_MAP_HEAP) | B(ST_MAP_STACK) | B(ST_MAP_ANON) | B(ST_MAP_FILE) |
 			      B(ST_MAP_SHMEM) | B(ST_MAP_THP);
-	const uint32_t wp = B(ST_REUSE) | B(ST_COPY) | B(ST_COPY_ANON) | B(ST_COPY_ZERO) | B(ST_COPY_FILE) |
+	const ct_statmask wp = B(ST_REUSE) | B(ST_COPY) | B(ST_COPY_ANON) | B(ST_COPY_ZERO) | B(ST_COPY_FILE) |
 			    B(ST_COPY_KSM) | B(ST_UNSHARE) | B(ST_SHARED_REUSE) | B(ST_WP_LATENCY) |
 			    B(ST_COPIED_BYTES) | B(ST_FORK_TO_COPY) | maps;
-	const uint32_t tp = B(ST_REUSE) | B(ST_COPY) | B(ST_COPY_ZERO) | B(ST_COPIED_BYTES) | B(ST_FORK_TO_COPY);
+	const ct_statmask tp = B(ST_REUSE) | B(ST_COPY) | B(ST_COPY_ZERO) | B(ST_COPIED_BYTES) | B(ST_FORK_TO_COPY);
 	struct ct_misses m = { .known = true, .n = 2 };
 
 	CHECK_EQ(plan_prog_stats("fx_wp"), wp);
@@ -75,7 +75,7 @@ TEST(plan_prog_stats_by_hand)
 					    B(ST_UFFD_SIGBUS) | B(ST_UFFD_BLOCKED));
 	CHECK_EQ(plan_prog_stats("fx_zap"), B(ST_MARKER_INSTALL));
 	CHECK_EQ(plan_prog_stats("sched_fork"), B(ST_PINNED_COW) | B(ST_COPIED_BYTES) | B(ST_FORK_TO_COPY));
-	CHECK_EQ(plan_prog_stats("sched_exit"), (1u << ST_MAX) - 1);
+	CHECK_EQ(plan_prog_stats("sched_exit"), STAT_BIT(ST_MAX) - 1);
 	CHECK_EQ(plan_prog_stats("sched_exec"), 0);
 	CHECK_EQ(plan_prog_stats("tp_fault_user"), tp);
 	CHECK_EQ(plan_prog_stats("tp_alloc"), tp | B(ST_PINNED_COW));
