@@ -49,10 +49,18 @@ all: $(OUTPUT)/cowtrace
 $(OUTPUT):
 	$(Q)mkdir -p $@
 
-$(OUTPUT)/%.bpf.o: bpf/%.bpf.c bpf/*.bpf.h include/cowtrace.h vmlinux/vmlinux.h | $(OUTPUT)
+# The BPF side: one unit per mechanism (bpf/*.bpf.c), linked into one
+# object and one skeleton; the maps they share are defined once (bpf/maps.bpf.h).
+BPF_UNITS := $(patsubst bpf/%.bpf.c,$(OUTPUT)/bpf/%.bpf.o,$(wildcard bpf/*.bpf.c))
+
+$(OUTPUT)/bpf/%.bpf.o: bpf/%.bpf.c bpf/*.bpf.h include/*.h vmlinux/vmlinux.h | $(OUTPUT)
 	$(call msg,BPF,$@)
-	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@.tmp
-	$(Q)$(BPFTOOL) gen object $@ $@.tmp && rm -f $@.tmp
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(OUTPUT)/cowtrace.bpf.o: $(BPF_UNITS)
+	$(call msg,LINK,$@)
+	$(Q)$(BPFTOOL) gen object $@ $^
 
 $(OUTPUT)/%.skel.h: $(OUTPUT)/%.bpf.o
 	$(call msg,GEN-SKEL,$@)
@@ -60,7 +68,7 @@ $(OUTPUT)/%.skel.h: $(OUTPUT)/%.bpf.o
 
 $(OUTPUT)/probes.o: $(OUTPUT)/cowtrace.skel.h
 
-$(OUTPUT)/%.o: src/%.c include/cowtrace.h src/*.h | $(OUTPUT)
+$(OUTPUT)/%.o: src/%.c include/*.h src/*.h | $(OUTPUT)
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) $(INCLUDES) $(LIBBPF_CFLAGS) -c $< -o $@
 

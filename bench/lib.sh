@@ -55,7 +55,7 @@ wait_for() {
   return 0
 }
 
-# cowtrace's programs (names in bpf/cowtrace*.bpf.[ch]) per ct-* config; the
+# cowtrace's programs (names in bpf/*.bpf.c) per ct-* config; the
 # lifecycle programs (sched_fork, sched_exit, sched_exec) run in every mode.
 ct_progs() {
   case $1 in
@@ -68,7 +68,7 @@ ct_progs() {
     ct-zap) echo fe_zap,fx_zap ;;
     # fx_thp1: do_huge_pmd_wp_page(vmf), kernels since 5.14
     ct-all) echo fx_wp,fe_new_anon,fe_cpr,fx_cpr,fe_thp,fx_thp1,fe_uffd,fx_uffd,fe_zap,fx_zap,sched_fork,sched_exit,sched_exec ;;
-    # tracepoint mode (bpf/cowtrace_tp.bpf.h); benchprobe skips tp_fault_kernel where
+    # tracepoint mode (bpf/tp.bpf.c); benchprobe skips tp_fault_kernel where
     # the kernel has no page_fault_kernel tracepoint, as cowtrace does
     ct-tp) echo tp_fault_user,tp_fault_kernel,tp_alloc,tp_free,sched_fork,sched_exit,sched_exec ;;
     # the same without bpf_find_vma (a copy's mapping class; kernels before 5.17 load this one)

@@ -6,7 +6,9 @@
  * is here, each block naming the kernel change that made it necessary, each
  * behind a small accessor, so that the handlers read as if there were one
  * kernel.  Decisions come from BTF at load time (bpf_core_*_exists), never
- * from a version number.
+ * from a version number.  Self-contained: it needs nothing of cowtrace's,
+ * and says nothing of what an event counts as (that is
+ * include/cowtrace_classify.h); the accessors return kernel facts.
  */
 #ifndef COWTRACE_CORE_FIXES_BPF_H
 #define COWTRACE_CORE_FIXES_BPF_H
@@ -39,19 +41,24 @@ static __always_inline bool vm_flags_uffd_wp(unsigned long vm_flags)
 	return vm_flags & CT_VM_UFFD_WP;
 }
 
+static __always_inline bool vm_flags_mergeable(unsigned long vm_flags)
+{
+	return vm_flags & CT_VM_MERGEABLE;
+}
+
 /*
  * handle_userfault(vmf, reason): reason is VM_UFFD_MISSING or VM_UFFD_WP,
  * anything else is a minor fault (VM_UFFD_MINOR, "userfaultfd: add minor
- * fault registration mode", 5.13; its bit moved between versions, so it is
- * recognised by elimination).
+ * fault registration mode", 5.13, whose bit moved between versions).
  */
-static __always_inline __u32 uffd_reason_kind(unsigned long reason)
+static __always_inline bool uffd_reason_missing(unsigned long reason)
 {
-	if (reason & CT_VM_UFFD_MISSING)
-		return CT_UFFD_MISSING;
-	if (reason & CT_VM_UFFD_WP)
-		return CT_UFFD_WP;
-	return CT_UFFD_MINOR;
+	return reason & CT_VM_UFFD_MISSING;
+}
+
+static __always_inline bool uffd_reason_wp(unsigned long reason)
+{
+	return reason & CT_VM_UFFD_WP;
 }
 
 /*
@@ -89,16 +96,17 @@ static __always_inline struct page *page_head(struct page *page, unsigned long i
 }
 
 /*
- * What a write fault copied, from the old page (vmf->page).  kind: NULL is
- * the shared zero page; else the mapping word of its head page (tail pages
- * do not carry it) tells KSM, anonymous, or private file (page cache)
- * page.  huge: part of a huge page (THP, or any large folio): a tail page,
- * or a head (PG_head).  The words it needs (flags, the compound word, the
- * mapping, the reference count) lie in the page's first CT_PAGE_WORDS
- * words on every kernel (offsets from CO-RE): one read for all, one more
- * for a tail's head.  freed (may be NULL): the page has no reference left.
- * btf: old is a BTF-typed pointer, which the verifier lets us read through
- * but not compute with, loaded from where.
+ * What the page a write fault copied (vmf->page) is.  zero_page: there is
+ * none, the shared zero page.  Else the mapping word of its head page (tail
+ * pages do not carry it): a KSM page (low bits 0x3), anonymous (0x1), or
+ * neither: a page of the page cache.  huge: part of a huge page (THP, or
+ * any large folio): a tail page, or a head (PG_head).  The words it needs
+ * (flags, the compound word, the mapping, the reference count) lie in the
+ * page's first CT_PAGE_WORDS words on every kernel (offsets from CO-RE):
+ * one read for all, one more for a tail's head.  freed (asked for with
+ * want_freed): the page has no reference left.  btf: old is a BTF-typed
+ * pointer, which the verifier lets us read through but not compute with,
+ * loaded from `where`.
  */
 #define CT_PAGE_WORDS 7
 
@@ -112,24 +120,28 @@ static __always_inline __u32 page_info_word(struct page *page)
 	return CT_PAGE_WORDS; /* none: no tail pages */
 }
 
-static __always_inline __u16 old_page_class(struct page *old, struct page **where, bool btf, bool *huge,
-					    bool *freed)
+struct page_facts {
+	bool zero_page, ksm, anon, huge, freed;
+};
+
+static __always_inline struct page_facts page_facts(struct page *old, struct page **where, bool btf,
+						    bool want_freed)
 {
 	__u32 wi = page_info_word(old), wm = bpf_core_field_offset(old->mapping) / 8;
 	__u32 rc = bpf_core_field_offset(old->_refcount);
 	unsigned long w[CT_PAGE_WORDS] = {}, info = 0;
+	struct page_facts f = {};
 	__u64 mapping = 0;
 
-	*huge = false;
-	if (freed)
-		*freed = false;
-	if (!old)
-		return CT_WP_COPY_ZERO;
+	if (!old) {
+		f.zero_page = true;
+		return f;
+	}
 	bpf_probe_read_kernel(w, sizeof(w), old);
 	if (wi < CT_PAGE_WORDS)
 		info = w[wi];
 	/* flags: the first word (an unsigned long; "mm: introduce memdesc_flags_t", 6.18, wrapped it) */
-	*huge = (info & 1) || (w[0] & (1UL << bpf_core_enum_value(enum pageflags, PG_head)));
+	f.huge = (info & 1) || (w[0] & (1UL << bpf_core_enum_value(enum pageflags, PG_head)));
 	if (info & 1) {
 		struct page *p = old;
 
@@ -140,13 +152,11 @@ static __always_inline __u16 old_page_class(struct page *old, struct page **wher
 		mapping = w[wm];
 	else
 		mapping = (__u64)BPF_CORE_READ(old, mapping);
-	if (freed && !(info & 1) && rc / 8 < CT_PAGE_WORDS)
-		*freed = !(__u32)(w[rc / 8] >> (rc % 8 * 8));
-	if ((mapping & CT_MAPPING_KSM) == CT_MAPPING_KSM)
-		return CT_WP_COPY_KSM;
-	if (!(mapping & CT_MAPPING_ANON))
-		return CT_WP_COPY_FILE;
-	return CT_WP_COPY_ANON;
+	if (want_freed && !(info & 1) && rc / 8 < CT_PAGE_WORDS)
+		f.freed = !(__u32)(w[rc / 8] >> (rc % 8 * 8));
+	f.ksm = (mapping & CT_MAPPING_KSM) == CT_MAPPING_KSM;
+	f.anon = mapping & CT_MAPPING_ANON;
+	return f;
 }
 
 /*
@@ -291,47 +301,6 @@ static __always_inline long current_user_orig_ax(void)
 	task = (void *)bpf_get_current_task();
 	regs = (struct pt_regs *)((__u64)BPF_CORE_READ(task, stack) + 16384) - 1;
 	return BPF_CORE_READ(regs, orig_ax);
-}
-
-/*
- * ---- the memory a copy hit (enum ct_map_class) ----
- * From the VMA (mm_struct's start_brk/brk/start_stack, vm_file, and the
- * kernel-internal shmem mount `shm_mnt`, whose address the frontend reads
- * from kallsyms) and the old page: a page of a huge page is "thp".
- */
-static __always_inline __u8 copy_map_class(struct vm_area_struct *vma, bool huge, __u64 shm_mnt_addr,
-					   __u64 *file, bool btf)
-{
-	struct mm_struct *mm;
-	unsigned long start, end, stack;
-	struct inode *inode;
-	struct file *f;
-	__u64 shm = 0;
-
-	*file = 0;
-	if (huge)
-		return CT_MAP_THP;
-	f = KREAD(btf, vma, vm_file);
-	if (f) {
-		if (shm_mnt_addr)
-			bpf_probe_read_kernel(&shm, sizeof(shm), (void *)shm_mnt_addr);
-		if (shm && (__u64)KREAD(btf, f, f_path.mnt) == shm)
-			return CT_MAP_SHMEM;
-		inode = KREAD(btf, f, f_inode);
-		/* the frontend finds its path in /proc/PID/maps */
-		*file = ct_file_key(KREAD(btf, inode, i_ino),
-				    btf ? inode->i_sb->s_dev : BPF_CORE_READ(inode, i_sb, s_dev));
-		return CT_MAP_FILE;
-	}
-	mm = KREAD(btf, vma, vm_mm);
-	start = KREAD(btf, vma, vm_start);
-	end = KREAD(btf, vma, vm_end);
-	if (start >= KREAD(btf, mm, start_brk) && end <= KREAD(btf, mm, brk))
-		return CT_MAP_HEAP;
-	stack = KREAD(btf, mm, start_stack);
-	if (start <= stack && stack < end)
-		return CT_MAP_STACK;
-	return CT_MAP_ANON;
 }
 
 /*

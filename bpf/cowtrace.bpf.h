@@ -1,17 +1,15 @@
-/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
- * What every cowtrace BPF file shares: the configuration (.rodata, set by
- * the frontend before load), the maps, the filters, per-thread state, and
- * counting in place.  Each BPF file of cowtrace includes this first and
- * reads on its own.
+ * What every cowtrace BPF unit shares besides the maps (maps.bpf.h): the
+ * filters, the per-thread state's lookup, the rings, and counting in
+ * place.  It defines no map and no program.
  *
- * Counting (include/cowtrace.h): a hook classifies an event and calls
- * count_*(), which adds to the process's record in `procs` and, for timed
- * events, to its histogram in `hists` (fork_to_copy: in `procs`, beside
- * the record), all in place.  The ring buffer
- * carries only lifecycle records (forks, a process's final counts at exit)
- * and, when the frontend asks for them (--events, --record), one event per
- * fault.
+ * Counting (include/cowtrace.h): a hook classifies an event
+ * (include/cowtrace_classify.h) and calls count_*(), which adds to the
+ * process's record in `procs` and, for timed events, to its histogram in
+ * `hists` (fork_to_copy: in `procs`, beside the record), all in place.  The
+ * ring buffer carries only lifecycle records (forks, a process's final
+ * counts at exit) and, when the frontend asks for them (--events,
+ * --record), one event per fault.
  */
 #ifndef COWTRACE_BPF_H
 #define COWTRACE_BPF_H
@@ -21,100 +19,9 @@
 #include <bpf/bpf_tracing.h>
 #include <bpf/bpf_core_read.h>
 #include "cowtrace.h"
+#include "cowtrace_classify.h"
 #include "core_fixes.bpf.h"
-
-const volatile struct ct_config cfg = {};
-
-/*
- * Two rings, so that a flood of per-fault events never crowds out a
- * process's final counts: `lifecycle` (forks, process records at a fork
- * and at exit, histograms at exit) and `events` (one event per fault, and
- * the fork and exit events in their order, for --events and --record;
- * a single page otherwise).
- */
-struct {
-	__uint(type, BPF_MAP_TYPE_RINGBUF);
-	__uint(max_entries, 1 << 22); /* resized by the frontend */
-} lifecycle SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_RINGBUF);
-	__uint(max_entries, 1 << 22); /* resized by the frontend */
-} events SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, CT_STAT_MAX);
-	__type(key, __u32);
-	__type(value, __u64);
-} stats SEC(".maps");
-
-/* Follow mode: tgid -> CT_TRACED_* */
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 65536);
-	__type(key, __u32);
-	__type(value, __u8);
-} traced SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_CGROUP_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, __u32);
-} cgroup_filter SEC(".maps");
-
-/*
- * Per-process counts (tgid -> record and fork-to-copy histogram), updated
- * in place; see the top of the file.  The code holds a value by its record
- * (its first member) and reaches the histogram with proc_f2c().
- */
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__uint(max_entries, 131072); /* resized by the frontend */
-	__type(key, __u32);
-	__type(value, struct ct_proc_val);
-} procs SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__uint(max_entries, 262144); /* resized by the frontend */
-	__type(key, struct ct_hist_key);
-	__type(value, struct ct_hist_val);
-} hists SEC(".maps");
-
-/* --stacks: user (and kernel) stacks of copies, and pages per stack. */
-struct {
-	__uint(type, BPF_MAP_TYPE_STACK_TRACE);
-	__uint(max_entries, 16384); /* one entry where --stacks is off */
-	__type(key, __u32);
-	__uint(value_size, CT_STACK_DEPTH * sizeof(__u64));
-} stack_traces SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 65536); /* one entry where --stacks is off */
-	__type(key, struct ct_stack_key);
-	__type(value, __u64);
-} stack_counts SEC(".maps");
-
-/* When this CPU last woke the frontend (rb_wakeup()). */
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, __u64);
-} wakeup_ns SEC(".maps");
-
-/* Scratch for building a new process record off the 512-byte stack. */
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, struct ct_proc_val);
-} proc_scratch SEC(".maps");
+#include "maps.bpf.h"
 
 static const struct ct_hist_val hist_zero;
 
@@ -124,74 +31,6 @@ static const struct ct_hist_val hist_zero;
  * that indexes (libbpf's barrier_var()).
  */
 #define ct_barrier_var(v) asm volatile("" : "+r"(v))
-
-/*
- * What a thread has in flight, between the entry and the exit of a hooked
- * function (and, in tracepoint mode, between a fault and its allocation).
- * One per thread for its whole life: in task-local storage where the
- * kernel has it for tracing programs, else in a hash keyed by pid_tgid
- * (deleted at the thread's exit).
- */
-struct ct_thread {
-	/* do_wp_page */
-	__u64 wp_ts;
-	__u64 wp_vmf;
-	__u64 wp_vma;         /* without an entry program (cfg.wp_entry 0): the rmap hook's VMA ... */
-	__u64 wp_addr;        /* page address of the fault (... and its address) */
-	__u64 wp_mark;        /* cfg.wp_entry 0: 1 + current_faults() at the rmap hook, 0 once matched */
-	__u8 wp_active;       /* between entry and exit */
-	__u8 wp_unshare;      /* FAULT_FLAG_UNSHARE */
-	__u8 wp_shared;       /* VM_SHARED|VM_MAYSHARE mapping */
-	__u8 wp_copied;       /* a new anon page was mapped at wp_addr while in flight */
-	__u8 wp_kind;         /* enum ct_wp_kind of that copy */
-	__u8 wp_uffd;         /* handle_userfault ran: the fault went to userspace */
-	__u8 filter;          /* follow mode: 0 not looked up, 1 traced, 2 not */
-	__u8 thp_active;
-	/* do_huge_pmd_wp_page */
-	__u64 thp_ts;
-	__u8 thp_unshare;
-	__u8 uffd_active;
-	__u8 zap_active;
-	__u8 tp_pending;      /* tracepoint mode: a write fault waits for its allocation */
-	__u8 tp_copied;       /* ... and it had one */
-	__u8 tp_kernel;       /* ... taken in kernel mode */
-	__u8 wp_map;          /* enum ct_map_class of the copy */
-	__u8 __pad;
-	/* handle_userfault */
-	__u64 uffd_ts;
-	__u32 uffd_kind;
-	__s32 tp_ustack;      /* tracepoint mode, --stacks: the user stack taken at the fault */
-	/* the fork window: new anon pages mapped into the child inside copy_page_range */
-	__u64 fork_mm;
-	__u64 fork_vma;       /* non-zero only inside copy_page_range */
-	__u64 fork_pages;
-	/* unmap_page_range on a uffd-wp file VMA */
-	__u64 zap_mm, zap_start, zap_end, zap_before;
-	/* tracepoint mode */
-	__u64 tp_flt;         /* min_flt + maj_flt at the fault */
-	__u64 tp_addr;        /* the fault's address */
-	__u64 tp_ts;
-	__u64 wp_file;        /* the copy's file mapping (inode number), 0 */
-	__u64 tp_page;        /* tracepoint mode: the page a copy allocated ... */
-	__u64 tp_copy_ns;     /* ... when */
-	__u64 tp_seg_ns;      /* ... the fork it was charged to (seg_fork_ns) */
-	__s32 tp_kstack;      /* ... its kernel stack (--kernel-stacks) */
-	__u32 __pad2;
-};
-
-struct {
-	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__type(key, int);
-	__type(value, struct ct_thread);
-} thread_store SEC(".maps"); /* a hash of one entry where the kernel has no task storage */
-
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 65536); /* 1 where task storage is used */
-	__type(key, __u64);
-	__type(value, struct ct_thread);
-} thread_hash SEC(".maps");
 
 static __always_inline void stat_add(__u32 idx, __u64 n)
 {
@@ -229,24 +68,35 @@ static __always_inline bool want_tgid(__u32 tgid)
 	return want_pid_cgroup(tgid) && (!cfg.filter_follow || want_follow(tgid));
 }
 
+/*
+ * The value of key in a hash map, created from init where there is none
+ * (BPF_NOEXIST: another CPU may create it first, and that one is taken);
+ * NULL: no room.  created (may be NULL): this call made it.
+ */
+static __always_inline void *lookup_or_try_init(void *map, const void *key, const void *init, bool *created)
+{
+	void *v = bpf_map_lookup_elem(map, key);
+
+	if (v)
+		return v;
+	if (!bpf_map_update_elem(map, key, init, BPF_NOEXIST) && created)
+		*created = true;
+	return bpf_map_lookup_elem(map, key);
+}
+
 /* The current thread's state; create: make it on first use.  NULL: no room (counted). */
 static __always_inline struct ct_thread *thread_get(bool create)
 {
 	static const struct ct_thread zero;
-	struct ct_thread *t;
 	__u64 id;
 
 	if (cfg.task_storage)
 		return bpf_task_storage_get(&thread_store, bpf_get_current_task_btf(), 0,
 					    create ? BPF_LOCAL_STORAGE_GET_F_CREATE : 0);
 	id = bpf_get_current_pid_tgid();
-	t = bpf_map_lookup_elem(&thread_hash, &id);
-	if (t || !create)
-		return t;
-	/* BPF_NOEXIST: the entry is only ever its own thread's. */
-	if (bpf_map_update_elem(&thread_hash, &id, &zero, BPF_NOEXIST))
-		return NULL;
-	return bpf_map_lookup_elem(&thread_hash, &id);
+	if (!create)
+		return bpf_map_lookup_elem(&thread_hash, &id);
+	return lookup_or_try_init(&thread_hash, &id, &zero, NULL); /* only ever its own thread's */
 }
 
 static __always_inline void thread_drop(void)
@@ -429,6 +279,47 @@ static __always_inline struct ct_proc_rec *proc_current(__u32 tgid, __u64 now)
 			proc_drop_unread(tgid, p));
 }
 
+/*
+ * The memory a copy hit (enum ct_map_class), from the VMA (read only as far
+ * as needed) and the old page: a page of a huge page is thp; a file mapping
+ * is shmem when it is on the kernel-internal shmem mount `shm_mnt` (its
+ * address from kallsyms), else file (*file: its inode and device, whose
+ * path the frontend finds in /proc/PID/maps); anonymous memory is the heap,
+ * the stack or other (include/cowtrace_classify.h).
+ */
+static __always_inline __u8 copy_map_class(struct vm_area_struct *vma, bool huge, __u64 shm_mnt_addr,
+					   __u64 *file, bool btf)
+{
+	struct mm_struct *mm;
+	unsigned long start, end;
+	struct inode *inode;
+	struct file *f;
+	__u64 shm = 0;
+
+	*file = 0;
+	if (huge)
+		return CT_MAP_THP;
+	f = KREAD(btf, vma, vm_file);
+	if (f) {
+		if (shm_mnt_addr)
+			bpf_probe_read_kernel(&shm, sizeof(shm), (void *)shm_mnt_addr);
+		if (shm && (__u64)KREAD(btf, f, f_path.mnt) == shm)
+			return CT_MAP_SHMEM;
+		inode = KREAD(btf, f, f_inode);
+		*file = ct_file_key(KREAD(btf, inode, i_ino),
+				    btf ? inode->i_sb->s_dev : BPF_CORE_READ(inode, i_sb, s_dev));
+		return CT_MAP_FILE;
+	}
+	mm = KREAD(btf, vma, vm_mm);
+	start = KREAD(btf, vma, vm_start);
+	end = KREAD(btf, vma, vm_end);
+	if (ct_map_is_heap(start, end, KREAD(btf, mm, start_brk), KREAD(btf, mm, brk)))
+		return CT_MAP_HEAP;
+	if (ct_map_is_stack(start, end, KREAD(btf, mm, start_stack)))
+		return CT_MAP_STACK;
+	return CT_MAP_ANON;
+}
+
 /* n: 1, or -1 to take back a value added */
 static __always_inline void hist_val_add(struct ct_hist_val *h, __u64 v, __s64 n)
 {
@@ -444,15 +335,11 @@ static __always_inline void hist_val_add(struct ct_hist_val *h, __u64 v, __s64 n
 static __always_inline void hist_add(__u32 tgid, __u32 id, __u64 v)
 {
 	struct ct_hist_key k = { .pid = tgid, .id = id };
-	struct ct_hist_val *h = bpf_map_lookup_elem(&hists, &k);
+	struct ct_hist_val *h = lookup_or_try_init(&hists, &k, &hist_zero, NULL);
 
 	if (!h) {
-		bpf_map_update_elem(&hists, &k, &hist_zero, BPF_NOEXIST);
-		h = bpf_map_lookup_elem(&hists, &k);
-		if (!h) {
-			stat_inc(CT_STAT_NOSPACE);
-			return;
-		}
+		stat_inc(CT_STAT_NOSPACE);
+		return;
 	}
 	hist_val_add(h, v, 1);
 }
@@ -512,6 +399,7 @@ static __always_inline __s32 count_stack_n(void *ctx, struct ct_proc_rec *p, __u
 	struct ct_stack_key k = { .start_ns = p->start_ns, .pid = tgid, .ustack = -1, .kstack = -1, .kind = kind,
 				  .map = map, .execs = p->execs, .file = file };
 	static const __u64 one = 1;
+	bool created = false;
 	__u64 *c;
 
 	if (!ct_wp_is_copy(kind))
@@ -521,23 +409,20 @@ static __always_inline __s32 count_stack_n(void *ctx, struct ct_proc_rec *p, __u
 		if (cfg.kernel_stacks)
 			k.kstack = kstack == CT_USTACK_HERE ? bpf_get_stackid(ctx, &stack_traces, 0) : kstack;
 	}
-	c = bpf_map_lookup_elem(&stack_counts, &k);
-	if (!c && n > 0) {
-		if (!bpf_map_update_elem(&stack_counts, &k, &one, BPF_NOEXIST)) {
-			/* its first stack: the frontend reads the process's maps while it lives */
-			if (!(p->flags & CT_PROC_STACKS)) {
-				p->flags |= CT_PROC_STACKS;
-				emit_map_to(&lifecycle, CT_EV_STACKS, p->birth_ns != 0, p->start_ns, p->execs,
-					    bpf_ktime_get_ns(), 0);
-			}
-			return k.kstack; /* the first page of this stack */
+	c = n > 0 ? lookup_or_try_init(&stack_counts, &k, &one, &created) : bpf_map_lookup_elem(&stack_counts, &k);
+	if (created) {
+		/* its first stack: the frontend reads the process's maps while it lives */
+		if (!(p->flags & CT_PROC_STACKS)) {
+			p->flags |= CT_PROC_STACKS;
+			emit_map_to(&lifecycle, CT_EV_STACKS, p->birth_ns != 0, p->start_ns, p->execs,
+				    bpf_ktime_get_ns(), 0);
 		}
-		c = bpf_map_lookup_elem(&stack_counts, &k); /* another thread made it first */
-		if (!c)
-			stat_inc(CT_STAT_NOSPACE);
+		return k.kstack; /* the first page of this stack */
 	}
 	if (c)
 		__sync_fetch_and_add(c, n);
+	else if (n > 0)
+		stat_inc(CT_STAT_NOSPACE);
 	return k.kstack;
 }
 

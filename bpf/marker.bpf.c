@@ -1,4 +1,4 @@
-/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
  * uffd-wp marker installs.
  *
@@ -15,9 +15,6 @@
  * and file pages leave no swap entries in ptes); transient migration
  * entries are the exception.  x86-64 page tables, 4 or 5 levels.
  */
-#ifndef COWTRACE_MARKER_BPF_H
-#define COWTRACE_MARKER_BPF_H
-
 #include "cowtrace.bpf.h"
 
 struct walk_ctx {
@@ -111,11 +108,11 @@ static __always_inline int handle_zap_enter(struct vm_area_struct *vma, unsigned
 	t = thread_traced(bpf_get_current_pid_tgid() >> 32);
 	if (!t)
 		return 0;
-	t->zap_mm = (__u64)BPF_CORE_READ(vma, vm_mm);
-	t->zap_start = addr & ~4095ULL;
-	t->zap_end = end;
-	t->zap_before = count_markers(t->zap_mm, t->zap_start, t->zap_end);
-	t->zap_active = 1;
+	t->zap.mm = (__u64)BPF_CORE_READ(vma, vm_mm);
+	t->zap.start = addr & ~4095ULL;
+	t->zap.end = end;
+	t->zap.before = count_markers(t->zap.mm, t->zap.start, t->zap.end);
+	t->zap.active = 1;
 	return 0;
 }
 
@@ -124,16 +121,16 @@ static __always_inline int handle_zap_exit(void)
 	struct ct_thread *t = thread_get(false);
 	__u64 after, now;
 
-	if (!t || !t->zap_active)
+	if (!t || !t->zap.active)
 		return 0;
-	t->zap_active = 0;
-	after = count_markers(t->zap_mm, t->zap_start, t->zap_end);
-	if (after <= t->zap_before)
+	t->zap.active = 0;
+	after = count_markers(t->zap.mm, t->zap.start, t->zap.end);
+	if (after <= t->zap.before)
 		return 0;
 	now = bpf_ktime_get_ns();
-	count_n(CT_C_MARKER, after - t->zap_before, -1, 0, now);
+	count_n(CT_C_MARKER, after - t->zap.before, -1, 0, now);
 	if (cfg.per_event)
-		emit(CT_EV_MARKER, 0, after - t->zap_before, 0, now);
+		emit(CT_EV_MARKER, 0, after - t->zap.before, 0, now);
 	return 0;
 }
 
@@ -163,5 +160,3 @@ int BPF_KRETPROBE(krp_zap)
 {
 	return handle_zap_exit();
 }
-
-#endif /* COWTRACE_MARKER_BPF_H */

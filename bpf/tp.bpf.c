@@ -1,4 +1,4 @@
-/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
  * Tracepoint mode: for kernels where neither fentry nor kprobes attach.
  *
@@ -26,20 +26,8 @@
  * once (pinned COW).  No hook on syscalls.  Everything here is derived, and
  * the frontend says so.
  */
-#ifndef COWTRACE_TP_BPF_H
-#define COWTRACE_TP_BPF_H
-
 #include "cowtrace.bpf.h"
-
-/* Per-event mode: the fault's outcome, once it is known (its next fault or exit). */
-static __always_inline void tp_settle(struct ct_thread *t)
-{
-	__u16 kind = t->tp_copied == 2 ? CT_WP_COPY_ZERO : t->tp_copied ? CT_WP_COPY_ANON : CT_WP_REUSE;
-
-	if (t->tp_pending && cfg.per_event) /* latency is not observable here */
-		emit_map_to(&events, CT_EV_WP, kind, 0, 0, t->tp_ts, t->tp_copied && t->wp_map < CT_MAP_MAX ? t->wp_map + 1 : 0);
-	t->tp_pending = 0;
-}
+#include "tp.bpf.h"
 
 static __always_inline int tp_fault(void *ctx, unsigned long address, unsigned long error_code, bool kernel)
 {
@@ -56,7 +44,7 @@ static __always_inline int tp_fault(void *ctx, unsigned long address, unsigned l
 		return 0;
 	/* the time of a reuse only for the per-fault events (see count_wp()) */
 	now = cfg.per_event ? bpf_ktime_get_ns() : 0;
-	if (t->tp_pending)
+	if (t->tp.pending)
 		tp_settle(t);
 	p = proc_current(tgid, now);
 	if (!p)
@@ -64,16 +52,16 @@ static __always_inline int tp_fault(void *ctx, unsigned long address, unsigned l
 	__sync_fetch_and_add(&p->c[CT_C_WP + CT_WP_REUSE], 1);
 	if (now)
 		p->last_ns = now;
-	t->tp_flt = current_faults();
-	t->tp_addr = address;
-	t->tp_kernel = kernel;
-	t->tp_copied = 0;
-	t->tp_pending = 1;
-	t->tp_ts = now;
+	t->tp.flt = current_faults();
+	t->tp.addr = address;
+	t->tp.kernel = kernel;
+	t->tp.copied = 0;
+	t->tp.pending = 1;
+	t->tp.ts = now;
 	/* --stacks: the user stack now, before the fault reads the pte (count_stack()) */
-	t->tp_ustack = cfg.stacks ? bpf_get_stackid(ctx, &stack_traces, BPF_F_USER_STACK) : -1;
+	t->tp.ustack = cfg.stacks ? bpf_get_stackid(ctx, &stack_traces, BPF_F_USER_STACK) : -1;
 	if (!kernel)
-		t->fork_pages = 0; /* back in user mode: a fork that failed left pages behind */
+		t->fork.pages = 0; /* back in user mode: a fork that failed left pages behind */
 	return 0;
 }
 
@@ -131,7 +119,7 @@ static __always_inline struct vma_cb tp_copy_map(struct ct_thread *t, bool find_
 	struct vma_cb c = { .map = CT_MAP_ANON };
 
 	if (find_vma && bpf_core_enum_value_exists(enum bpf_func_id, BPF_FUNC_find_vma))
-		bpf_find_vma(bpf_get_current_task_btf(), t->tp_addr, vma_class_cb, &c, 0);
+		bpf_find_vma(bpf_get_current_task_btf(), t->tp.addr, vma_class_cb, &c, 0);
 	return c;
 }
 
@@ -157,11 +145,11 @@ static __always_inline int tp_alloc_do(void *ctx, struct page *page, unsigned in
 		return 0;
 	orig_ax = current_user_orig_ax();
 	t = thread_get(false);
-	if (t && t->tp_pending && !t->tp_copied && t->tp_flt == current_faults() &&
-	    (t->tp_kernel || orig_ax == -1)) {
+	if (t && t->tp.pending && !t->tp.copied && t->tp.flt == current_faults() &&
+	    (t->tp.kernel || orig_ax == -1)) {
 		/* the pending write fault copied: its reuse becomes a copy */
-		kind = (gfp_flags & cfg.gfp_zero) ? CT_WP_COPY_ZERO : CT_WP_COPY_ANON;
-		t->tp_copied = kind == CT_WP_COPY_ZERO ? 2 : 1;
+		kind = ct_tp_copy_kind(gfp_flags & cfg.gfp_zero);
+		t->tp.copied = kind == CT_WP_COPY_ZERO ? 2 : 1;
 		tgid = bpf_get_current_pid_tgid() >> 32;
 		now = bpf_ktime_get_ns();
 		p = proc_current(tgid, now);
@@ -170,16 +158,16 @@ static __always_inline int tp_alloc_do(void *ctx, struct page *page, unsigned in
 		__sync_fetch_and_add(&p->c[CT_C_WP + CT_WP_REUSE], -1);
 		__sync_fetch_and_add(&p->c[CT_C_WP + kind], 1);
 		m = tp_copy_map(t, find_vma);
-		t->wp_map = m.map; /* for the per-fault event, and a copy taken back */
-		t->wp_file = m.file;
+		t->tp.map = m.map; /* for the per-fault event, and a copy taken back */
+		t->tp.file = m.file;
 		count_copy(p, m.map, now, 0, 1);
 		if ((cfg.stacks >> kind) & 1)
-			t->tp_kstack = count_stack_n(ctx, p, tgid, kind, m.map, m.file, t->tp_ustack,
+			t->tp.kstack = count_stack_n(ctx, p, tgid, kind, m.map, m.file, t->tp.ustack,
 						     CT_USTACK_HERE, 1);
 		/* for tp_free(): the page, and what was charged */
-		t->tp_page = (__u64)page;
-		t->tp_copy_ns = now;
-		t->tp_seg_ns = p->seg_side != CT_SEG_NONE ? p->seg_fork_ns : 0;
+		t->tp.page = (__u64)page;
+		t->tp.copy_ns = now;
+		t->tp.seg_ns = p->seg_side != CT_SEG_NONE ? p->seg_fork_ns : 0;
 		{
 			__u32 zero = 0;
 			__u64 *last = bpf_map_lookup_elem(&tp_copy_page, &zero);
@@ -191,7 +179,7 @@ static __always_inline int tp_alloc_do(void *ctx, struct page *page, unsigned in
 	}
 	if (is_fork_nr(orig_ax) && (t || (t = thread_traced(bpf_get_current_pid_tgid() >> 32))) &&
 	    (!cfg.filter_follow || t->filter == 1))
-		t->fork_pages++;
+		t->fork.pages++;
 	return 0;
 }
 
@@ -218,16 +206,16 @@ static __always_inline void tp_uncopy(void *ctx, struct ct_thread *t)
 {
 	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
 	struct ct_proc_rec *p = bpf_map_lookup_elem(&procs, &tgid);
-	__u32 kind = t->tp_copied == 2 ? CT_WP_COPY_ZERO : CT_WP_COPY_ANON;
+	__u32 kind = t->tp.copied == 2 ? CT_WP_COPY_ZERO : CT_WP_COPY_ANON;
 
-	t->tp_copied = 0;
-	t->tp_pending = 0; /* no per-fault event: nothing happened */
+	t->tp.copied = 0;
+	t->tp.pending = 0; /* no per-fault event: nothing happened */
 	if (!p || p->start_ns != current_start_ns())
 		return;
 	__sync_fetch_and_add(&p->c[CT_C_WP + kind], -1);
-	count_copy(p, t->wp_map, t->tp_copy_ns, t->tp_seg_ns, -1);
+	count_copy(p, t->tp.map, t->tp.copy_ns, t->tp.seg_ns, -1);
 	if ((cfg.stacks >> kind) & 1)
-		count_stack_n(ctx, p, tgid, kind, t->wp_map, t->wp_file, t->tp_ustack, t->tp_kstack, -1);
+		count_stack_n(ctx, p, tgid, kind, t->tp.map, t->tp.file, t->tp.ustack, t->tp.kstack, -1);
 }
 
 SEC("tp_btf/mm_page_free")
@@ -244,9 +232,7 @@ int BPF_PROG(tp_free, struct page *page, unsigned int order)
 		return 0;
 	*last = 0;
 	t = thread_get(false);
-	if (t && t->tp_pending && t->tp_copied && t->tp_page == (__u64)page && t->tp_flt == current_faults())
+	if (t && t->tp.pending && t->tp.copied && t->tp.page == (__u64)page && t->tp.flt == current_faults())
 		tp_uncopy(ctx, t);
 	return 0;
 }
-
-#endif /* COWTRACE_TP_BPF_H */
