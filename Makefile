@@ -24,9 +24,11 @@ BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror \
 
 # Pure userspace: aggregation, histograms, outputs (no libbpf) -- unit tested.
 CORE_SRCS := src/agg.c src/agg_proc.c src/stats.c src/hist.c src/output_text.c src/output_json.c src/output_prom.c src/plan.c \
+	     src/progs.c \
 	     src/record.c src/svg.c src/outfile.c src/stacks.c src/xml.c src/output_stats.c
 # Talks to the kernel.
-TOOL_SRCS := src/main.c src/cli.c src/live.c src/replay.c src/report.c src/sink.c src/probes.c src/tracefs.c src/util.c \
+TOOL_SRCS := src/main.c src/cli.c src/live.c src/replay.c src/report.c src/sink.c src/probes.c src/kfacts.c \
+	     src/kmaps.c src/tracefs.c src/util.c \
 	     src/symbolize.c src/stacks_live.c src/notify.c
 
 CORE_OBJS := $(patsubst src/%.c,$(OUTPUT)/%.o,$(CORE_SRCS))
@@ -66,7 +68,7 @@ $(OUTPUT)/%.skel.h: $(OUTPUT)/%.bpf.o
 	$(call msg,GEN-SKEL,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< > $@
 
-$(OUTPUT)/probes.o: $(OUTPUT)/cowtrace.skel.h
+$(OUTPUT)/probes.o $(OUTPUT)/kmaps.o: $(OUTPUT)/cowtrace.skel.h
 
 $(OUTPUT)/%.o: src/%.c include/*.h src/*.h | $(OUTPUT)
 	$(call msg,CC,$@)

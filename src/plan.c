@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "plan.h"
+#include "progs.h"
 
 void plan_set(struct ct_plan *p, enum ct_stat s, const char *hook, enum ct_mode mode,
 	      enum ct_quality q, const char *reason)
@@ -61,52 +62,89 @@ uint64_t misses_of(const struct ct_misses *m, enum ct_stat s)
 	return n;
 }
 
-/* ---- which statistics each BPF program feeds (for its misses) ---- */
+/* ---- an exact rung's plan ---- */
 
-#define SB(s) STAT_BIT(s)
-#define TP_WP_STATS (SB(ST_REUSE) | SB(ST_COPY) | SB(ST_COPY_ZERO) | SB(ST_COPIED_BYTES) | SB(ST_FORK_TO_COPY))
+/*
+ * The plan of an exact rung, from ct_stats: a statistic is available when
+ * every hook that feeds it is (its mode: kprobe if any of them is) and the
+ * kernel has what else it needs (or the option it needs was given).
+ */
+void plan_fill_exact(struct ct_plan *pl, enum ct_mode rung, const struct ct_hook_choice c[HOOK_MAX],
+		     const struct ct_kernel_caps *caps, bool latency)
+{
+	pl->mode = rung;
+	for (int s = 0; s < ST_MAX; s++) {
+		const struct ct_stat_desc *d = &ct_stats[s];
+		char hook[128] = "", why[256] = "";
+		enum ct_mode mode = MODE_NONE;
+		bool ok = d->hooks != 0;
 
-/* What each program feeds: a hook's statistics (ct_stats), or these. */
-static const struct {
-	const char *prog;
-	int hook;          /* enum ct_hook, -1: none */
-	ct_statmask stats;
-} prog_roles[] = {
-	{ "fe_wp", HOOK_WP, 0 }, { "fx_wp", HOOK_WP, 0 }, { "kp_wp", HOOK_WP, 0 }, { "krp_wp", HOOK_WP, 0 },
-	{ "fe_new_anon", HOOK_ANON, 0 }, { "kp_new_anon", HOOK_ANON, 0 },
-	{ "fe_cpr", HOOK_CPR, 0 }, { "fx_cpr", HOOK_CPR, 0 }, { "kp_cpr", HOOK_CPR, 0 }, { "krp_cpr", HOOK_CPR, 0 },
-	{ "fe_thp", HOOK_THP, 0 }, { "fx_thp1", HOOK_THP, 0 }, { "fx_thp2", HOOK_THP, 0 },
-	{ "kp_thp", HOOK_THP, 0 }, { "krp_thp", HOOK_THP, 0 },
-	{ "fe_uffd", HOOK_UFFD, 0 }, { "fx_uffd", HOOK_UFFD, 0 }, { "kp_uffd", HOOK_UFFD, 0 },
-	{ "krp_uffd", HOOK_UFFD, 0 },
-	{ "fe_zap", HOOK_ZAP, 0 }, { "fx_zap", HOOK_ZAP, 0 }, { "kp_zap", HOOK_ZAP, 0 }, { "krp_zap", HOOK_ZAP, 0 },
-	{ "sched_fork", -1, SB(ST_PINNED_COW) | SB(ST_FORK_TO_COPY) | SB(ST_COPIED_BYTES) },
-	{ "sched_exit", -1, STAT_ALL }, /* a process's final counts */
-	{ "sched_exec", -1, 0 },
-	{ "tp_fault_user", -1, TP_WP_STATS },
-	{ "tp_fault_kernel", -1, TP_WP_STATS },
-	{ "tp_alloc", -1, TP_WP_STATS | SB(ST_PINNED_COW) },
-	{ "tp_alloc_nofv", -1, TP_WP_STATS | SB(ST_PINNED_COW) },
-	{ "tp_free", -1, TP_WP_STATS },
-};
+		if (!d->hooks)
+			continue; /* derived: fill_plan_common() */
+		for (int h = 0; h < HOOK_MAX; h++) {
+			if (!(d->hooks & HOOK_BIT(h)))
+				continue;
+			snprintf(hook + strlen(hook), sizeof(hook) - strlen(hook), "%s%s", hook[0] ? "+" : "",
+				 c[h].sym[0] ? c[h].sym : ct_hook_funcs[h].cands[0]);
+			if (!c[h].mode && ok) {
+				ok = false;
+				snprintf(why, sizeof(why), "%s", c[h].why);
+			} else if (c[h].why[0] && ok) {
+				snprintf(why + strlen(why), sizeof(why) - strlen(why), "%s%s",
+					 why[0] ? "; " : "", c[h].why);
+			}
+			if (c[h].mode > mode)
+				mode = c[h].mode;
+		}
+		if (ok && d->needs == NEED_UNSHARE && !caps->unshare) {
+			ok = false;
+			snprintf(why, sizeof(why), "kernel has no FAULT_FLAG_UNSHARE");
+		} else if (ok && d->needs == NEED_UFFD_MINOR && !caps->uffd_minor) {
+			ok = false;
+			snprintf(why, sizeof(why), "kernel has no userfaultfd minor faults");
+		} else if (ok && d->needs == NEED_LATENCY && !latency) {
+			ok = false;
+			snprintf(why, sizeof(why), "not measured without --latency (it times every write fault)");
+		}
+		if (ok && !why[0] && d->note)
+			snprintf(why, sizeof(why), "%s", d->note);
+		plan_set(pl, s, hook, mode, ok ? Q_EXACT : Q_UNAVAILABLE, why);
+	}
+}
+
+void plan_fill_common(struct ct_plan *pl, const char *kernel)
+{
+	snprintf(pl->kernel, sizeof(pl->kernel), "%s", kernel ? kernel : "");
+	if (pl->mode != MODE_TRACEPOINT) {
+		const struct ct_probe *cp = &pl->st[ST_COPY], *pc = &pl->st[ST_PINNED_COW];
+		enum ct_quality q = cp->quality;
+
+		if (q == Q_EXACT && pc->quality != Q_EXACT)
+			q = Q_DERIVED;
+		plan_set(pl, ST_COPIED_BYTES, cp->hook, cp->mode, q,
+			 q == Q_EXACT ? "(copy + unshare + pinned_cow) x page size"
+				      : "(copy + unshare) x page size; pinned_cow unavailable");
+		plan_set(pl, ST_FORK_TO_COPY, "sched_process_fork", cp->mode, cp->quality, cp->reason);
+	}
+}
+
+/* ---- which statistics each BPF program feeds (for its misses): progs.h ---- */
 
 ct_statmask plan_prog_stats(const char *name)
 {
-	ct_statmask m = 0;
+	const struct ct_prog_desc *p = ct_prog_find(name);
+	ct_statmask m;
 
-	for (unsigned i = 0; i < sizeof(prog_roles) / sizeof(prog_roles[0]); i++) {
-		if (strcmp(prog_roles[i].prog, name))
-			continue;
-		m = prog_roles[i].stats;
-		for (int st = 0; prog_roles[i].hook >= 0 && st < ST_MAX; st++)
-			if (ct_stats[st].hooks & HOOK_BIT(prog_roles[i].hook))
-				m |= SB(st);
-		if (m & (SB(ST_COPY) | SB(ST_UNSHARE) | SB(ST_PINNED_COW)))
-			m |= SB(ST_COPIED_BYTES);
-		if (m & SB(ST_COPY))
-			m |= SB(ST_FORK_TO_COPY);
-		break;
-	}
+	if (!p)
+		return 0;
+	m = p->stats;
+	for (int st = 0; p->hook >= 0 && st < ST_MAX; st++)
+		if (ct_stats[st].hooks & HOOK_BIT(p->hook))
+			m |= STAT_BIT(st);
+	if (m & (STAT_BIT(ST_COPY) | STAT_BIT(ST_UNSHARE) | STAT_BIT(ST_PINNED_COW)))
+		m |= STAT_BIT(ST_COPIED_BYTES);
+	if (m & STAT_BIT(ST_COPY))
+		m |= STAT_BIT(ST_FORK_TO_COPY);
 	return m & STAT_ALL;
 }
 

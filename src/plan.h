@@ -53,6 +53,29 @@ void plan_set(struct ct_plan *p, enum ct_stat s, const char *hook, enum ct_mode 
 	      enum ct_quality q, const char *reason);
 /* The plan of tracepoint mode (kernels without fentry and kprobes). */
 void plan_fill_tracepoint(struct ct_plan *p);
+
+/* What a rung does for one hook (enum ct_hook). */
+struct ct_hook_choice {
+	enum ct_mode mode;   /* MODE_NONE: unavailable */
+	char sym[96];        /* exact kernel symbol to attach to */
+	char why[96];        /* reason when not fentry */
+};
+
+/* What statistics need of the kernel beyond their hooks (enum ct_need). */
+struct ct_kernel_caps {
+	bool unshare;        /* FAULT_FLAG_UNSHARE */
+	bool uffd_minor;     /* userfaultfd minor faults */
+};
+
+/*
+ * The plan of an exact rung from its hook choices: a statistic is
+ * available when every hook that feeds it is, and the kernel (caps) and the
+ * options (latency: --latency) give what else it needs.
+ */
+void plan_fill_exact(struct ct_plan *p, enum ct_mode rung, const struct ct_hook_choice c[HOOK_MAX],
+		     const struct ct_kernel_caps *caps, bool latency);
+/* What every rung's plan gets last: the derived statistics of an exact rung, the kernel's release. */
+void plan_fill_common(struct ct_plan *p, const char *kernel);
 static inline int plan_available(const struct ct_plan *p, enum ct_stat s)
 {
 	return p->st[s].quality != Q_UNAVAILABLE;

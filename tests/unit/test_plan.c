@@ -90,3 +90,46 @@ TEST(plan_prog_stats_by_hand)
 	CHECK_EQ(misses_of(&m, ST_THP_SPLIT), 0);
 	CHECK_EQ(misses_total(NULL), 0);
 }
+
+/*
+ * An exact rung's plan from its hook choices, by hand: every hook on
+ * fentry but the zap hook (no markers on this kernel), no
+ * FAULT_FLAG_UNSHARE, no --latency.
+ */
+TEST(plan_fill_exact_from_choices)
+{
+	struct ct_hook_choice c[HOOK_MAX];
+	struct ct_kernel_caps caps = { .unshare = false, .uffd_minor = true };
+	struct ct_plan pl;
+
+	memset(&pl, 0, sizeof(pl));
+	memset(c, 0, sizeof(c));
+	for (int h = 0; h < HOOK_MAX; h++) {
+		c[h].mode = MODE_FENTRY;
+		snprintf(c[h].sym, sizeof(c[h].sym), "f%d", h);
+	}
+	c[HOOK_ZAP].mode = MODE_NONE;
+	c[HOOK_ZAP].sym[0] = 0;
+	snprintf(c[HOOK_ZAP].why, sizeof(c[HOOK_ZAP].why), "kernel has no PTE markers");
+	c[HOOK_UFFD].mode = MODE_KPROBE;
+	plan_fill_exact(&pl, MODE_FENTRY, c, &caps, false);
+	plan_fill_common(&pl, "6.1.0-test");
+	CHECK_STR(pl.kernel, "6.1.0-test");
+	CHECK_EQ(pl.st[ST_COPY_ANON].quality, Q_EXACT);
+	CHECK_EQ(pl.st[ST_COPY_ANON].mode, MODE_FENTRY);
+	CHECK_EQ(pl.st[ST_MARKER_INSTALL].quality, Q_UNAVAILABLE);
+	CHECK_STR(pl.st[ST_MARKER_INSTALL].reason, "kernel has no PTE markers");
+	CHECK_EQ(pl.st[ST_UNSHARE].quality, Q_UNAVAILABLE);
+	CHECK_STR(pl.st[ST_UNSHARE].reason, "kernel has no FAULT_FLAG_UNSHARE");
+	CHECK_EQ(pl.st[ST_WP_LATENCY].quality, Q_UNAVAILABLE);
+	/* a statistic fed by a kprobe hook is on the kprobe rung */
+	CHECK_EQ(pl.st[ST_UFFD_MISSING].mode, MODE_KPROBE);
+	CHECK_EQ(pl.st[ST_UFFD_MINOR].quality, Q_EXACT);
+	/* derived last: bytes exact with pinned_cow exact, fork_to_copy like copy */
+	CHECK_EQ(pl.st[ST_COPIED_BYTES].quality, pl.st[ST_PINNED_COW].quality == Q_EXACT ? Q_EXACT : Q_DERIVED);
+	CHECK_EQ(pl.st[ST_FORK_TO_COPY].quality, pl.st[ST_COPY].quality);
+	caps.unshare = true;
+	plan_fill_exact(&pl, MODE_FENTRY, c, &caps, true);
+	CHECK_EQ(pl.st[ST_UNSHARE].quality, Q_EXACT);
+	CHECK_EQ(pl.st[ST_WP_LATENCY].quality, Q_EXACT);
+}
