@@ -56,7 +56,7 @@ enum { OPT_MODE = 1000, OPT_LOAD_ONLY, OPT_HIST_TOP, OPT_RINGBUF, OPT_PROM, OPT_
        OPT_EVENTS, OPT_RECORD, OPT_MAX_EXITED, OPT_SVG, OPT_MAX_PROCS, OPT_STACKS, OPT_KERNEL_STACKS, OPT_LATENCY,
        OPT_FOLDED, OPT_FLAMEGRAPH, OPT_TOP_STACKS, OPT_TOP, OPT_NO_FOLLOW, OPT_FOLDED_BY };
 
-static const struct argp_option opts[] = {
+static struct argp_option opts[] = { /* --stacks' doc is filled in from the table of kinds */
 	{ "pid", 'p', "PID", 0, "Trace this process (all its threads) and the processes it forks from now on", 0 },
 	{ "no-follow", OPT_NO_FOLLOW, NULL, 0, "With -p: trace PID only, not the processes it forks", 0 },
 	{ "cgroup", 'c', "CGROUP", 0, "Trace tasks in this cgroup v2 directory (and below)", 0 },
@@ -76,7 +76,7 @@ static const struct argp_option opts[] = {
 	{ "max-exited", OPT_MAX_EXITED, "N", 0, "Exited processes kept one by one before the oldest are folded by command (default 4096, 0: never)", 0 },
 	{ "svg", OPT_SVG, "FILE", 0, "report: draw copies over time per process as an SVG chart", 0 },
 	{ "max-procs", OPT_MAX_PROCS, "N", 0, "Live processes the kernel's maps hold at once (default 131072); beyond it, counts are dropped and reported as unclassified", 0 },
-	{ "stacks", OPT_STACKS, "KINDS", OPTION_ARG_OPTIONAL, "Count the user stack of every copy, in the kernel (KINDS: copy (default), reuse, unshare, shared_reuse, copy_anon, copy_zero, copy_file, copy_ksm or all, comma-separated)", 0 },
+	{ "stacks", OPT_STACKS, "KINDS", OPTION_ARG_OPTIONAL, NULL /* stacks_doc() */, 0 },
 	{ "latency", OPT_LATENCY, NULL, 0, "Time every write fault (do_wp_page) into latency histograms: one more BPF program per fault, off by default", 0 },
 	{ "kernel-stacks", OPT_KERNEL_STACKS, NULL, 0, "With --stacks: the kernel stacks too (copies the kernel makes on a user page: read() into a COW buffer, GUP)", 0 },
 	{ "folded", OPT_FOLDED, "FILE", 0, "Write folded stacks (comm;outer;...;inner pages) for flamegraph.pl, inferno or speedscope (implies --stacks)", 0 },
@@ -115,6 +115,29 @@ static int choice(const char *arg, const char *const *names, int n, const char *
 	return -1;
 }
 
+/* "copy, reuse, ..., copy_ksm or all": the kinds --stacks takes, from the table of kinds (ct_wp_kind_name). */
+static const char *stack_kinds(void)
+{
+	static char buf[256];
+
+	if (!buf[0]) {
+		snprintf(buf, sizeof(buf), "copy");
+		for (unsigned k = 0; k < CT_WP_KIND_MAX; k++)
+			snprintf(buf + strlen(buf), sizeof(buf) - strlen(buf), ", %s", ct_wp_kind_name(k));
+		snprintf(buf + strlen(buf), sizeof(buf) - strlen(buf), " or all");
+	}
+	return buf;
+}
+
+static const char *stacks_doc(void)
+{
+	static char buf[384];
+
+	snprintf(buf, sizeof(buf), "Count the user stack of every copy, in the kernel (KINDS: %s, comma-separated; "
+		 "default: copy)", stack_kinds());
+	return buf;
+}
+
 /* --stacks=KINDS: the bits of enum ct_wp_kind; no value: the copies. */
 static uint32_t parse_stack_kinds(const char *arg)
 {
@@ -143,9 +166,11 @@ static uint32_t parse_stack_kinds(const char *arg)
 		}
 		for (k = 0; k < CT_WP_KIND_MAX && strcmp(tok, ct_wp_kind_name(k)); k++)
 			;
-		if (k == CT_WP_KIND_MAX)
-			usage_error("invalid --stacks kind '%s': expected copy, reuse, unshare, shared_reuse, "
-				    "copy_anon, copy_zero, copy_file, copy_ksm or all", tok);
+		if (k == CT_WP_KIND_MAX) {
+			fprintf(stderr, "cowtrace: invalid --stacks kind '%s': expected %s\n"
+				"Try 'cowtrace --help' for more information.\n", tok, stack_kinds());
+			exit(2);
+		}
 		mask |= 1u << k;
 	}
 	free(dup);
@@ -374,6 +399,9 @@ void cli_parse(int argc, char **argv, struct ct_cli *c)
 	c->o.ringbuf_bytes = 4 << 20;
 	c->o.max_procs = 131072;
 	argp_err_exit_status = 2; /* usage errors exit 2, as in bcc's tools */
+	for (struct argp_option *o = opts; o->name || o->key; o++)
+		if (o->key == OPT_STACKS)
+			o->doc = stacks_doc();
 	if (argp_parse(&argp, argc, argv, ARGP_IN_ORDER, NULL, &ps))
 		exit(2);
 	check_together(c, &ps);
