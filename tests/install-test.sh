@@ -90,6 +90,11 @@ else bad "cowtrace --help" "exit $rc" "$help"; fi
 help_long=$(grep -oE '^ {2,}(-[^ ], )?--[a-z][a-z0-9-]*' <<<"$help" | grep -oE -- '--[a-z][a-z0-9-]*' | sort -u)
 help_short=$(grep -oE '^ {2,}-[^- ],' <<<"$help" | grep -oE -- '-[^ ,]' | sort -u)
 
+# The statistics' names, from the table that defines them.
+stats_names() {
+  "$bin" stats -o json | python3 -c 'import json,sys; print(" ".join(s["name"] for s in json.load(sys.stdin)["statistics"]))'
+}
+
 # ---- man page ------------------------------------------------------------
 if ! command -v groff >/dev/null; then
   skipped "man page renders without groff warnings" "groff not installed"
@@ -129,6 +134,15 @@ else
   if [ -z "$help_long" ]; then bad "man page documents every --help option" "no options parsed from --help"
   elif [ -z "$missing" ]; then ok "man page documents all $n options of --help"
   else bad "man page documents every --help option" "not in the man page:$missing"; fi
+
+  # Every statistic of the table (cowtrace stats) is documented (table -> man).
+  stats=$(stats_names)
+  missing=
+  for st in $stats; do grep -qxF -e "$st" "$work/man.words" || missing="$missing $st"; done
+  n=$(wc -w <<<"$stats")
+  if [ -z "$stats" ]; then bad "man page documents every statistic" "no statistics from 'cowtrace stats -o json'"
+  elif [ -z "$missing" ]; then ok "man page documents all $n statistics of 'cowtrace stats'"
+  else bad "man page documents every statistic" "not in the man page:$missing"; fi
 fi
 
 # ---- bash completion -----------------------------------------------------
@@ -159,6 +173,10 @@ expect_completion "completion: --prom-labels values" "cgroup comm pid" cowtrace 
 expect_completion "completion: --prom-labels=c" "cgroup comm" cowtrace --prom-labels = c
 expect_completion "completion: -o values" "json text" cowtrace -o ''
 expect_completion "completion: --mode values" "fentry kprobe tracepoint" cowtrace --mode ''
+# --stacks kinds: the ones --help lists, from the table of kinds (help -> completion)
+kinds=$("$bin" --help | tr -s ' \n' ' ' | sed -n 's/.*(KINDS: \(.*\) or all, comma-separated.*/\1 all/p' | tr -d , | tr ' ' '\n' | sort | xargs)
+[ -n "$kinds" ] || bad "completion: --stacks kinds" "no kinds parsed from --help"
+[ -n "$kinds" ] && expect_completion "completion: --stacks kinds" "$kinds" cowtrace --stacks ''
 expect_completion "completion: subcommands" "probes report stats" cowtrace ''
 expect_completion "completion: report options" "--svg" cowtrace report --s
 mkdir -p "$work/c/sub" && touch "$work/c/run.ctr"
