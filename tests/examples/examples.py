@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 """examples.py COWTRACE: the user's path, on programs nobody here wrote.
 
-Every example of the README, of `cowtrace --help` and of the man page is
+Every example of the README, of `cowtrace --help`, of the man page and of
+doc/cowtrace_example.txt is
 collected from those texts (not copied here) and run against Debian's
 redis-server and python3, then checked for what its text promises.  An
 example the table below has no runner for is a FAIL: a new example cannot be
@@ -90,6 +91,15 @@ def man_examples():
             c = strip_comment(line.replace("\\-", "-").replace("\\(dq", '"'))
             if c.startswith("cowtrace "):
                 ex.append(c)
+    return ex
+
+
+def example_txt_examples():
+    """doc/cowtrace_example.txt: its commands are the lines that start "# cowtrace " (as bcc's)."""
+    ex = []
+    for line in open(os.path.join(TOP, "doc", "cowtrace_example.txt")):
+        if line.startswith("# cowtrace "):
+            ex.append(strip_comment(line[2:]))
     return ex
 
 
@@ -597,7 +607,8 @@ def main():
             bad("Redis for the examples", why)
             return
         env.write_app()
-        sources = (("README.md", readme_examples()), ("--help", help_examples()), ("cowtrace.8", man_examples()))
+        sources = (("README.md", readme_examples()), ("--help", help_examples()), ("cowtrace.8", man_examples()),
+                   ("cowtrace_example.txt", example_txt_examples()))
         seen = []
         for src, exs in sources:
             check(exs, f"{src} has examples")
