@@ -286,21 +286,16 @@ void output_json(FILE *f, const struct ct_report *r)
 /* --events: one line per raw event. */
 void output_json_event(FILE *f, const struct ct_event *e, const struct ct_plan *plan)
 {
-	static const char *const type[CT_EV_TYPE_MAX] = {
-		[CT_EV_WP] = "wp", [CT_EV_THP] = "thp", [CT_EV_UFFD] = "uffd",
-		[CT_EV_PINNED] = "pinned_cow", [CT_EV_FORK] = "fork", [CT_EV_EXIT] = "exit",
-		[CT_EV_MARKER] = "marker_install", [CT_EV_STACKS] = "stacks",
-	};
 	char comm[CT_COMM_LEN + 1];
 	const char *kind = NULL;
 	int st;
 
-	if (!e->type || e->type >= CT_EV_TYPE_MAX)
+	if (!ct_event_name(e->type))
 		return;
 	memcpy(comm, e->comm, CT_COMM_LEN);
 	comm[CT_COMM_LEN] = 0;
 	fprintf(f, "{\"event\":\"%s\",\"ts_ns\":%llu,\"pid\":%u,\"tid\":%u,\"ppid\":%u,\"comm\":",
-		type[e->type], (unsigned long long)e->ts_ns, e->pid, e->tid, e->ppid);
+		ct_event_name(e->type), (unsigned long long)e->ts_ns, e->pid, e->tid, e->ppid);
 	json_str(f, comm);
 	fprintf(f, ",\"cgroup_id\":%llu", (unsigned long long)e->cgroup_id);
 	/* the kind of a counting event is its counter's statistic's event_kind */

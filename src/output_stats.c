@@ -40,6 +40,7 @@ void output_stats_json(FILE *f)
 	fputs("{\"statistics\":[", f);
 	for (int s = 0; s < ST_MAX; s++) {
 		const struct ct_stat_desc *d = &ct_stats[s];
+		unsigned ev, kind;
 
 		fprintf(f, "%s{\"name\":\"%s\",\"type\":\"%s\"", s ? "," : "", d->name, type_name(d->type));
 		jstr_or_null(f, "column", d->column);
@@ -56,6 +57,14 @@ void output_stats_json(FILE *f)
 			fputs(",\"prometheus\":null", f);
 		}
 		jstr_or_null(f, "event_kind", d->event_kind);
+		ev = ct_stat_event(s, &kind);
+		jstr_or_null(f, "event", ev ? ct_event_name(ev) : NULL);
+		if (ev)
+			fprintf(f, ",\"raw_event\":{\"type\":%u,\"kind\":%u}", ev, kind);
+		else
+			fputs(",\"raw_event\":null", f);
+		fprintf(f, ",\"copy_kind\":%s", ct_stat_is_copy_kind(s) ? "true" : "false");
+		jstr_or_null(f, "mapping", ct_stat_map(s) >= 0 ? ct_map_name(ct_stat_map(s)) : NULL);
 		fprintf(f, ",\"tracepoint\":\"%s\"}", ct_quality_name(d->tp_quality));
 	}
 	fputs("],\"histograms\":[", f);
@@ -65,6 +74,7 @@ void output_stats_json(FILE *f)
 		fprintf(f, "%s{\"name\":\"%s%s%s\",\"statistic\":\"%s\",\"text\":\"%s\"", i ? "," : "",
 			ct_stat_name(h->stat), h->family_value ? "." : "", h->family_value ? h->family_value : "",
 			ct_stat_name(h->stat), h->text);
+		fprintf(f, ",\"unit\":\"%s\",\"divisor\":%u", h->unit, h->divisor);
 		if (h->family) {
 			const char *label = ct_hist_families[h->family].label;
 
@@ -81,14 +91,20 @@ void output_stats_json(FILE *f)
 
 void output_stats_text(FILE *f)
 {
-	fprintf(f, "%-15s %-9s %-8s %-10s %-11s %s\n", "STATISTIC", "TYPE", "COLUMN", "TABLE", "TRACEPOINT",
-		"PROMETHEUS");
+	fprintf(f, "%-15s %-9s %-8s %-10s %-7s %-16s %-11s %s\n", "STATISTIC", "TYPE", "COLUMN", "TABLE", "COPY",
+		"EVENT", "TRACEPOINT", "PROMETHEUS");
 	for (int s = 0; s < ST_MAX; s++) {
 		const struct ct_stat_desc *d = &ct_stats[s];
 		const char *tn = table_name(d->table);
+		unsigned kind, ev = ct_stat_event(s, &kind);
+		char event[64] = "-";
 
-		fprintf(f, "%-15s %-9s %-8s %-10s %-11s ", d->name, type_name(d->type), d->column ? d->column : "-",
-			tn ? tn : "-", ct_quality_name(d->tp_quality));
+		if (ev)
+			snprintf(event, sizeof(event), "%s/%s", ct_event_name(ev), d->event_kind ? d->event_kind : "?");
+		fprintf(f, "%-15s %-9s %-8s %-10s %-7s %-16s %-11s ", d->name, type_name(d->type),
+			d->column ? d->column : "-", tn ? tn : "-",
+			ct_stat_is_copy_kind(s) ? "kind" : ct_stat_map(s) >= 0 ? "mapping" : "-", event,
+			ct_quality_name(d->tp_quality));
 		if (d->family && ct_prom_families[d->family].label)
 			fprintf(f, "%s{%s=\"%s\"}\n", ct_prom_families[d->family].name,
 				ct_prom_families[d->family].label, d->family_value);
@@ -97,14 +113,14 @@ void output_stats_text(FILE *f)
 		else
 			fprintf(f, "%s\n", d->type == STAT_HIST ? "(histograms below)" : "-");
 	}
-	fprintf(f, "\n%-30s %-15s %s\n", "HISTOGRAM", "STATISTIC", "PROMETHEUS");
+	fprintf(f, "\n%-30s %-15s %-6s %s\n", "HISTOGRAM", "STATISTIC", "UNIT", "PROMETHEUS");
 	for (int i = 0; i < CT_H_MAX; i++) {
 		const struct ct_hist_desc *h = &ct_hists[i];
 		char name[64];
 
 		snprintf(name, sizeof(name), "%s%s%s", ct_stat_name(h->stat), h->family_value ? "." : "",
 			 h->family_value ? h->family_value : "");
-		fprintf(f, "%-30s %-15s ", name, ct_stat_name(h->stat));
+		fprintf(f, "%-30s %-15s %-6s ", name, ct_stat_name(h->stat), h->unit);
 		if (h->family && ct_hist_families[h->family].label)
 			fprintf(f, "%s{%s=\"%s\"}\n", ct_hist_families[h->family].name, ct_hist_families[h->family].label,
 				h->family_value);

@@ -169,6 +169,37 @@ int ct_stat_of_counter(int counter)
 	return -1;
 }
 
+unsigned ct_stat_event(enum ct_stat s, unsigned *kind)
+{
+	int c = s < ST_MAX && ct_stats[s].type == STAT_COUNTER ? ct_stats[s].counter : -1;
+
+	if (c >= CT_C_WP && c < CT_C_WP + CT_WP_KIND_MAX)
+		return *kind = c - CT_C_WP, CT_EV_WP;
+	if (c >= CT_C_THP && c < CT_C_THP + CT_THP_KIND_MAX)
+		return *kind = c - CT_C_THP, CT_EV_THP;
+	if (c >= CT_C_UFFD && c < CT_C_UFFD + CT_UFFD_KIND_MAX)
+		return *kind = c - CT_C_UFFD, CT_EV_UFFD;
+	return 0;
+}
+
+bool ct_stat_is_copy_kind(enum ct_stat s)
+{
+	unsigned kind;
+
+	return ct_stat_event(s, &kind) == CT_EV_WP && ct_wp_is_copy(kind);
+}
+
+const char *ct_event_name(unsigned type)
+{
+	static const char *const name[CT_EV_TYPE_MAX] = {
+		[CT_EV_WP] = "wp", [CT_EV_THP] = "thp", [CT_EV_UFFD] = "uffd",
+		[CT_EV_PINNED] = "pinned_cow", [CT_EV_FORK] = "fork", [CT_EV_EXIT] = "exit",
+		[CT_EV_MARKER] = "marker_install", [CT_EV_STACKS] = "stacks",
+	};
+
+	return type < CT_EV_TYPE_MAX ? name[type] : NULL;
+}
+
 const char *ct_wp_kind_name(unsigned kind)
 {
 	int st = kind < CT_WP_KIND_MAX ? ct_stat_of_counter(CT_C_WP + kind) : -1;

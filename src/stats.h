@@ -118,6 +118,15 @@ int ct_stat_from_name(const char *name);
 int ct_stat_map(enum ct_stat s);
 /* The counter statistic of a counter (enum ct_counter), or -1. */
 int ct_stat_of_counter(int counter);
+/*
+ * The event (enum ct_event_type) of which each one, of kind *kind, adds one to
+ * statistic s; 0 if none does (a statistic counted from event values, or derived).
+ */
+unsigned ct_stat_event(enum ct_stat s, unsigned *kind);
+/* Whether s is a kind of copy: "copy" is the sum of these. */
+bool ct_stat_is_copy_kind(enum ct_stat s);
+/* An event type (enum ct_event_type) as --events names it ("wp"); NULL if unknown. */
+const char *ct_event_name(unsigned type);
 /* A write fault's kind as --events, --stacks and JSON name it ("copy_anon"); "?" if unknown. */
 const char *ct_wp_kind_name(unsigned kind);
 /* A mapping class (enum ct_map_class): "heap", ...; "none" (CT_MAP_MAX: not a copy). */

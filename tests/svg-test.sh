@@ -31,18 +31,20 @@ command -v python3 >/dev/null || { bad "python3 not installed"; finish; }
 [ -x "$ct" ] || { bad "no cowtrace binary at '$ct'"; finish; }
 
 # ---- (a) record files ----
-python3 - "$work/bgsave.ctr" "$work/empty.ctr" <<'PY' || { bad "cannot write the record files"; finish; }
+py() { PYTHONDONTWRITEBYTECODE=1 PYTHONPATH="$here/lib" python3 "$@"; }
+py - "$ct" "$work/bgsave.ctr" "$work/empty.ctr" <<'PY' || { bad "cannot write the record files"; finish; }
 import random, struct, sys
+import cowstats
 
-STATS = ("reuse copy copy_anon copy_zero copy_file copy_ksm unshare shared_reuse thp_reuse "
-         "thp_split pinned_cow uffd_missing uffd_wp uffd_minor marker_install copied_bytes "
-         "wp_latency uffd_blocked fork_to_copy").split()
+# The header describes every statistic of cowtrace's table (`cowtrace stats`).
+TABLE = cowstats.load(sys.argv[1])
+STATS = TABLE.names
 HOOK = {"pinned_cow": "copy_present_page", "marker_install": "unmap_page_range",
         "uffd_missing": "handle_userfault", "uffd_wp": "handle_userfault",
         "uffd_minor": "handle_userfault", "uffd_blocked": "handle_userfault",
         "thp_reuse": "do_huge_pmd_wp_page", "thp_split": "do_huge_pmd_wp_page"}
-EV_WP, EV_PINNED, EV_FORK, EV_EXIT = 1, 4, 5, 6
-WP_REUSE, WP_COPY_ANON, WP_COPY_ZERO = 0, 1, 2
+EV_PINNED, EV_FORK, EV_EXIT = 4, 5, 6
+(EV_WP, WP_REUSE), (_, WP_COPY_ANON), (_, WP_COPY_ZERO) = (TABLE.raw[s] for s in ("reuse", "copy_anon", "copy_zero"))
 FORK_BOTH = 3  # CT_FORK_PARENT_TRACED | CT_FORK_CHILD_TRACED
 S = 10**9
 T0 = 81234 * S + 567890123  # monotonic clock: the machine's uptime
@@ -95,16 +97,34 @@ for i in range(40):
     add(T0 + int(4.5 * S * rnd.random()), EV_WP, 200, "cr&n<\"x'>d", WP_COPY_ANON, value=1500)
 add(tf + 3 * S + 2 * 10**8, EV_EXIT, 101, "redis-rdb-bgsave", ppid=100)
 evs.sort()
-with open(sys.argv[1], "wb") as f:
+with open(sys.argv[2], "wb") as f:
     f.write(header(T0))
     for _, _, b in evs:
         f.write(b)
     f.write(stats(T0 + int(4.6 * S)))
-with open(sys.argv[2], "wb") as f:
+with open(sys.argv[3], "wb") as f:
     f.write(header(T0))
     f.write(stats(T0 + 2 * S))
 PY
 ok "record files written (bgsave: $(stat -c %s "$work/bgsave.ctr") bytes)"
+# The record's plan is the header's: every statistic of the table, none "not in the record's probe plan".
+"$ct" report "$work/bgsave.ctr" -o json >"$work/report.json" 2>"$work/err"; rc=$?
+why=$(py - "$ct" "$work/report.json" <<'PY'
+import json, sys
+import cowstats
+names = cowstats.load(sys.argv[1]).names
+try:
+    probes = json.loads(open(sys.argv[2]).read().splitlines()[-1])["probes"]
+except (IndexError, KeyError, ValueError) as e:
+    sys.exit(print("no JSON report: %s" % e))
+want = {s: "derived" if s == "copied_bytes" else "exact" for s in names}
+bad = ["%s %s" % (s, (probes.get(s) or {}).get("quality")) for s in names if (probes.get(s) or {}).get("quality") != want[s]]
+print("; ".join(bad[:5]) if bad else "", end="")
+print(" (of %d)" % len(names) if bad else "", end="")
+PY
+)
+if [ $rc -eq 0 ] && [ -z "$why" ]; then ok "the record's plan has every statistic of 'cowtrace stats' as its header says"
+else bad "the record's plan has every statistic of 'cowtrace stats': exit $rc, $why $(head -c 200 "$work/err")"; fi
 
 # ---- (b) cowtrace report --svg ----
 "$ct" report "$work/bgsave.ctr" --svg "$work/out.svg" >"$work/report.txt" 2>"$work/err"; rc=$?

@@ -22,6 +22,10 @@ import sys
 import threading
 import time
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+sys.dont_write_bytecode = True
+import cowstats  # noqa: E402
+
 PAGE = os.sysconf("SC_PAGE_SIZE")
 
 
@@ -125,9 +129,10 @@ def read_record(path):
     return d, hlen, recs
 
 
-def expected_counts(recs):
-    """What the aggregation must report for these records: per-kind WP totals, forks, exits."""
-    wp = collections.Counter()
+def expected_counts(recs, stats):
+    """What the aggregation must report for these records: the statistics one event of a
+    kind counts (each statistic's raw_event in `cowtrace stats`), in all and per pid."""
+    counted = collections.Counter()
     per_pid = collections.defaultdict(collections.Counter)
     events = 0
     for _, typ, payload in recs:
@@ -135,15 +140,16 @@ def expected_counts(recs):
             continue
         ts, value, pid, tid, ppid, aux, etype, kind, pad, comm, cg = struct.unpack("<QQIIIIHHI16sQ", payload)
         events += 1
-        if etype == 1:
-            name = ["reuse", "copy_anon", "copy_zero", "copy_file", "copy_ksm", "unshare", "shared_reuse"][kind]
-            wp[name] += 1
+        name = stats.by_raw.get((etype, kind))
+        if name:
+            counted[name] += 1
             per_pid[pid][name] += 1
-    return events, wp, per_pid
+    return events, counted, per_pid
 
 
 def cmd_record_cut(ct, work, rec, mode):
     """Cut (or corrupt) a real record mid-way; the report must hold exactly the complete records."""
+    stats = cowstats.load(ct)
     d, hlen, recs = read_record(rec)
     events = [r for r in recs if r[1] == 1]
     if len(events) < 20:
@@ -160,7 +166,7 @@ def cmd_record_cut(ct, work, rec, mode):
     bad = os.path.join(work, f"{mode}.ctr")
     open(bad, "wb").write(data)
     complete = [r for r in recs if r[0] < victim[0]]
-    nev, wp, per_pid = expected_counts(complete)
+    nev, wp, per_pid = expected_counts(complete, stats)
     p = subprocess.run([ct, "report", bad, "-o", "json"], capture_output=True, text=True)
     err = p.stderr.strip().splitlines()
     rep = last_json(p.stdout)
@@ -174,11 +180,10 @@ def cmd_record_cut(ct, work, rec, mode):
     for row in rep["processes"]:
         for k in ("reuse", "copy_zero", "copy"):
             got[k] += row.get(k) or 0
-    want = {"reuse": wp["reuse"], "copy_zero": wp["copy_zero"],
-            "copy": sum(wp[k] for k in ("copy_anon", "copy_zero", "copy_file", "copy_ksm"))}
+    want = {"reuse": wp["reuse"], "copy_zero": wp["copy_zero"], "copy": sum(wp[k] for k in stats.copy_kinds)}
     match = all(got[k] == v for k, v in want.items())
     rows_ok = all(
-        (row.get("copy") or 0) == sum(per_pid[row["pid"]][k] for k in ("copy_anon", "copy_zero", "copy_file", "copy_ksm"))
+        (row.get("copy") or 0) == sum(per_pid[row["pid"]][k] for k in stats.copy_kinds)
         and (row.get("reuse") or 0) == per_pid[row["pid"]]["reuse"]
         for row in rep["processes"] if row["pid"] is not None)
     res(match and rows_ok, f"record {mode} mid-way: the report counts exactly the {nev} complete events "
@@ -474,15 +479,17 @@ def cmd_overload(ct, work, bindir):
     kids = [r for r in rep["processes"] if r["comm"] == "churnkid"]
     pids = {r["pid"] for r in kids}
     counted = sum(r["copy"] or 0 for r in kids)
+    # a copy's kind: "copy" where the mode cannot tell its kind (tracepoint), else a copy kind's
+    stats = cowstats.load(ct)
+    copy_kinds = set(stats.copies) | stats.event_kinds(stats.copy_kinds)
     lines_seen = 0
     for ln in lines:
-        # a copy's kind: "copy" where the mode cannot tell its kind (tracepoint), else copy_anon, ...
-        if '"event":"wp"' in ln and '"kind":"copy' in ln:
+        if '"event":"wp"' in ln:
             try:
                 o = json.loads(ln)
             except ValueError:
                 continue
-            lines_seen += o.get("pid") in pids and (o.get("kind") == "copy" or o.get("kind", "").startswith("copy_"))
+            lines_seen += o.get("pid") in pids and o.get("event") == "wp" and o.get("kind") in copy_kinds
     lost = rep["lost_events"]
     note(f"workload: {t}; summary copies {counted}, copy event lines {lines_seen}, lost_events {lost}, "
          f"unclassified_faults {rep['unclassified_faults']}")

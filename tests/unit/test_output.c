@@ -881,3 +881,111 @@ TEST(outputs_agree)
 	outputs_agree_one(build_fentry);
 	outputs_agree_one(build_tp);
 }
+
+/*
+ * `cowtrace stats -o json`, which the VM, SVG and reliability suites read
+ * their lists of statistics from: one row per statistic of ct_stats, in
+ * order, and each claim it makes is what the aggregation does: one event of
+ * its raw_event (type, kind) adds one to it and to no other counter; "copy"
+ * is the sum of the copy_kind ones; a copy in mapping class m adds to the
+ * statistic whose mapping is m; histograms carry the unit of the text report.
+ */
+static uint64_t one_event_adds(unsigned type, unsigned kind, unsigned map, enum ct_stat s)
+{
+	struct ct_agg a;
+	struct ct_event e = mkev(1000, type, kind, 42, 1, 0, 0, "stats");
+	struct ct_proc *p;
+	uint64_t v;
+
+	e.map = (uint8_t)map;
+	agg_init(&a, 4096);
+	CHECK(agg_add(&a, &e) == 0, "event %u/%u rejected", type, kind);
+	p = agg_find(&a, 42);
+	v = p ? proc_stat(p, s, 4096) : 0;
+	agg_free(&a);
+	return v;
+}
+
+TEST(stats_table_json)
+{
+	char *buf = NULL;
+	size_t n = 0;
+	FILE *f = open_memstream(&buf, &n);
+	struct jv j;
+	const struct jv *st, *hs;
+
+	output_stats_json(f);
+	fclose(f);
+	CHECK(jparse(buf, &j) == 0, "cowtrace stats -o json is not JSON: %.200s", buf);
+	free(buf);
+	st = jget(&j, "statistics");
+	hs = jget(&j, "histograms");
+	CHECK(st && st->t == 'a' && st->n == ST_MAX, "statistics: %zu rows, %d statistics", st ? st->n : 0,
+	      ST_MAX);
+	CHECK(hs && hs->t == 'a' && hs->n == CT_H_MAX, "histograms: %zu rows, %d histograms", hs ? hs->n : 0,
+	      CT_H_MAX);
+	for (int s = 0; st && s < (int)st->n && s < ST_MAX; s++) {
+		const struct jv *r = &st->v[s], *raw = jget(r, "raw_event"), *ev = jget(r, "event"),
+				*ck = jget(r, "copy_kind"), *mp = jget(r, "mapping");
+		const char *name = ct_stats[s].name;
+
+		CHECK(jget(r, "name") && !strcmp(jget(r, "name")->s, name), "row %d is %s", s, name);
+		CHECK(raw && ev && ck && ck->t == 'b' && mp, "%s: raw_event, event, copy_kind, mapping", name);
+		if (!raw || !ev || !ck || !mp)
+			continue;
+		if (raw->t == 'o') {
+			unsigned type = (unsigned)jget(raw, "type")->num, kind = (unsigned)jget(raw, "kind")->num;
+
+			CHECK(ev->t == 's' && !strcmp(ev->s, ct_event_name(type)), "%s: event %s", name,
+			      ct_event_name(type));
+			CHECK_EQ(one_event_adds(type, kind, 0, s), 1);
+			CHECK(one_event_adds(type, kind, 0, ST_COPY) == (uint64_t)ck->b, "%s: copy_kind %s, but one "
+			      "of its events adds %llu to copy", name, ck->b ? "true" : "false",
+			      (unsigned long long)one_event_adds(type, kind, 0, ST_COPY));
+			for (int o = 0; o < ST_MAX; o++)
+				if (o != s && ct_stats[o].type == STAT_COUNTER)
+					CHECK(one_event_adds(type, kind, 0, o) == 0, "an event of %s adds to %s", name,
+					      ct_stats[o].name);
+		} else {
+			CHECK(raw->t == 'n' && ev->t == 'n', "%s: raw_event and event both null", name);
+			CHECK(!ck->b, "%s: a copy kind has a raw_event", name);
+		}
+		if (mp->t == 's') {
+			int m = ct_stat_map(s);
+
+			CHECK(m >= 0 && !strcmp(mp->s, ct_map_name(m)), "%s: mapping %s", name, mp->s);
+			if (m >= 0)
+				CHECK_EQ(one_event_adds(CT_EV_WP, CT_WP_COPY_ANON, 1 + m, s), 1);
+		} else {
+			CHECK(mp->t == 'n' && ct_stat_map(s) < 0, "%s: no mapping", name);
+		}
+	}
+	/* every kind of the counting events is some statistic's raw_event */
+	for (unsigned type = CT_EV_WP; type <= CT_EV_UFFD; type++) {
+		unsigned max = type == CT_EV_WP  ? CT_WP_KIND_MAX :
+			       type == CT_EV_THP ? CT_THP_KIND_MAX :
+						   CT_UFFD_KIND_MAX;
+
+		for (unsigned kind = 0; kind < max; kind++) {
+			int claimed = 0;
+
+			for (int s = 0; st && s < (int)st->n; s++) {
+				const struct jv *raw = jget(&st->v[s], "raw_event");
+
+				claimed += raw && raw->t == 'o' && jget(raw, "type")->num == type &&
+					   jget(raw, "kind")->num == kind;
+			}
+			CHECK(claimed == 1, "event %s kind %u: the raw_event of %d statistics",
+			      ct_event_name(type), kind, claimed);
+		}
+	}
+	for (int i = 0; hs && i < (int)hs->n && i < CT_H_MAX; i++) {
+		const struct jv *u = jget(&hs->v[i], "unit"), *d = jget(&hs->v[i], "divisor");
+
+		CHECK(u && u->t == 's' && !strcmp(u->s, ct_hists[i].unit), "histogram %d: unit %s", i,
+		      ct_hists[i].unit);
+		CHECK(d && d->t == 'd' && d->num == ct_hists[i].divisor, "histogram %d: divisor %u", i,
+		      ct_hists[i].divisor);
+	}
+	jfree(&j);
+}
