@@ -47,6 +47,14 @@ int rec_write_header(FILE *f, const struct ct_plan *plan, uint32_t page_size,
 	fprintf(t, "kernel=");
 	put_field(t, plan->kernel);
 	fprintf(t, "\nmode=%s\n", ct_mode_name(plan->mode));
+	/* the process record's counters and mapping classes, in its order: read by name */
+	fprintf(t, "counters=");
+	for (int c = 0; c < CT_C_MAX; c++)
+		fprintf(t, "%s%s", c ? "," : "", ct_counter_name(c));
+	fprintf(t, "\nmaps=");
+	for (int m = 0; m < CT_MAP_MAX; m++)
+		fprintf(t, "%s%s", m ? "," : "", ct_map_name(m));
+	fputc('\n', t);
 	if (plan->stacks)
 		fprintf(t, "stacks=%u\n", plan->stacks);
 	for (int s = 0; s < ST_MAX; s++) {
@@ -116,20 +124,25 @@ int rec_write_hist(FILE *f, const struct ct_hist_rec *r)
 /* The on-disk miss record: fixed layout, independent of struct ct_miss's. */
 struct rec_miss {
 	uint64_t missed;
-	uint32_t stats, known;   /* stats: the low 32 bits of a ct_statmask */
+	uint32_t stats, known;   /* format 2: bit per enum ct_stat; format 3: 0, the names follow */
 	char prog[24], hook[64];
 };
-_Static_assert(ST_MAX <= 32, "struct rec_miss stores 32 bits of statistics: give records more");
 
 int rec_write_misses(FILE *f, const struct ct_misses *m)
 {
 	for (int i = 0; m && i < m->n; i++) {
-		struct rec_miss x = { .missed = m->m[i].missed, .stats = (uint32_t)m->m[i].stats, .known = m->known };
+		struct rec_miss x = { .missed = m->m[i].missed, .known = m->known };
+		char names[ST_MAX * 24] = "";
 		int err;
 
 		snprintf(x.prog, sizeof(x.prog), "%s", m->m[i].prog);
 		snprintf(x.hook, sizeof(x.hook), "%s", m->m[i].hook);
-		if ((err = put_rec(f, CT_REC_MISS, &x, sizeof(x), NULL, 0)))
+		/* the statistics it feeds, by name (format 3) */
+		for (int s = 0; s < ST_MAX; s++)
+			if (m->m[i].stats & STAT_BIT(s))
+				snprintf(names + strlen(names), sizeof(names) - strlen(names), "%s%s",
+					 names[0] ? "," : "", ct_stat_name(s));
+		if ((err = put_rec(f, CT_REC_MISS, &x, sizeof(x), names, strlen(names))))
 			return err;
 	}
 	return 0;
@@ -274,7 +287,25 @@ static int parse_stat(struct ct_plan *plan, char *line, char *err, size_t errlen
 	return 0;
 }
 
-static int parse_text(struct ct_plan *plan, const uint8_t *buf, size_t len, char *err, size_t errlen)
+/* "a,b,c": where each name is in today's order (name(i), i < max), -1 if unknown; how many, or -1. */
+static int parse_names(char *list, const char *(*name)(int), int max, int8_t *at)
+{
+	char *save = NULL;
+	int n = 0;
+
+	for (char *tok = strtok_r(list, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		if (n == CT_REC_MAX_COUNTERS)
+			return -1;
+		at[n++] = (int8_t)enum_from(tok, name, max);
+	}
+	return n;
+}
+
+static const char *counter_name(int c) { return ct_counter_name(c); }
+static const char *map_name(int m) { return ct_map_name(m); }
+
+static int parse_text(struct ct_plan *plan, struct ct_rec_reader *r, const uint8_t *buf, size_t len,
+		      char *err, size_t errlen)
 {
 	char *text = malloc(len + 1), *line, *save = NULL;
 	int ret = 0, m;
@@ -300,6 +331,12 @@ static int parse_text(struct ct_plan *plan, const uint8_t *buf, size_t len, char
 				plan->mode = m;
 		} else if (!strncmp(line, "stacks=", 7)) {
 			plan->stacks = (uint32_t)strtoul(line + 7, NULL, 10) & ((1u << CT_WP_KIND_MAX) - 1);
+		} else if (!strncmp(line, "counters=", 9)) {
+			if ((r->ncounters = parse_names(line + 9, counter_name, CT_C_MAX, r->counter_at)) < 1)
+				ret = fail(err, errlen, "malformed header: counters '%.32s'", line + 9);
+		} else if (!strncmp(line, "maps=", 5)) {
+			if ((r->nmaps = parse_names(line + 5, map_name, CT_MAP_MAX, r->map_at)) < 0)
+				ret = fail(err, errlen, "malformed header: maps '%.32s'", line + 5);
 		} else if (!strncmp(line, "stat=", 5)) {
 			ret = parse_stat(plan, line + 5, err, errlen);
 		} /* other keys: written by a newer cowtrace of the same version, ignored */
@@ -343,8 +380,10 @@ int rec_open(struct ct_rec_reader *r, const void *buf, size_t len, struct ct_rec
 		return fail(err, errlen, "malformed header: page size %u", info->page_size);
 	if (len < header_len)
 		return fail(err, errlen, "truncated header: %zu of %u bytes", len, header_len);
-	if (parse_text(&info->plan, b + CT_REC_FIXED_LEN, text_len, err, errlen))
+	if (parse_text(&info->plan, r, b + CT_REC_FIXED_LEN, text_len, err, errlen))
 		return -1;
+	if (info->version >= 3 && !r->ncounters)
+		return fail(err, errlen, "malformed header: format 3 without its counters line");
 	r->buf = b;
 	r->len = len;
 	r->off = header_len;
@@ -352,46 +391,84 @@ int rec_open(struct ct_rec_reader *r, const void *buf, size_t len, struct ct_rec
 }
 
 /*
- * The process records format 2 has held: the BPF side's ct_proc_rec,
- * stored raw, grew twice.  An older layout is read into today's: its
- * counters moved to their places, what it did not have left 0 (the
- * record's plan says those statistics are unavailable).
+ * A process record is its counters (c[]), the fields start_ns ..
+ * seg_last_ns, the segment's copies by mapping class (seg_map[]), then pid
+ * .. comm, whose layout every format has kept.  Format 3 names the
+ * counters and the mapping classes in its header, in the order its records
+ * store them; each is read into its place today by name, one this version
+ * does not know is skipped, one the file does not have stays 0 (the
+ * record's plan says whether it was available).
+ *
+ * Format 2 stored the BPF side's ct_proc_rec raw, and it grew twice; its
+ * layouts, told by their size, are described here the same way:
  *   224 bytes (aa92f64..e816776): 15 counters, uffd without sigbus, no
  *       copies by mapping;
  *   232 bytes (ebe8064): 16 counters (uffd_sigbus), no copies by mapping;
- *   328 bytes (6175bdf..): today's (execs was padding, 0, before f247f03).
+ *   328 bytes (6175bdf..cowtrace 0.1's format 2): 22 counters and 6 mapping
+ *       classes (execs was padding, 0, before f247f03).
  */
-enum { PROC_REC_224 = 224, PROC_REC_232 = 232 };
-_Static_assert(sizeof(struct ct_proc_rec) == 328, "a new process record layout: read the old ones too");
-_Static_assert(CT_C_UFFD == 9 && CT_UFFD_SIGBUS == 3 && CT_C_PINNED == 13 && CT_C_FORKS == 15 && CT_C_MAP == 16,
-	       "counters moved: say where they were in the old layouts");
+_Static_assert(sizeof(struct ct_proc_rec) - offsetof(struct ct_proc_rec, pid) == 32 &&
+	       offsetof(struct ct_proc_rec, seg_map) - offsetof(struct ct_proc_rec, start_ns) == 72,
+	       "the process record's fixed fields moved: a new record format, and read the old ones");
 
-static bool proc_from_layout(struct ct_proc_rec *out, const uint8_t *p, size_t len)
+#define V2_COUNTERS_224 "reuse", "copy_anon", "copy_zero", "copy_file", "copy_ksm", "unshare", "shared_reuse", \
+	"thp_reuse", "thp_split", "uffd_missing", "uffd_wp", "uffd_minor"
+static const char *const v2_counters[] = { V2_COUNTERS_224, "uffd_sigbus", "pinned_cow", "marker_install", "forks",
+					   "map_heap", "map_stack", "map_anon", "map_file", "map_shmem", "map_thp" };
+static const char *const v2_counters_224[] = { V2_COUNTERS_224, "pinned_cow", "marker_install", "forks" };
+static const char *const v2_maps[] = { "heap", "stack", "anon", "file", "shmem", "thp" };
+
+static void describe(const char *const *names, int n, const char *(*name)(int), int max, int8_t *at)
 {
-	/* the u64 fields between the counters and pid: start_ns .. seg_last_ns */
-	const size_t mid = offsetof(struct ct_proc_rec, seg_map) - offsetof(struct ct_proc_rec, start_ns);
-	size_t nc, tail = sizeof(*out) - offsetof(struct ct_proc_rec, pid);
+	for (int i = 0; i < n; i++)
+		at[i] = (int8_t)enum_from(names[i], name, max);
+}
 
-	if (len == sizeof(*out)) {
-		memcpy(out, p, sizeof(*out));
-		return true;
-	}
-	if (len != PROC_REC_224 && len != PROC_REC_232)
-		return false;
-	nc = len == PROC_REC_224 ? 15 : 16;
-	if (nc * 8 + mid + tail != len)
+static bool proc_read(struct ct_proc_rec *out, const uint8_t *p, size_t len, int nc, const int8_t *cat, int nm,
+		      const int8_t *mat)
+{
+	const size_t mid = offsetof(struct ct_proc_rec, seg_map) - offsetof(struct ct_proc_rec, start_ns);
+	const size_t tail = sizeof(*out) - offsetof(struct ct_proc_rec, pid);
+	size_t at;
+
+	if (len != (size_t)nc * 8 + mid + (size_t)nm * 8 + tail)
 		return false;
 	memset(out, 0, sizeof(*out));
-	for (size_t i = 0; i < nc; i++) {
-		size_t to = i;
+	for (int i = 0; i < nc; i++)
+		if (cat[i] >= 0)
+			out->c[cat[i]] = get64(p + 8 * i);
+	at = (size_t)nc * 8;
+	memcpy(&out->start_ns, p + at, mid);
+	at += mid;
+	for (int i = 0; i < nm; i++)
+		if (mat[i] >= 0)
+			out->seg_map[mat[i]] = get64(p + at + 8 * i);
+	memcpy(&out->pid, p + at + (size_t)nm * 8, tail);
+	return true;
+}
 
-		if (nc == 15 && i >= CT_C_UFFD + CT_UFFD_SIGBUS)
-			to = i + 1; /* pinned, marker, forks after the three uffd kinds of then */
-		out->c[to] = get64(p + 8 * i);
+static bool proc_from_record(const struct ct_rec_reader *r, struct ct_proc_rec *out, const uint8_t *p, size_t len)
+{
+	int8_t cat[CT_REC_MAX_COUNTERS], mat[CT_REC_MAX_COUNTERS];
+	const char *const *names = v2_counters;
+	int nc = sizeof(v2_counters) / sizeof(v2_counters[0]), nm = 6;
+
+	if (r->ncounters) /* format 3 */
+		return proc_read(out, p, len, r->ncounters, r->counter_at, r->nmaps, r->map_at);
+	if (len == 224) {
+		names = v2_counters_224;
+		nc = 15;
+		nm = 0;
+	} else if (len == 232) {
+		nc = 16;
+		nm = 0;
 	}
-	memcpy(&out->start_ns, p + nc * 8, mid);
-	memcpy(&out->pid, p + nc * 8 + mid, tail);
-	out->execs = 0; /* padding then */
+	describe(names, nc, counter_name, CT_C_MAX, cat);
+	describe(v2_maps, nm, map_name, CT_MAP_MAX, mat);
+	if (!proc_read(out, p, len, nc, cat, nm, mat))
+		return false;
+	if (len < 328)
+		out->execs = 0; /* padding then */
 	return true;
 }
 
@@ -440,7 +517,7 @@ int rec_next(struct ct_rec_reader *r, struct ct_rec *out, char *err, size_t errl
 			out->settled = len >= 32 ? get64(p + 24) : 0;
 			break;
 		case CT_REC_PROC:
-			if (!proc_from_layout(&out->proc, p, len))
+			if (!proc_from_record(r, &out->proc, p, len))
 				goto bad_len;
 			break;
 		case CT_REC_HIST:
@@ -451,12 +528,23 @@ int rec_next(struct ct_rec_reader *r, struct ct_rec *out, char *err, size_t errl
 		case CT_REC_MISS: {
 			struct rec_miss x;
 
-			if (len != sizeof(x))
+			if (r->ncounters ? len < sizeof(x) : len != sizeof(x))
 				goto bad_len;
 			memcpy(&x, p, sizeof(x));
 			memset(&out->miss, 0, sizeof(out->miss));
 			out->miss.missed = x.missed;
 			out->miss.stats = x.stats;
+			if (r->ncounters) { /* format 3: the statistics by name; unknown ones skipped */
+				char names[CT_REC_MAX_LEN + 1], *save = NULL;
+				int st;
+
+				memcpy(names, p + sizeof(x), len - sizeof(x));
+				names[len - sizeof(x)] = 0;
+				out->miss.stats = 0;
+				for (char *t = strtok_r(names, ",", &save); t; t = strtok_r(NULL, ",", &save))
+					if ((st = ct_stat_from_name(t)) >= 0)
+						out->miss.stats |= STAT_BIT(st);
+			}
 			out->miss_known = x.known;
 			memcpy(out->miss.prog, x.prog, sizeof(out->miss.prog) - 1);
 			memcpy(out->miss.hook, x.hook, sizeof(out->miss.hook) - 1);

@@ -47,7 +47,8 @@
 #include "stacks.h"
 
 #define CT_REC_MAGIC     "COWTRACE"
-#define CT_REC_VERSION   2  /* written; 1 and 2 are read */
+#define CT_REC_VERSION   3  /* written; 1 to 3 are read */
+#define CT_REC_MAX_COUNTERS 64 /* counters and mapping classes a format-3 header may list */
 #define CT_REC_FIXED_LEN 48
 #define CT_REC_MAX_TEXT  (64 * 1024)
 #define CT_REC_MAX_LEN   16384 /* largest record payload accepted */
@@ -98,6 +99,13 @@ struct ct_rec_reader {
 	const uint8_t *buf;
 	size_t len, off;
 	uint64_t records;        /* complete records returned so far */
+	/*
+	 * Format 3: the header names the process record's counters and
+	 * mapping classes in the order the record stores them; where each is
+	 * in today's record (enum ct_counter, enum ct_map_class), -1: unknown.
+	 */
+	int ncounters, nmaps;
+	int8_t counter_at[CT_REC_MAX_COUNTERS], map_at[CT_REC_MAX_COUNTERS];
 };
 
 /*

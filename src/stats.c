@@ -169,6 +169,15 @@ int ct_stat_of_counter(int counter)
 	return -1;
 }
 
+const char *ct_counter_name(int counter)
+{
+	int s = ct_stat_of_counter(counter);
+
+	if (s >= 0)
+		return ct_stats[s].name;
+	return counter == CT_C_FORKS ? "forks" : NULL;
+}
+
 unsigned ct_stat_event(enum ct_stat s, unsigned *kind)
 {
 	int c = s < ST_MAX && ct_stats[s].type == STAT_COUNTER ? ct_stats[s].counter : -1;

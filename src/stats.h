@@ -118,6 +118,8 @@ int ct_stat_from_name(const char *name);
 int ct_stat_map(enum ct_stat s);
 /* The counter statistic of a counter (enum ct_counter), or -1. */
 int ct_stat_of_counter(int counter);
+/* A counter's name (its statistic's, or "forks"), as record files list them; NULL: none. */
+const char *ct_counter_name(int counter);
 /*
  * The event (enum ct_event_type) of which each one, of kind *kind, adds one to
  * statistic s; 0 if none does (a statistic counted from event values, or derived).

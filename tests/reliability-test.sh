@@ -170,7 +170,7 @@ if want bad; then
   : >"$work/rec/empty.ctr"
   head -c 40 "$work/good.ctr" >"$work/rec/trunc-fixed.ctr"
   head -c 200 "$work/good.ctr" >"$work/rec/trunc-text.ctr"
-  cp "$work/good.ctr" "$work/rec/v3.ctr"; printf '\x03' | dd of="$work/rec/v3.ctr" bs=1 seek=8 conv=notrunc status=none
+  cp "$work/good.ctr" "$work/rec/v4.ctr"; printf '\x04' | dd of="$work/rec/v4.ctr" bs=1 seek=8 conv=notrunc status=none
   cp "$work/good.ctr" "$work/rec/evsize.ctr"; printf '\x48' | dd of="$work/rec/evsize.ctr" bs=1 seek=16 conv=notrunc status=none
   head -c 4096 /dev/urandom >"$work/rec/random.bin"
   expect "report (no file)" 2 "which record file" -- report
@@ -181,7 +181,7 @@ if want bad; then
   expect "report truncated header text" 2 "truncated header" -- report "$work/rec/trunc-text.ctr" --prom "$P"
   expect "report foreign file (/etc/passwd)" 2 "not a cowtrace record" -- report /etc/passwd
   expect "report random bytes" 2 "not a cowtrace record" -- report "$work/rec/random.bin"
-  expect "report version 3 (a future format)" 2 "version 3" -- report "$work/rec/v3.ctr" --prom "$P"
+  expect "report version 4 (a future format)" 2 "version 4" -- report "$work/rec/v4.ctr" --prom "$P"
   expect "report other event size" 2 "event size 72" -- report "$work/rec/evsize.ctr"
   expect "report with -d" 2 "apply to tracing" -- report "$work/good.ctr" -d 1
   expect "report --stacks (tracing only)" 2 "apply to tracing" -- report "$work/good.ctr" --stacks

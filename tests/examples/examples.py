@@ -345,19 +345,23 @@ def check_app(env, what, out, rc, fmt="text"):
     t = truth(env)
     if not check("worker1" in t, what + " the app wrote its truth", str(t)[:200]):
         return
-    rows = {r["PID"]: r for r in text_table(out, "PROCESSES")} if fmt == "text" else {}
+    if fmt == "text":
+        rows = {r["PID"]: {"copy": r.get("COPY", "0")} for r in text_table(out, "PROCESSES")}
+    else:  # the final NDJSON object's processes
+        objs = json_lines(out, what)
+        final = objs[-1] if objs else {}
+        check(final.get("final") is True, what + " the last line is the final report")
+        rows = {str(p.get("pid")): {"copy": p.get("copy")} for p in final.get("processes", [])}
     for w in ("1", "2"):
         pid = t[f"worker{w}"]
         # right after fork() nothing of the worker is private: its Private_Dirty at the end is the
         # pages it copied (the parent only waits) and the new pages it touched (Rss growth bounds them)
         pd = pages(env, int(t[f"w{w}_pd_kb"]))
         new = max(0, pages(env, int(t[f"w{w}_rss_kb"]) - int(t[f"w{w}_rss0_kb"])))
-        if fmt != "text":
-            continue
         r = rows.get(pid)
-        if not check(r is not None, what + f" worker {pid} has a row"):
+        if not check(r is not None and r["copy"] is not None, what + f" worker {pid} has a row"):
             continue
-        got = int(r.get("COPY", "0"))
+        got = int(r["copy"])
         lo, hi = (pd - new) * 0.99 - 8, pd * 1.01 + 8
         check(lo <= got <= hi, what + f" worker {pid} copies {got} agree with its own Private_Dirty {pd} pages "
               f"(less up to {new} new ones, ±1%)", f"{got} not in [{lo:.0f}, {hi:.0f}]")
@@ -441,9 +445,9 @@ def run_example(env, ex, stats):
                 comms = {r["COMM"] for r in text_table(out, "PROCESSES")}
                 check(comms and comms <= {"redis-server", "redis-rdb-bgsave"},
                       what + " only the cgroup's processes", str(comms))
-        elif re.fullmatch(r"cowtrace -- python3 app.py", ex):
+        elif re.fullmatch(r"cowtrace (-o json )?-- python3 app.py", ex):
             rc, out, err, took = run(env, cmd)
-            check_app(env, what, out, rc)
+            check_app(env, what, out, rc, "json" if "-o json" in ex else "text")
         elif re.fullmatch(r"cowtrace -o json -i 10", ex):
             rc, out, err, took = run(env, cmd)
             objs = json_lines(out, what)
