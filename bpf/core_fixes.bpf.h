@@ -5,7 +5,8 @@
  * keeps in a #define (so not in BTF) and every arch constant the hooks use
  * is here, each block naming the kernel change that made it necessary, each
  * behind a small accessor, so that the handlers read as if there were one
- * kernel.  Decisions come from BTF at load time (bpf_core_*_exists), never
+ * kernel.  A change is cited by its mainline hash and subject where they
+ * were checked against a second source; by subject and release otherwise.  Decisions come from BTF at load time (bpf_core_*_exists), never
  * from a version number.  Self-contained: it needs nothing of cowtrace's,
  * and says nothing of what an event counts as (that is
  * include/cowtrace_classify.h); the accessors return kernel facts.
@@ -49,7 +50,8 @@ static __always_inline bool vm_flags_mergeable(unsigned long vm_flags)
 /*
  * handle_userfault(vmf, reason): reason is VM_UFFD_MISSING or VM_UFFD_WP,
  * anything else is a minor fault (VM_UFFD_MINOR, "userfaultfd: add minor
- * fault registration mode", 5.13, whose bit moved between versions).
+ * fault registration mode", 7677f7fd8be7, 5.13, whose bit moved between
+ * versions).
  */
 static __always_inline bool uffd_reason_missing(unsigned long reason)
 {
@@ -161,7 +163,7 @@ static __always_inline struct page_facts page_facts(struct page *old, struct pag
 
 /*
  * ---- vm_fault_reason ----
- * VM_FAULT_WRITE said "the pte was made writable"; "mm: remove
+ * VM_FAULT_WRITE said "the pte was made writable"; cb8d86331343 "mm: remove
  * VM_FAULT_WRITE" (6.2) took it away (CO-RE flavor: matched by name).
  */
 enum vm_fault_reason___old {
@@ -220,7 +222,7 @@ static __always_inline bool vmf_done(__u32 ret)
 
 /*
  * ---- FAULT_FLAG_UNSHARE ----
- * "mm: support GUP-triggered unsharing of anonymous pages" added
+ * c89357e27f20 "mm: support GUP-triggered unsharing of anonymous pages" added
  * FAULT_FLAG_UNSHARE: a read-only GUP pin made do_wp_page copy a shared
  * anonymous page without a write.  Absent before: no unshare faults.
  */
@@ -236,7 +238,8 @@ static __always_inline bool vmf_unshare(struct vm_fault *vmf, bool btf)
 
 /*
  * ---- the current task's parent ----
- * "bpf: Add bpf_get_current_task_btf() helper" (5.11): a BTF task pointer,
+ * 3ca1032ab7ab "bpf: Implement get_current_task_btf and RET_PTR_TO_BTF_ID"
+ * (5.11): a BTF task pointer,
  * two plain loads instead of two probe reads.
  */
 static __always_inline __u32 current_ppid(void)
@@ -285,7 +288,7 @@ static __always_inline __u64 current_faults(void)
 
 /*
  * The current thread's user pt_regs' orig_ax: the syscall number inside a
- * syscall, -1 in an exception.  "bpf: Add bpf_task_pt_regs() helper" (5.15);
+ * syscall, -1 in an exception.  dd6e10fbd9fb "bpf: Add bpf_task_pt_regs() helper" (5.15);
  * before it, x86-64's task_pt_regs(): the pt_regs at the top of the 16 KiB
  * kernel stack (THREAD_SIZE without KASAN, as distributions build).
  */
@@ -305,7 +308,7 @@ static __always_inline long current_user_orig_ax(void)
 
 /*
  * ---- zap_details->zap_flags ----
- * "mm/shmem: persist uffd-wp bit across zapping for file-backed" (5.19)
+ * 999dad824c39 "mm/shmem: persist uffd-wp bit across zapping for file-backed" (5.19)
  * added zap_flags; munmap and exit pass ZAP_FLAG_DROP_MARKER (bit 0): the
  * zap drops uffd-wp markers instead of installing them.
  */

@@ -110,8 +110,8 @@ static long vma_class_cb(struct task_struct *task, struct vm_area_struct *vma, v
 }
 
 /*
- * The memory a copy hit: the VMA of the fault's address ("bpf: Introduce
- * helper bpf_find_vma", 5.17); before it, anonymous memory unless told
+ * The memory a copy hit: the VMA of the fault's address (7c7e3d31e785 "bpf:
+ * Introduce helper bpf_find_vma", 5.17); before it, anonymous memory unless told
  * otherwise (and the plan says the mapping classes are unavailable).
  */
 static __always_inline struct vma_cb tp_copy_map(struct ct_thread *t, bool find_vma)
@@ -125,8 +125,8 @@ static __always_inline struct vma_cb tp_copy_map(struct ct_thread *t, bool find_
 
 /*
  * find_vma: a program with bpf_find_vma's callback.  The callback is a
- * subprogram only a function pointer refers to, which kernels before "bpf:
- * Support bpf_for_each_map_elem() helper" (5.13, BPF_PSEUDO_FUNC) do not
+ * subprogram only a function pointer refers to, which kernels before
+ * 69c087ba6225 "bpf: Add bpf_for_each_map_elem() helper" (5.13, BPF_PSEUDO_FUNC) do not
  * count: "number of funcs in func_info doesn't match".  So one program
  * with it (tp_alloc) and one without (tp_alloc_nofv); the frontend loads
  * the one the kernel takes.

@@ -52,7 +52,8 @@ CT_INLINE __u16 ct_copy_kind_freed(bool mergeable)
  * An unshare fault (FAULT_FLAG_UNSHARE: a read-only GUP pin) that copied is
  * an unshare, except a copy of a KSM page: that is copy_ksm whether a write
  * made it or an unshare, because break_ksm() unmerges with an unshare since
- * 6.2 and with a write fault before, and the same unmerge must count the
+ * 6cce3314b928 "mm/ksm: fix KSM COW breaking with userfaultfd-wp via
+ * FAULT_FLAG_UNSHARE" (6.2) and with a write fault before, and the same unmerge must count the
  * same on every kernel.
  */
 CT_INLINE __u16 ct_wp_copy_kind(__u16 copy_kind, bool unshare)

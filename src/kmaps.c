@@ -184,7 +184,7 @@ void probes_misses(const struct ct_session *s, struct ct_misses *m)
 		snprintf(x->hook, sizeof(x->hook), "%s", l->target);
 		x->stats = plan_prog_stats(x->prog);
 		memset(&info, 0, sizeof(info));
-		/* recursion_misses: "bpf: Count the number of times recursion was prevented" (5.12) */
+		/* recursion_misses: 9ed9e9ba2337 "bpf: Count the number of times recursion was prevented" (5.12) */
 		if (bpf_obj_get_info_by_fd(bpf_program__fd(l->prog), &info, &len) ||
 		    len < offsetof(struct bpf_prog_info, recursion_misses) + sizeof(info.recursion_misses))
 			m->known = false;
