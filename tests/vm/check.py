@@ -34,13 +34,21 @@ import sys
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 sys.dont_write_bytecode = True
 from folded import parse_folded  # noqa: E402
+import cowstats  # noqa: E402
 
-STATS = ["reuse", "copy", "copy_anon", "copy_zero", "copy_file", "copy_ksm", "unshare",
-         "shared_reuse", "thp_reuse", "thp_split", "pinned_cow", "uffd_missing", "uffd_wp",
-         "uffd_minor", "uffd_sigbus", "marker_install", "copied_bytes",
-         "map_heap", "map_stack", "map_anon", "map_file", "map_shmem", "map_thp"]
-MAPS = ["map_heap", "map_stack", "map_anon", "map_file", "map_shmem", "map_thp"]
-COPY_KINDS = ["copy_anon", "copy_zero", "copy_file", "copy_ksm"]
+# The statistics, from the table that defines them (`cowtrace stats -o json` of
+# the binary the guest ran: run.sh's COWTRACE): every per-process number, the
+# mapping classes, the copy kinds, and the --events kind of each write fault.
+_CT = os.environ.get("COWTRACE") or os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..",
+                                                  ".output", "cowtrace")
+try:
+    TABLE = cowstats.load(_CT)
+except RuntimeError as e:
+    print(f"check.py: the table of statistics: {e} (set COWTRACE=)", file=sys.stderr)
+    sys.exit(2)
+STATS = TABLE.counters
+MAPS = TABLE.maps
+COPY_KINDS = TABLE.copy_kinds
 # Scenarios the guest runs, so that a missing one is reported (guest.sh names).
 EXPECTED = ["probes", "cowfork", "cowfork_k0", "zerocopy", "filecopy", "pinfork", "uffd_missing",
             "uffd_wp", "uffd_minor", "marker", "thpfork",
@@ -698,10 +706,8 @@ def check_agreement(res, label, runs):
                 res.fail(label, name[3:], what_s, f"within {TP_TOLERANCE:.0%}", a)
 
 
-EVENT_STAT = {("wp", "reuse"): "reuse", ("wp", "copy_anon"): "copy_anon",
-              ("wp", "copy_zero"): "copy_zero", ("wp", "copy_file"): "copy_file",
-              ("wp", "copy_ksm"): "copy_ksm", ("wp", "unshare"): "unshare",
-              ("wp", "shared_reuse"): "shared_reuse"}
+# --events lines of write faults -> their statistic ("wp", "copy_anon") -> "copy_anon"
+EVENT_STAT = {k: v for k, v in TABLE.by_event.items() if k[0] == "wp"}
 
 
 def check_events(c, t):

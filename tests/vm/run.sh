@@ -115,4 +115,4 @@ done
 wait || true
 log "all kernels done in $(( $(date +%s) - t0 )) s"
 
-exec /usr/bin/python3 "$here/check.py" "${logs[@]}"
+COWTRACE=$COWTRACE exec /usr/bin/python3 "$here/check.py" "${logs[@]}"
