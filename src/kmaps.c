@@ -90,48 +90,29 @@ int probes_read_procs(struct ct_session *s,
 			proc_cb, &c);
 }
 
-/* The hists map's values carry no key: read key and value together. */
+struct hist_cb {
+	int (*hist)(void *ctx, const struct ct_hist_rec *r);
+	void *ctx;
+};
+
+/* The hists map's values carry no key: a record of key and value together. */
+static int hist_cb(void *ctx, const void *k, const void *v)
+{
+	const struct ct_hist_key *key = k;
+	struct hist_cb *c = ctx;
+	struct ct_hist_rec r = { .type = CT_REC_TYPE_HIST, .pid = key->pid, .id = key->id };
+
+	r.start_ns = 0; /* the live process of that pid */
+	memcpy(&r.h, v, sizeof(r.h));
+	return c->hist(c->ctx, &r);
+}
+
 int probes_read_hists(struct ct_session *s, int (*cb)(void *ctx, const struct ct_hist_rec *r), void *ctx)
 {
-	enum { BATCH = 1024 };
-	int fd = bpf_map__fd(s->skel->maps.hists);
-	struct ct_hist_key *keys = malloc(BATCH * sizeof(*keys));
-	struct ct_hist_val *vals = malloc(BATCH * sizeof(*vals));
-	struct ct_hist_key in, out;
-	struct ct_hist_rec r = { .type = CT_REC_TYPE_HIST };
-	bool first = true;
-	int err = 0;
+	struct hist_cb c = { .hist = cb, .ctx = ctx };
 
-	if (!keys || !vals) {
-		free(keys);
-		free(vals);
-		return -ENOMEM;
-	}
-	for (;;) {
-		__u32 count = BATCH;
-
-		err = bpf_map_lookup_batch(fd, first ? NULL : &in, &out, keys, vals, &count, NULL);
-		if (err && errno != ENOENT) {
-			err = -errno;
-			break;
-		}
-		for (__u32 i = 0; i < count; i++) {
-			r.pid = keys[i].pid;
-			r.id = keys[i].id;
-			r.start_ns = 0; /* the live process of that pid */
-			r.h = vals[i];
-			cb(ctx, &r);
-		}
-		if (err) {
-			err = 0;
-			break;
-		}
-		in = out;
-		first = false;
-	}
-	free(keys);
-	free(vals);
-	return err;
+	return read_map(bpf_map__fd(s->skel->maps.hists), sizeof(struct ct_hist_key), sizeof(struct ct_hist_val),
+			hist_cb, &c);
 }
 
 /* ---- programs the kernel skipped ---- */
