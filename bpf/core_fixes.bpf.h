@@ -142,7 +142,7 @@ static __always_inline struct page_facts page_facts(struct page *old, struct pag
 	bpf_probe_read_kernel(w, sizeof(w), old);
 	if (wi < CT_PAGE_WORDS)
 		info = w[wi];
-	/* flags: the first word (an unsigned long; "mm: introduce memdesc_flags_t", 6.18, wrapped it) */
+	/* flags: the first word (an unsigned long; 53fbef56e07d "mm: introduce memdesc_flags_t", 6.18, wrapped it) */
 	f.huge = (info & 1) || (w[0] & (1UL << bpf_core_enum_value(enum pageflags, PG_head)));
 	if (info & 1) {
 		struct page *p = old;
@@ -260,10 +260,11 @@ static __always_inline __u64 current_start_ns(void)
 /*
  * The current task is exiting and its process has no live thread left:
  * its final record has gone (sched_process_exit of the last thread).
- * Newer kernels fire sched_process_exit before exit_mm() (in the change
- * that gave the tracepoint its group_dead argument), so such a task can
- * still fault (exit_mm: clear_child_tid, robust futexes); older ones after
- * it, where this never holds at a fault.  PF_EXITING is 0x4 in every kernel.
+ * Since 3e816361e94a "sched/tracepoints: Move and extend the
+ * sched_process_exit() tracepoint" (6.16, which gave it its group_dead
+ * argument) it fires before exit_mm(), so such a task can
+ * still fault (exit_mm: clear_child_tid, robust futexes); before, it fired
+ * after exit_mm(), where this never holds at a fault.  PF_EXITING is 0x4 in every kernel.
  */
 #define CT_PF_EXITING 0x4
 

@@ -292,7 +292,7 @@ struct ct_config {
 	/* Wake the frontend only once this much is waiting (it polls anyway). */
 	__u64 wakeup_bytes;
 	__u32 per_event;      /* also one ring event per fault (--events, --record) */
-	__u32 task_storage;   /* per-thread state in task-local storage (5.11+), else a hash */
+	__u32 task_storage;   /* per-thread state in task-local storage (tracing programs: 5.13+), else a hash */
 	__u64 shm_mnt_addr;   /* &shm_mnt from kallsyms (0: unknown): the mount of kernel-internal shmem */
 	/* --stacks: the kinds (bits of enum ct_wp_kind) whose user (and with
 	 * kernel_stacks, kernel) stacks are counted */
