@@ -61,7 +61,8 @@ def strip_comment(line):
 
 
 def is_synopsis(cmd):
-    """A usage line ("cowtrace [-p PID | ...]"), not an example."""
+    """A usage line ("cowtrace [-p PID | ...]"), not an example (a pipe's filters may have "[")."""
+    cmd = cmd.split(" | ", 1)[0]
     return "[" in cmd or re.search(r"\b(FILE|OUT|SECONDS)\b", cmd) is not None
 
 
@@ -101,6 +102,28 @@ def example_txt_examples():
         if line.startswith("# cowtrace "):
             ex.append(strip_comment(line[2:]))
     return ex
+
+
+# The other commands of doc/cowtrace_example.txt ("# redis-server ...") set the stage; the suite's
+# Env does the same itself (start_redis, start_writer, info), so each must be one of these.
+EXAMPLE_TXT_SETUP = (
+    r'redis-server --port \d+ --save "" --enable-debug-command yes( .*)?',
+    r"redis-cli -p \d+ debug populate 400000 key 256",
+    r"redis-benchmark -p \d+ -t set -n 100000000 -r 400000 -d 256 -c 4 -q > /dev/null &",
+    r"kill \$!",
+    r"redis-cli -p \d+ info (persistence|stats) \| grep .*",
+)
+
+
+def example_txt_setup_unknown():
+    """Commands of doc/cowtrace_example.txt that are neither cowtrace's nor the suite's setup."""
+    out = []
+    for line in open(os.path.join(TOP, "doc", "cowtrace_example.txt")):
+        if line.startswith("# ") and not line.startswith("# cowtrace "):
+            c = line[2:].strip()
+            if not any(re.fullmatch(r, c) for r in EXAMPLE_TXT_SETUP):
+                out.append(c)
+    return out
 
 
 def readme_examples():
@@ -216,12 +239,24 @@ class Env:
 
 # ----------------------------------------------------------------- running
 
+def canonical(cmd):
+    """The example in the form the runners know: the example file's own Redis (its pid file, its
+    port) and its path to the Python workload are the README's $(pidof redis-server), redis-cli
+    and app.py."""
+    s = re.sub(r"\$\(cat \S*redis\S*\.pid\)", "$(pidof redis-server)", cmd)
+    s = re.sub(r"redis-cli -p \d+ ", "redis-cli ", s)
+    return re.sub(r"python3 tests/workloads/pygc\.py (plain|freeze)( \d+)?", "python3 app.py", s)
+
+
 def substitute(env, cmd):
     """The example as it runs here, and what was substituted."""
     s = cmd
     s = s.replace("$(pidof redis-server)", str(env.redis.pid))
+    s = re.sub(r"\$\(cat \S*redis\S*\.pid\)", str(env.redis.pid), s)
     s = re.sub(r"-p 181\b", f"-p {env.redis.pid}", s)
+    s = re.sub(r"redis-cli -p \d+ ", f"redis-cli -p {env.port} ", s)
     s = s.replace("redis-cli bgsave", f"redis-cli -p {env.port} bgsave")
+    s = re.sub(r"(?<![\w/])tests/workloads/", os.path.join(TOP, "tests", "workloads") + "/", s)
     s = re.sub(r"/sys/fs/cgroup/system\.slice/redis[-\w]*\.service", env.cgroup, s)
     s = s.replace("/var/lib/prometheus/node-exporter/cowtrace.prom", os.path.join(env.dir, "cowtrace.prom"))
     s = re.sub(r"-d 60\b", "-d 5", s)
@@ -382,11 +417,12 @@ def stats_table():
     return json.loads(subprocess.run([CT, "stats", "-o", "json"], capture_output=True, text=True).stdout)
 
 
-def run_example(env, ex, stats):
-    what = f"'{ex}':"
-    cmd = substitute(env, ex)
-    if cmd.replace(CT, "cowtrace") != ex:
+def run_example(env, ex_shown, stats):
+    what = f"'{ex_shown}':"
+    cmd = substitute(env, ex_shown)
+    if cmd.replace(CT, "cowtrace") != ex_shown:
         print(f"  runs as: {cmd.replace(CT, 'cowtrace')}", flush=True)
+    ex = canonical(ex_shown)  # what the runners below match
     redis = "redis" in ex or "181" in ex
     if redis:
         env.start_writer()
@@ -445,9 +481,25 @@ def run_example(env, ex, stats):
                 comms = {r["COMM"] for r in text_table(out, "PROCESSES")}
                 check(comms and comms <= {"redis-server", "redis-rdb-bgsave"},
                       what + " only the cgroup's processes", str(comms))
-        elif re.fullmatch(r"cowtrace (-o json )?-- python3 app.py", ex):
+        elif re.fullmatch(r"cowtrace (-o json |--stacks )?-- python3 app.py", ex):
             rc, out, err, took = run(env, cmd)
             check_app(env, what, out, rc, "json" if "-o json" in ex else "text")
+            if "--stacks" in ex:
+                check("TOP STACKS" in out, what + " a TOP STACKS table")
+        elif re.fullmatch(r"cowtrace -o json -- python3 app.py \| tail -n 1 \| jq (-c|-e) .+", ex):
+            # a CI job: cowtrace's part checked as above, then the jq filter on its final line
+            ct_part, rest = cmd.split(" | ", 1)
+            rc, out, err, took = run(env, ct_part)
+            check_app(env, what, out, rc, "json")
+            p = subprocess.run(["bash", "-c", rest], input=out, capture_output=True, text=True, cwd=env.dir)
+            got = p.stdout.strip()
+            if " jq -e " in ex:  # a gate: the job fails when the answer is false
+                check((got, p.returncode) in (("true", 0), ("false", 1)),
+                      what + " jq -e answers true (exit 0) or false (exit 1)",
+                      f"exit {p.returncode}: {got[:200]!r} {p.stderr[-200:]!r}")
+            else:
+                check(p.returncode == 0 and got and json_lines(got, what) is not None,
+                      what + " jq prints JSON", f"exit {p.returncode}: {got[:200]!r} {p.stderr[-200:]!r}")
         elif re.fullmatch(r"cowtrace -o json -i 10", ex):
             rc, out, err, took = run(env, cmd)
             objs = json_lines(out, what)
@@ -616,6 +668,10 @@ def main():
         seen = []
         for src, exs in sources:
             check(exs, f"{src} has examples")
+        unknown = example_txt_setup_unknown()
+        check(not unknown, "cowtrace_example.txt: every other command is setup the suite does too",
+              f"{unknown} (tests/examples/examples.py EXAMPLE_TXT_SETUP)")
+        for src, exs in sources:
             for ex in exs:
                 if ex not in seen:
                     seen.append(ex)
