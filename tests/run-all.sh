@@ -12,10 +12,10 @@
 # speedscope), fuzz (libFuzzer+ASan+UBSan on the record parser and the core,
 # corpus in tests/fuzz/corpus), leak (ASan/LSan and valgrind on the unit
 # tests and cowtrace), reliability (bad input, signals, SIGKILL loop, churn,
-# overload, long run), examples (every example of the README, --help and the
-# man page on Debian's redis-server and python3, and a user's path: exit
-# statuses, -O, -p following forks, JSON = Prometheus), vm (real Debian
-# kernels under QEMU).
+# overload, long run), examples (every example of the README, --help, the
+# man page and doc/cowtrace_example.txt on Debian's redis-server and
+# python3, and a user's path: exit statuses, -O, -p following forks, JSON =
+# Prometheus), vm (real Debian kernels under QEMU).
 # Each suite ends with its own "suite: N passed, N failed[, N skipped]" line.
 # COWTRACE_SUITES="unit load" limits the run.
 set -u
