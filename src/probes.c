@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
  * The degradation ladder, and the programs' configuration (.rodata).  For
- * every hook, decide from BTF and kallsyms
- * (never a version number) whether fentry, a kprobe, or nothing can reach
- * it (kfacts.c); then load, from the table of programs (progs.c).  If the kernel refuses the whole rung (fentry EPERM on
- * locked-down kernels, kprobes not built in), go down one rung:
+ * every hook, decide from BTF and kallsyms (never a version number) whether
+ * fentry, a kprobe, or nothing can reach it (kfacts.c); then load, from the
+ * table of programs (progs.c).  If the kernel refuses the whole rung (fentry
+ * EPERM on locked-down kernels, kprobes not built in), go down one rung:
  *   fentry -> kprobe -> tracepoint.
  */
 #include <errno.h>
@@ -277,6 +277,7 @@ static int try_exact(struct ct_session *s, const struct ct_opts *o, const struct
 		     enum ct_mode rung, char *err, size_t n)
 {
 	struct ct_hook_choice c[HOOK_MAX];
+	struct progs p[HOOK_MAX]; /* each hook's programs on this rung, for load and attach */
 	struct cowtrace_bpf *sk;
 	int any = 0;
 
@@ -288,24 +289,22 @@ static int try_exact(struct ct_session *s, const struct ct_opts *o, const struct
 	if (!sk)
 		return -1;
 	for (int h = 0; h < HOOK_MAX; h++) {
-		struct progs p;
-
 		kfacts_choose(k, h, rung, &c[h]);
-		hook_progs(sk, k, h, &p);
-		wp_progs(o, k, c, h, &p);
+		hook_progs(sk, k, h, &p[h]);
+		wp_progs(o, k, c, h, &p[h]);
 		if (c[h].mode == MODE_FENTRY) {
-			if (p.fe) {
-				bpf_program__set_autoload(p.fe, true);
-				bpf_program__set_attach_target(p.fe, 0, c[h].sym);
+			if (p[h].fe) {
+				bpf_program__set_autoload(p[h].fe, true);
+				bpf_program__set_attach_target(p[h].fe, 0, c[h].sym);
 			}
-			if (p.fx) {
-				bpf_program__set_autoload(p.fx, true);
-				bpf_program__set_attach_target(p.fx, 0, c[h].sym);
+			if (p[h].fx) {
+				bpf_program__set_autoload(p[h].fx, true);
+				bpf_program__set_attach_target(p[h].fx, 0, c[h].sym);
 			}
 		} else if (c[h].mode == MODE_KPROBE) {
-			bpf_program__set_autoload(p.kp, true);
-			if (p.krp)
-				bpf_program__set_autoload(p.krp, true);
+			bpf_program__set_autoload(p[h].kp, true);
+			if (p[h].krp)
+				bpf_program__set_autoload(p[h].krp, true);
 		}
 		any |= c[h].mode != MODE_NONE;
 	}
@@ -327,18 +326,15 @@ static int try_exact(struct ct_session *s, const struct ct_opts *o, const struct
 		if (attach_tracepoints(s, k, true, err, n))
 			return -1;
 		for (int h = 0; h < HOOK_MAX; h++) {
-			struct progs p;
 			enum ct_mode m = c[h].mode;
+			struct bpf_program *at_entry = m == MODE_FENTRY ? p[h].fe : p[h].kp;
+			struct bpf_program *at_exit = m == MODE_FENTRY ? p[h].fx : p[h].krp;
 
-			hook_progs(sk, k, h, &p);
-			wp_progs(o, k, c, h, &p);
 			if (m == MODE_NONE)
 				continue;
-			if ((m == MODE_FENTRY ? p.fe : p.kp) &&
-			    attach(s, m == MODE_FENTRY ? p.fe : p.kp, m, false, c[h].sym, err, n))
+			if (at_entry && attach(s, at_entry, m, false, c[h].sym, err, n))
 				return -1;
-			if ((m == MODE_FENTRY ? p.fx : p.krp) &&
-			    attach(s, m == MODE_FENTRY ? p.fx : p.krp, m, true, c[h].sym, err, n))
+			if (at_exit && attach(s, at_exit, m, true, c[h].sym, err, n))
 				return -1;
 		}
 	}
