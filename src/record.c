@@ -345,6 +345,8 @@ static int parse_text(struct ct_plan *plan, struct ct_rec_reader *r, const uint8
 	return ret;
 }
 
+static void describe_v2(struct ct_rec_reader *r);
+
 int rec_open(struct ct_rec_reader *r, const void *buf, size_t len, struct ct_rec_info *info,
 	     char *err, size_t errlen)
 {
@@ -384,6 +386,8 @@ int rec_open(struct ct_rec_reader *r, const void *buf, size_t len, struct ct_rec
 		return -1;
 	if (info->version >= 3 && !r->ncounters)
 		return fail(err, errlen, "malformed header: format 3 without its counters line");
+	if (info->version < 3)
+		describe_v2(r);
 	r->buf = b;
 	r->len = len;
 	r->off = header_len;
@@ -447,25 +451,31 @@ static bool proc_read(struct ct_proc_rec *out, const uint8_t *p, size_t len, int
 	return true;
 }
 
+/* Formats 1 and 2: where the counters of each layout are today, once per file (rec_open). */
+static void describe_v2(struct ct_rec_reader *r)
+{
+	describe(v2_counters, sizeof(v2_counters) / sizeof(v2_counters[0]), counter_name, CT_C_MAX, r->v2_at);
+	describe(v2_counters_224, sizeof(v2_counters_224) / sizeof(v2_counters_224[0]), counter_name, CT_C_MAX,
+		 r->v2_224_at);
+	describe(v2_maps, sizeof(v2_maps) / sizeof(v2_maps[0]), map_name, CT_MAP_MAX, r->v2_map_at);
+}
+
 static bool proc_from_record(const struct ct_rec_reader *r, struct ct_proc_rec *out, const uint8_t *p, size_t len)
 {
-	int8_t cat[CT_REC_MAX_COUNTERS], mat[CT_REC_MAX_COUNTERS];
-	const char *const *names = v2_counters;
-	int nc = sizeof(v2_counters) / sizeof(v2_counters[0]), nm = 6;
+	const int8_t *cat = r->v2_at;
+	int nc = sizeof(v2_counters) / sizeof(v2_counters[0]), nm = sizeof(v2_maps) / sizeof(v2_maps[0]);
 
 	if (r->ncounters) /* format 3 */
 		return proc_read(out, p, len, r->ncounters, r->counter_at, r->nmaps, r->map_at);
 	if (len == 224) {
-		names = v2_counters_224;
-		nc = 15;
+		cat = r->v2_224_at;
+		nc = sizeof(v2_counters_224) / sizeof(v2_counters_224[0]);
 		nm = 0;
 	} else if (len == 232) {
-		nc = 16;
+		nc = 16; /* the first 16 of today's list: up to uffd_sigbus, forks last */
 		nm = 0;
 	}
-	describe(names, nc, counter_name, CT_C_MAX, cat);
-	describe(v2_maps, nm, map_name, CT_MAP_MAX, mat);
-	if (!proc_read(out, p, len, nc, cat, nm, mat))
+	if (!proc_read(out, p, len, nc, cat, nm, r->v2_map_at))
 		return false;
 	if (len < 328)
 		out->execs = 0; /* padding then */

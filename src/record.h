@@ -106,6 +106,8 @@ struct ct_rec_reader {
 	 */
 	int ncounters, nmaps;
 	int8_t counter_at[CT_REC_MAX_COUNTERS], map_at[CT_REC_MAX_COUNTERS];
+	/* Formats 1 and 2: the same, for the layouts of record.c's lists, once per file. */
+	int8_t v2_at[CT_REC_MAX_COUNTERS], v2_224_at[CT_REC_MAX_COUNTERS], v2_map_at[CT_REC_MAX_COUNTERS];
 };
 
 /*
