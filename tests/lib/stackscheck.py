@@ -15,6 +15,7 @@ import sys
 sys.dont_write_bytecode = True  # no __pycache__ in the checkout (pngread is imported from here)
 import xml.etree.ElementTree as ET
 from folded import parse_folded  # noqa: E402 (tests/lib, on the path: this file's folder)
+from privdirty import copy_bounds  # noqa: E402
 from html.parser import HTMLParser
 
 NS = "{http://www.w3.org/2000/svg}"
@@ -372,14 +373,11 @@ def pygc_run(w, run):
 
 def pd_agreement(name, copies, tr, stacks):
     """Check copies against the worker's own Private_Dirty."""
-    # Right after fork() the worker maps nothing private, so at its end Private_Dirty = the pages it copied
-    # (and still maps) + the new pages it touched (<= its Rss growth).  cowtrace also counts copies after the
-    # worker's last look (os.write, os._exit: a handful) and copies of pages it freed (none here: the
-    # records stay alive).  So, within 2% + 32 pages:  pd - new <= copies <= pd.
-    lo, hi = tr["pd"] - tr["new"], tr["pd"]
-    tol = 0.02 * hi + 32
-    res(copies >= lo - tol, "%s: no copy missed: %d copies >= Private_Dirty %d - new pages %d (- %d)" %
-        (name, copies, tr["pd"], tr["new"], tol), "%d missing" % (lo - copies))
+    # the bounds and why: tests/lib/privdirty.py
+    lowest, _, tol = copy_bounds(tr["pd"], tr["new"])
+    hi = tr["pd"]
+    res(copies >= lowest, "%s: no copy missed: %d copies >= Private_Dirty %d - new pages %d (- %d)" %
+        (name, copies, tr["pd"], tr["new"], tol), "%d missing" % (lowest + tol - copies))
     excess = copies - hi
     what = "%s: copies agree with its Private_Dirty: %d vs %d pages (%+.1f%%, allowed %+d)" % (
         name, copies, hi, 100.0 * excess / hi if hi else 0, tol)
