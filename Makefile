@@ -23,7 +23,7 @@ BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror \
 	      -Ivmlinux -Iinclude $(LIBBPF_CFLAGS)
 
 # Pure userspace: aggregation, histograms, outputs (no libbpf) -- unit tested.
-CORE_SRCS := src/agg.c src/agg_proc.c src/stats.c src/hist.c src/output_text.c src/output_json.c src/output_prom.c src/plan.c \
+CORE_SRCS := src/agg.c src/proctab.c src/stats.c src/hist.c src/output_text.c src/output_json.c src/output_prom.c src/plan.c \
 	     src/progs.c \
 	     src/record.c src/svg.c src/outfile.c src/stacks.c src/xml.c src/output_stats.c
 # Talks to the kernel.

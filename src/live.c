@@ -202,9 +202,9 @@ static void sweep_dead(struct live *l)
 	 * ring full, waits in the map for the next read (leave it there).
 	 */
 	ring_buffer__consume(l->rb);
-	dead = malloc((l->agg.nprocs + 1) * sizeof(*dead));
-	for (uint32_t i = 0; dead && i < l->agg.nprocs; i++) {
-		const struct ct_proc *p = &l->agg.procs[i];
+	dead = malloc((l->agg.t.nprocs + 1) * sizeof(*dead));
+	for (uint32_t i = 0; dead && i < l->agg.t.nprocs; i++) {
+		const struct ct_proc *p = &l->agg.t.procs[i];
 
 		if (p->pid && !p->exited && p->start_ns && kill(p->pid, 0) && errno == ESRCH)
 			dead[n++] = p->pid;
@@ -214,7 +214,7 @@ static void sweep_dead(struct live *l)
 
 		if (!p || p->exited || probes_final_waits(&l->sess, dead[i], p->start_ns))
 			continue;
-		l->agg.exits_unseen++;
+		l->agg.t.exits_unseen++;
 		agg_proc_exited(&l->agg, p, p->last_ns); /* its exit program was skipped: none will come */
 		probes_forget(&l->sess, dead[i]);
 	}
@@ -291,8 +291,8 @@ static void report(struct live *l, bool final, int cmd_status, bool to_stdout)
  */
 static bool forked_alive(const struct live *l)
 {
-	for (uint32_t i = 0; i < l->agg.nprocs; i++) {
-		const struct ct_proc *p = &l->agg.procs[i];
+	for (uint32_t i = 0; i < l->agg.t.nprocs; i++) {
+		const struct ct_proc *p = &l->agg.t.procs[i];
 
 		if (p->pid && p->birth_fork >= 0 && !p->exited && !(kill(p->pid, 0) && errno == ESRCH))
 			return true;

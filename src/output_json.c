@@ -34,7 +34,7 @@ static void json_misses(FILE *f, const struct ct_report *r)
 	const struct ct_misses *m = r->misses;
 
 	fprintf(f, ",\"settled_faults\":%llu,\"exits_unseen\":%llu", (unsigned long long)r->settled,
-		(unsigned long long)r->agg->exits_unseen);
+		(unsigned long long)r->agg->t.exits_unseen);
 	if (!m)
 		return;
 	if (!m->known) {
@@ -211,8 +211,8 @@ void output_json(FILE *f, const struct ct_report *r)
 	if (r->stacks)
 		fprintf(f, ",\"stacks_dropped_pages\":%llu", (unsigned long long)r->stacks->dropped);
 	fprintf(f, ",\"processes\":[");
-	for (uint32_t i = 0; order && i < a->nprocs; i++) {
-		const struct ct_proc *p = &a->procs[order[i]];
+	for (uint32_t i = 0; order && i < a->t.nprocs; i++) {
+		const struct ct_proc *p = &a->t.procs[order[i]];
 
 		const char *cg = agg_cgroup_name(a, p->cgroup_id);
 
@@ -275,7 +275,7 @@ void output_json(FILE *f, const struct ct_report *r)
 	}
 	fprintf(f, "],\"evicted_processes\":%llu,\"forks_folded\":{\"forks\":%llu,\"pinned_cow\":%llu,"
 		"\"parent_copies\":%llu,\"child_copies\":%llu}}\n",
-		(unsigned long long)a->evicted, (unsigned long long)a->forks_folded.child,
+		(unsigned long long)a->t.evicted, (unsigned long long)a->forks_folded.child,
 		(unsigned long long)a->forks_folded.pinned_cow,
 		(unsigned long long)a->forks_folded.parent_copies,
 		(unsigned long long)a->forks_folded.child_copies);

@@ -163,7 +163,7 @@ static void hist_series(FILE *f, const char *name, const struct prom_state *st, 
 void output_prom(FILE *f, const struct ct_report *r, struct prom_state *st)
 {
 	const struct ct_agg *a = r->agg;
-	struct group *g = calloc(a->nprocs + 1, sizeof(*g));
+	struct group *g = calloc(a->t.nprocs + 1, sizeof(*g));
 	struct group *out;
 	unsigned ng = 0, nout = 0;
 	char label[PROM_LABEL_MAX];
@@ -171,16 +171,16 @@ void output_prom(FILE *f, const struct ct_report *r, struct prom_state *st)
 	if (!g)
 		return;
 	/* 1. sum processes by label value */
-	for (uint32_t i = 0; i < a->nprocs; i++) {
+	for (uint32_t i = 0; i < a->t.nprocs; i++) {
 		int gi;
 
-		label_of(st, a, &a->procs[i], label, sizeof(label));
+		label_of(st, a, &a->t.procs[i], label, sizeof(label));
 		gi = find_group(g, ng, label);
 		if (gi < 0) {
 			gi = (int)ng++;
 			snprintf(g[gi].label, sizeof(g[gi].label), "%s", label);
 		}
-		add_proc(&g[gi], &a->procs[i], a->page_size);
+		add_proc(&g[gi], &a->t.procs[i], a->page_size);
 	}
 	/* 2. new values join the chosen set by activity while there is room */
 	qsort(g, ng, sizeof(*g), cmp_activity);

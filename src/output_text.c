@@ -246,11 +246,11 @@ static bool table_build(const struct ct_report *r, const uint32_t *order, enum c
 
 	memset(tb, 0, sizeof(*tb));
 	tb->t = t;
-	tb->rows = malloc((a->nprocs ? a->nprocs : 1) * sizeof(*tb->rows));
+	tb->rows = malloc((a->t.nprocs ? a->t.nprocs : 1) * sizeof(*tb->rows));
 	if (!tb->rows)
 		return false;
-	for (uint32_t i = 0; order && i < a->nprocs; i++) {
-		const struct ct_proc *p = &a->procs[order[i]];
+	for (uint32_t i = 0; order && i < a->t.nprocs; i++) {
+		const struct ct_proc *p = &a->t.procs[order[i]];
 
 		if (t != TT_FAULTS && !proc_in_table(r, p, t))
 			continue;
@@ -292,8 +292,8 @@ static bool table_build(const struct ct_report *r, const uint32_t *order, enum c
 		double hi = 0;
 		char buf[32];
 
-		for (uint32_t i = 0; i < a->nprocs; i++) {
-			double v = rate_of(r, &a->procs[i], k);
+		for (uint32_t i = 0; i < a->t.nprocs; i++) {
+			double v = rate_of(r, &a->t.procs[i], k);
 
 			hi = v > hi ? v : hi;
 		}
@@ -332,7 +332,7 @@ static void table_print(FILE *f, const struct ct_report *r, const struct table *
 		fprintf(f, " %*s %*s", tb->rate_w[0], "REUSE/s", tb->rate_w[1], "COPY/s");
 	fputc('\n', f);
 	for (uint32_t i = 0; i < tb->nrows; i++) {
-		const struct ct_proc *p = &a->procs[tb->rows[i]];
+		const struct ct_proc *p = &a->t.procs[tb->rows[i]];
 		double rates[2] = { rate_of(r, p, 0), rate_of(r, p, 1) };
 
 		clean_comm(comm, p->comm);
@@ -347,14 +347,14 @@ static void table_print(FILE *f, const struct ct_report *r, const struct table *
 	if (tb->nrest) {
 		double rates[2] = { 0, 0 };
 
-		for (uint32_t i = 0; tb->rates && i < a->nprocs; i++)
+		for (uint32_t i = 0; tb->rates && i < a->t.nprocs; i++)
 			for (int k = 0; k < 2; k++) {
 				bool shown = false;
 
 				for (uint32_t j = 0; j < tb->nrows && !shown; j++)
 					shown = tb->rows[j] == i;
-				if (!shown && rate_of(r, &a->procs[i], k) > 0)
-					rates[k] += rate_of(r, &a->procs[i], k);
+				if (!shown && rate_of(r, &a->t.procs[i], k) > 0)
+					rates[k] += rate_of(r, &a->t.procs[i], k);
 			}
 		snprintf(comm, sizeof(comm), "(%u more)", tb->nrest);
 		table_row(f, r, tb, &tb->rest, "-", "-", comm, rates, "");
@@ -368,7 +368,7 @@ static void print_tables(FILE *f, const struct ct_report *r, const uint32_t *ord
 	struct table tb;
 	int col = -1;
 
-	if (!r->agg->nprocs) {
+	if (!r->agg->t.nprocs) {
 		fprintf(f, "\n(no events)\n");
 		return;
 	}
@@ -383,9 +383,9 @@ static void print_tables(FILE *f, const struct ct_report *r, const uint32_t *ord
 			list_item(f, &col, "0 for every process: ", ct_stat_name(s));
 	if (col >= 0)
 		fputc('\n', f);
-	if (r->agg->evicted)
+	if (r->agg->t.evicted)
 		fprintf(f, "(%llu exited processes are folded into rows by command, PID -)\n",
-			(unsigned long long)r->agg->evicted);
+			(unsigned long long)r->agg->t.evicted);
 }
 
 #define STACK_PROCS_SHOWN 5
@@ -399,8 +399,8 @@ static void print_stacks(FILE *f, const struct ct_report *r, const uint32_t *ord
 
 	if (!r->stacks || !r->top_stacks)
 		return;
-	for (uint32_t i = 0; order && i < a->nprocs && shown < STACK_PROCS_SHOWN; i++) {
-		const struct ct_proc *p = &a->procs[order[i]];
+	for (uint32_t i = 0; order && i < a->t.nprocs && shown < STACK_PROCS_SHOWN; i++) {
+		const struct ct_proc *p = &a->t.procs[order[i]];
 		struct ct_stack_top *t;
 		int64_t n = p->pid ? stacks_top(r->stacks, p->pid, p->start_ns, &t) : 0;
 		uint64_t total = 0;
@@ -571,16 +571,16 @@ void output_text(FILE *f, const struct ct_report *r)
 		fprintf(f, ", settled_faults %llu", (unsigned long long)r->settled);
 	if (r->unclassified)
 		fprintf(f, ", unclassified_faults %llu", (unsigned long long)r->unclassified);
-	if (r->agg->exits_unseen)
-		fprintf(f, ", exits_unseen %llu", (unsigned long long)r->agg->exits_unseen);
+	if (r->agg->t.exits_unseen)
+		fprintf(f, ", exits_unseen %llu", (unsigned long long)r->agg->t.exits_unseen);
 	fputc('\n', f);
 	print_unavailable(f, r);
 	print_misses(f, r->misses, r->plan);
 	print_tables(f, r, order);
 	print_stacks(f, r, order);
 	print_forks(f, r);
-	for (uint32_t i = 0; order && i < a->nprocs && shown < r->hist_top; i++) {
-		const struct ct_proc *p = &a->procs[order[i]];
+	for (uint32_t i = 0; order && i < a->t.nprocs && shown < r->hist_top; i++) {
+		const struct ct_proc *p = &a->t.procs[order[i]];
 
 		if (p->h) {
 			print_hists(f, r, p);

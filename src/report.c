@@ -46,10 +46,10 @@ void reporter_init(struct ct_reporter *r, const struct ct_cli *cli, struct ct_ag
 		fprintf(stderr, "cowtrace: out of memory\n");
 		exit(1);
 	}
-	agg->max_exited = cli->max_exited;
+	agg->t.max_exited = cli->max_exited;
 	if (cli->prom && cli->prom_by == PROM_BY_PID) {
-		agg->keep = keep_cb;
-		agg->keep_ctx = &r->prom;
+		agg->t.keep = keep_cb;
+		agg->t.keep_ctx = &r->prom;
 	}
 }
 
@@ -74,8 +74,8 @@ void reporter_emit(struct ct_reporter *r, const struct ct_report *rep, bool to_s
 		if (r->cli->interval > 0 && rep->agg == r->agg)
 			t.interval_s = ((r->last_ns ? now - r->last_ns : (uint64_t)(rep->duration_s * 1e9))) / 1e9;
 		output_text(r->out, &t);
-		for (uint32_t i = 0; i < r->agg->nprocs && t.interval_s > 0; i++) {
-			struct ct_proc *p = &r->agg->procs[i];
+		for (uint32_t i = 0; i < r->agg->t.nprocs && t.interval_s > 0; i++) {
+			struct ct_proc *p = &r->agg->t.procs[i];
 
 			p->rate_base[0] = proc_stat(p, ST_REUSE, r->agg->page_size);
 			p->rate_base[1] = proc_stat(p, ST_COPY, r->agg->page_size);

@@ -73,11 +73,11 @@ void sink_resolve_cgroups(struct ct_sink *k)
 	struct cg_walk w = { .k = k };
 	char root[1024];
 
-	w.want = malloc((a->nprocs ? a->nprocs : 1) * sizeof(*w.want));
+	w.want = malloc((a->t.nprocs ? a->t.nprocs : 1) * sizeof(*w.want));
 	if (!w.want)
 		return;
-	for (uint32_t i = 0; i < a->nprocs; i++) {
-		uint64_t id = a->procs[i].cgroup_id;
+	for (uint32_t i = 0; i < a->t.nprocs; i++) {
+		uint64_t id = a->t.procs[i].cgroup_id;
 		bool dup = false;
 
 		for (unsigned j = 0; j < w.nwant && !dup; j++)

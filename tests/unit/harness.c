@@ -218,7 +218,7 @@ void golden_check(void (*build)(struct ct_agg *, struct ct_plan *, struct ct_rep
 
 	build(&a, &pl, &r);
 	CHECK_EQ(a.events, events);
-	CHECK_EQ(a.nprocs, nprocs);
+	CHECK_EQ(a.t.nprocs, nprocs);
 	CHECK_EQ(a.nforks, nforks);
 	s = render(writer, &r, &n);
 	CHECK(s != NULL, "render failed");

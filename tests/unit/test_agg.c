@@ -23,7 +23,7 @@ static int wp(struct ct_agg *a, uint64_t ts, unsigned kind, uint32_t pid, uint32
 
 static int proc_index(const struct ct_agg *a, const struct ct_proc *p)
 {
-	return p ? (int)(p - a->procs) : -1;
+	return p ? (int)(p - a->t.procs) : -1;
 }
 
 /* --------------------------------------------------- aggregation: counters */
@@ -60,7 +60,7 @@ TEST(agg_counts_every_kind)
 	/* 18 WP + 3 THP + 7 UFFD + 2 PINNED + 2 MARKER = 32 events, one process */
 	CHECK_EQ(a.events, 32);
 	CHECK_EQ(a.bad_events, 0);
-	CHECK_EQ(a.nprocs, 1);
+	CHECK_EQ(a.t.nprocs, 1);
 	p = agg_find(&a, 42);
 	CHECK(p != NULL, "pid 42 not found");
 	if (!p)
@@ -167,7 +167,7 @@ TEST(agg_fork_records_and_charging)
 	add(&a, 2000, CT_EV_PINNED, 0, 10, 1, 4, 11, "parent");
 	add(&a, 2000, CT_EV_FORK, CT_FORK_PARENT_TRACED | CT_FORK_CHILD_TRACED, 10, 1, 4, 11, "parent");
 	CHECK_EQ(a.nforks, 1);
-	CHECK_EQ(a.nprocs, 2);
+	CHECK_EQ(a.t.nprocs, 2);
 	p10 = agg_find(&a, 10);
 	p11 = agg_find(&a, 11);
 	CHECK(p10 && p11, "parent or child missing after FORK");
@@ -209,7 +209,7 @@ TEST(agg_fork_records_and_charging)
 
 	CHECK_EQ(a.events, 19);
 	CHECK_EQ(a.nforks, 5);
-	CHECK_EQ(a.nprocs, 5); /* 10 11 12 13 15; not 14 (untraced child), not 99 (untraced parent) */
+	CHECK_EQ(a.t.nprocs, 5); /* 10 11 12 13 15; not 14 (untraced child), not 99 (untraced parent) */
 	CHECK(agg_find(&a, 14) == NULL, "untraced child 14 got an entry");
 	CHECK(agg_find(&a, 99) == NULL, "untraced parent 99 got an entry");
 	p10 = agg_find(&a, 10);
@@ -289,13 +289,13 @@ TEST(agg_exit_then_pid_reuse)
 	wp(&a, 300, CT_WP_REUSE, 300, 1, 0, "old");
 	add(&a, 400, CT_EV_EXIT, 0, 300, 1, 0, 0, "old");
 	CHECK(agg_find(&a, 300) == NULL, "exited pid still found");
-	CHECK(a.procs[0].exited, "EXIT did not mark the entry exited");
-	CHECK_EQ(a.procs[0].last_ns, 400);
+	CHECK(a.t.procs[0].exited, "EXIT did not mark the entry exited");
+	CHECK_EQ(a.t.procs[0].last_ns, 400);
 
 	wp(&a, 500, CT_WP_COPY_ZERO, 300, 2, 0, "new");
-	CHECK_EQ(a.nprocs, 2);
+	CHECK_EQ(a.t.nprocs, 2);
 	p = agg_find(&a, 300);
-	CHECK(p == &a.procs[1], "reused pid does not map to a new entry (index %d)",
+	CHECK(p == &a.t.procs[1], "reused pid does not map to a new entry (index %d)",
 	      proc_index(&a, p));
 	if (p) {
 		CHECK_EQ(p->c[CT_C_WP + CT_WP_COPY_ZERO], 1);
@@ -307,23 +307,23 @@ TEST(agg_exit_then_pid_reuse)
 		CHECK_STR(p->comm, "new");
 	}
 	/* the old process keeps its own numbers */
-	CHECK_EQ(a.procs[0].c[CT_C_WP + CT_WP_COPY_ANON], 2);
-	CHECK_EQ(a.procs[0].c[CT_C_WP + CT_WP_REUSE], 1);
-	CHECK_EQ(a.procs[0].c[CT_C_WP + CT_WP_COPY_ZERO], 0);
-	CHECK_STR(a.procs[0].comm, "old");
-	CHECK(a.procs[0].exited, "old entry lost its exited mark");
+	CHECK_EQ(a.t.procs[0].c[CT_C_WP + CT_WP_COPY_ANON], 2);
+	CHECK_EQ(a.t.procs[0].c[CT_C_WP + CT_WP_REUSE], 1);
+	CHECK_EQ(a.t.procs[0].c[CT_C_WP + CT_WP_COPY_ZERO], 0);
+	CHECK_STR(a.t.procs[0].comm, "old");
+	CHECK(a.t.procs[0].exited, "old entry lost its exited mark");
 
 	/* EXIT of a pid never seen: counted, changes nothing else */
 	CHECK(add(&a, 600, CT_EV_EXIT, 0, 777, 1, 0, 0, "x") == 0, "EXIT of unknown pid rejected");
-	CHECK_EQ(a.nprocs, 2);
+	CHECK_EQ(a.t.nprocs, 2);
 	CHECK_EQ(a.events, 6);
 
 	/* reuse through a FORK after an EXIT */
 	add(&a, 700, CT_EV_EXIT, 0, 300, 2, 0, 0, "new");
-	CHECK(a.procs[1].exited, "second EXIT did not mark the new entry");
+	CHECK(a.t.procs[1].exited, "second EXIT did not mark the new entry");
 	add(&a, 800, CT_EV_FORK, CT_FORK_PARENT_TRACED | CT_FORK_CHILD_TRACED, 5, 1, 0, 300, "forker");
 	p = agg_find(&a, 300);
-	CHECK_EQ(a.nprocs, 4); /* old 300, new 300, 5, third 300 */
+	CHECK_EQ(a.t.nprocs, 4); /* old 300, new 300, 5, third 300 */
 	CHECK(p && proc_index(&a, p) == 3, "forked child with reused pid is not a new entry (%d)",
 	      proc_index(&a, p));
 	if (p) {
@@ -331,7 +331,7 @@ TEST(agg_exit_then_pid_reuse)
 		CHECK_EQ(p->ppid, 5);
 		CHECK_EQ(p->c[CT_C_WP + CT_WP_COPY_ZERO], 0);
 	}
-	CHECK_EQ(a.procs[1].c[CT_C_WP + CT_WP_COPY_ZERO], 1);
+	CHECK_EQ(a.t.procs[1].c[CT_C_WP + CT_WP_COPY_ZERO], 1);
 	agg_free(&a);
 }
 
@@ -345,7 +345,7 @@ TEST(agg_fork_child_pid_seen_before)
 	wp(&a, 150, CT_WP_REUSE, 400, 1, 0, "stale");
 	/* No EXIT for 400 (e.g. lost): a FORK creating child 400 means a new process. */
 	add(&a, 200, CT_EV_FORK, CT_FORK_PARENT_TRACED | CT_FORK_CHILD_TRACED, 1, 0, 0, 400, "init");
-	CHECK_EQ(a.nprocs, 3); /* stale 400, 1, new 400 */
+	CHECK_EQ(a.t.nprocs, 3); /* stale 400, 1, new 400 */
 	p = agg_find(&a, 400);
 	CHECK(p && proc_index(&a, p) == 2, "child 400 did not get a fresh entry (%d)",
 	      proc_index(&a, p));
@@ -356,11 +356,11 @@ TEST(agg_fork_child_pid_seen_before)
 		CHECK_EQ(p->ppid, 1);
 		CHECK_EQ(p->first_ns, 200);
 	}
-	CHECK_EQ(a.procs[0].c[CT_C_WP + CT_WP_COPY_ANON], 1);
-	CHECK_EQ(a.procs[0].c[CT_C_WP + CT_WP_REUSE], 1);
+	CHECK_EQ(a.t.procs[0].c[CT_C_WP + CT_WP_COPY_ANON], 1);
+	CHECK_EQ(a.t.procs[0].c[CT_C_WP + CT_WP_REUSE], 1);
 	wp(&a, 300, CT_WP_COPY_FILE, 400, 1, 0, "init");
-	CHECK_EQ(a.procs[2].c[CT_C_WP + CT_WP_COPY_FILE], 1);
-	CHECK_EQ(a.procs[0].c[CT_C_WP + CT_WP_COPY_FILE], 0);
+	CHECK_EQ(a.t.procs[2].c[CT_C_WP + CT_WP_COPY_FILE], 1);
+	CHECK_EQ(a.t.procs[0].c[CT_C_WP + CT_WP_COPY_FILE], 0);
 	CHECK_EQ(a.forks[0].child_copies, 1);
 	agg_free(&a);
 }
@@ -376,10 +376,10 @@ TEST(agg_fork_reused_pid_marks_old_exited)
 	agg_init(&a, 4096);
 	wp(&a, 100, CT_WP_COPY_ANON, 400, 1, 0, "stale");
 	add(&a, 200, CT_EV_FORK, CT_FORK_PARENT_TRACED | CT_FORK_CHILD_TRACED, 1, 0, 0, 400, "init");
-	CHECK_EQ(a.nprocs, 3);
-	CHECK(a.procs[0].exited, "stale entry for pid 400 is not marked exited after its pid "
+	CHECK_EQ(a.t.nprocs, 3);
+	CHECK(a.t.procs[0].exited, "stale entry for pid 400 is not marked exited after its pid "
 	      "was reused by a FORK (two live rows for pid 400)");
-	CHECK(!a.procs[2].exited, "new entry marked exited");
+	CHECK(!a.t.procs[2].exited, "new entry marked exited");
 	agg_free(&a);
 }
 
@@ -391,7 +391,7 @@ TEST(agg_bad_type_changes_nothing)
 
 	agg_init(&a, 4096);
 	wp(&a, 1000, CT_WP_REUSE, 50, 1, 0, "good");
-	snap = a.procs[0];
+	snap = a.t.procs[0];
 	for (unsigned i = 0; i < sizeof(bad_types) / sizeof(bad_types[0]); i++) {
 		CHECK(add(&a, 5, bad_types[i], 0, 50, 9, 1, 0, "bad") == -1,
 		      "type %u accepted", bad_types[i]);
@@ -400,12 +400,12 @@ TEST(agg_bad_type_changes_nothing)
 	}
 	CHECK_EQ(a.bad_events, 8);
 	CHECK_EQ(a.events, 1);
-	CHECK_EQ(a.nprocs, 1);
+	CHECK_EQ(a.t.nprocs, 1);
 	CHECK_EQ(a.nforks, 0);
 	CHECK_EQ(a.first_ns, 1000);
 	CHECK_EQ(a.last_ns, 1000);
 	CHECK(agg_find(&a, 51) == NULL, "bad event created pid 51");
-	CHECK(!memcmp(&snap, &a.procs[0], sizeof(snap)), "bad event modified pid 50's entry");
+	CHECK(!memcmp(&snap, &a.t.procs[0], sizeof(snap)), "bad event modified pid 50's entry");
 	agg_free(&a);
 }
 
@@ -420,7 +420,7 @@ TEST(agg_bad_kind_changes_nothing)
 
 	agg_init(&a, 4096);
 	wp(&a, 1000, CT_WP_REUSE, 50, 1, 0, "good");
-	snap = a.procs[0];
+	snap = a.t.procs[0];
 	for (unsigned i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		CHECK(add(&a, 5, bad[i].type, bad[i].kind, 50, 9, 1, 0, "bad") == -1,
 		      "type %u kind %u accepted", bad[i].type, bad[i].kind);
@@ -429,11 +429,11 @@ TEST(agg_bad_kind_changes_nothing)
 	}
 	CHECK_EQ(a.bad_events, 8);
 	CHECK_EQ(a.events, 1);
-	CHECK_EQ(a.nprocs, 1);
+	CHECK_EQ(a.t.nprocs, 1);
 	CHECK(agg_find(&a, 51) == NULL, "event with a bad kind created an entry for pid 51");
-	CHECK(!memcmp(&snap, &a.procs[0], sizeof(snap)),
+	CHECK(!memcmp(&snap, &a.t.procs[0], sizeof(snap)),
 	      "event with a bad kind modified pid 50 (comm now \"%s\", ppid %u, last_ns %llu)",
-	      a.procs[0].comm, a.procs[0].ppid, (unsigned long long)a.procs[0].last_ns);
+	      a.t.procs[0].comm, a.t.procs[0].ppid, (unsigned long long)a.t.procs[0].last_ns);
 	CHECK_EQ(a.first_ns, 1000);
 	CHECK_EQ(a.last_ns, 1000);
 	agg_free(&a);
@@ -504,13 +504,13 @@ static int check_model(const struct ct_agg *a, const int32_t *model, uint32_t np
 			if (bad++ < 3)
 				CHECK(0, "pid %u exited/unseen but found (index %d)", pid,
 				      proc_index(a, p));
-		} else if (model[pid] >= 0 && p != &a->procs[model[pid]]) {
+		} else if (model[pid] >= 0 && p != &a->t.procs[model[pid]]) {
 			if (bad++ < 3)
 				CHECK(0, "pid %u: found index %d, expected %d", pid, proc_index(a, p),
 				      model[pid]);
 		}
 	}
-	CHECK(a->index_used == live, "index_used %u, live %u", a->index_used, live);
+	CHECK(a->t.index_used == live, "index_used %u, live %u", a->t.index_used, live);
 	return bad;
 }
 
@@ -531,7 +531,7 @@ TEST(agg_many_pids_with_exits)
 	/* 100000 distinct pids; exits interleaved (earlier pids, and some at once) */
 	for (uint32_t pid = 1; pid <= N; pid++) {
 		wp(&a, pid, CT_WP_COPY_ANON, pid, 1, 0, "many");
-		model[pid] = (int32_t)(a.nprocs - 1);
+		model[pid] = (int32_t)(a.t.nprocs - 1);
 		if (pid % 4 == 0) {
 			add(&a, pid, CT_EV_EXIT, 0, pid / 2, 1, 0, 0, "many");
 			model[pid / 2] = -1;
@@ -541,7 +541,7 @@ TEST(agg_many_pids_with_exits)
 			model[pid] = -1;
 		}
 	}
-	CHECK_EQ(a.nprocs, N);
+	CHECK_EQ(a.t.nprocs, N);
 	bad += check_model(&a, model, N + 200);
 	/* every live pid finds its own entry with the right numbers */
 	for (uint32_t pid = 1; pid <= N && bad < 3; pid++) {
@@ -557,7 +557,7 @@ TEST(agg_many_pids_with_exits)
 		if (model[pid] >= 0)
 			continue;
 		wp(&a, N + pid, CT_WP_COPY_ZERO, pid, 1, 0, "again");
-		model[pid] = (int32_t)(a.nprocs - 1);
+		model[pid] = (int32_t)(a.t.nprocs - 1);
 	}
 	bad += check_model(&a, model, N + 200);
 	for (int i = 0; i < 60000; i++) {
@@ -568,7 +568,7 @@ TEST(agg_many_pids_with_exits)
 	}
 	bad += check_model(&a, model, N + 200);
 	for (uint32_t pid = 1; pid <= N; pid++)
-		if (model[pid] >= 0 && a.procs[model[pid]].exited && bad++ < 3)
+		if (model[pid] >= 0 && a.t.procs[model[pid]].exited && bad++ < 3)
 			CHECK(0, "live pid %u marked exited", pid);
 	agg_free(&a);
 	free(model);
@@ -595,7 +595,7 @@ TEST(agg_index_random_small_range)
 		} else {
 			wp(&a, op, CT_WP_REUSE, pid, 1, 0, "r");
 			if (model[pid] < 0)
-				model[pid] = (int32_t)(a.nprocs - 1);
+				model[pid] = (int32_t)(a.t.nprocs - 1);
 		}
 		if (op % 2000 == 0)
 			bad += check_model(&a, model, NP);
@@ -637,7 +637,7 @@ TEST(agg_index_wraparound_cluster)
 			wp(&a, 1, CT_WP_REUSE, pids[i], 1, 0, "w");
 			model[i] = i;
 		}
-		CHECK_EQ(a.index_cap, 1024);
+		CHECK_EQ(a.t.index_cap, 1024);
 		for (int k = 0; k < 16; k++) {
 			int victim = orders[o][k];
 
@@ -649,7 +649,7 @@ TEST(agg_index_wraparound_cluster)
 				if (model[i] < 0)
 					CHECK(p == NULL, "order %d step %d: exited pid %u found", o, k, pids[i]);
 				else
-					CHECK(p == &a.procs[model[i]], "order %d step %d: pid %u -> %d, expected %d",
+					CHECK(p == &a.t.procs[model[i]], "order %d step %d: pid %u -> %d, expected %d",
 					      o, k, pids[i], proc_index(&a, p), model[i]);
 			}
 			/* re-add one of the exited ones every other step */
@@ -657,7 +657,7 @@ TEST(agg_index_wraparound_cluster)
 				int back = orders[o][k - 1];
 
 				wp(&a, 3, CT_WP_REUSE, pids[back], 1, 0, "w");
-				model[back] = (int32_t)(a.nprocs - 1);
+				model[back] = (int32_t)(a.t.nprocs - 1);
 			}
 		}
 		agg_free(&a);
@@ -697,11 +697,11 @@ TEST(agg_sorted_order)
 	/* order: D(3) C(2, reuse 5) B(2, pid 3) A(2, pid 5, first 50) E(2, pid 5, first 70) F(0) */
 	o = agg_sorted(&a);
 	CHECK(o != NULL, "agg_sorted failed");
-	CHECK_EQ(a.nprocs, 6);
-	for (unsigned i = 0; o && i < 6 && i < a.nprocs; i++) {
-		CHECK(a.procs[o[i]].pid == want_pid[i] && a.procs[o[i]].first_ns == want_first[i],
+	CHECK_EQ(a.t.nprocs, 6);
+	for (unsigned i = 0; o && i < 6 && i < a.t.nprocs; i++) {
+		CHECK(a.t.procs[o[i]].pid == want_pid[i] && a.t.procs[o[i]].first_ns == want_first[i],
 		      "rank %u: pid %u first_ns %llu, expected pid %u first_ns %llu", i,
-		      a.procs[o[i]].pid, (unsigned long long)a.procs[o[i]].first_ns, want_pid[i],
+		      a.t.procs[o[i]].pid, (unsigned long long)a.t.procs[o[i]].first_ns, want_pid[i],
 		      (unsigned long long)want_first[i]);
 	}
 	free(o);
@@ -734,13 +734,13 @@ TEST(agg_evict_bounded)
 	uint64_t ts = 0, copies = 0, folded = 0, exited_rows = 0, child_copies = 0;
 
 	agg_init(&a, 4096);
-	a.max_exited = 64;
+	a.t.max_exited = 64;
 	churn(&a, 5000, 1000, &ts);
 	/* 1 live parent, at most 64 exited kept, two folds ("job" twice: odd/even comm is overwritten by exit). */
-	CHECK(a.nprocs <= 1 + 64 + 2, "nprocs %u", a.nprocs);
-	CHECK(a.nexited <= 64, "nexited %u", a.nexited);
-	for (uint32_t i = 0; i < a.nprocs; i++) {
-		const struct ct_proc *p = &a.procs[i];
+	CHECK(a.t.nprocs <= 1 + 64 + 2, "nprocs %u", a.t.nprocs);
+	CHECK(a.t.nexited <= 64, "nexited %u", a.t.nexited);
+	for (uint32_t i = 0; i < a.t.nprocs; i++) {
+		const struct ct_proc *p = &a.t.procs[i];
 
 		copies += proc_copies(p);
 		folded += p->folded;
@@ -751,7 +751,7 @@ TEST(agg_evict_bounded)
 			CHECK_EQ(proc_copies(p), 1); /* never two processes in one row */
 	}
 	CHECK_EQ(copies, 5000);
-	CHECK_EQ(folded, a.evicted);
+	CHECK_EQ(folded, a.t.evicted);
 	CHECK_EQ(folded + exited_rows, 5000);
 	/* Fork records: bounded, and nothing lost from their sums. */
 	CHECK(a.nforks <= 1024 + 64 + 1, "nforks %u", a.nforks);
@@ -778,20 +778,20 @@ TEST(agg_evict_keep_and_reuse)
 	int rows_1002 = 0;
 
 	agg_init(&a, 4096);
-	a.max_exited = 4;
-	a.keep = keep_pid_1002;
+	a.t.max_exited = 4;
+	a.t.keep = keep_pid_1002;
 	churn(&a, 100, 1000, &ts);
 	/* pid 1002 again: a new process with the same pid, never merged. */
 	churn(&a, 1, 1002, &ts);
 	CHECK(wp(&a, ++ts, CT_WP_REUSE, 1002, 1, 0, "x") == 0, "wp");
-	for (uint32_t i = 0; i < a.nprocs; i++)
-		if (a.procs[i].pid == 1002 && a.procs[i].exited) {
+	for (uint32_t i = 0; i < a.t.nprocs; i++)
+		if (a.t.procs[i].pid == 1002 && a.t.procs[i].exited) {
 			rows_1002++;
-			CHECK_EQ(proc_copies(&a.procs[i]), 1);
+			CHECK_EQ(proc_copies(&a.t.procs[i]), 1);
 		}
 	/* The first is kept from eviction; the second may be folded; the third is live. */
 	CHECK(rows_1002 >= 1, "pid 1002 rows: %d", rows_1002);
-	CHECK(a.procs[0].pid != 1000 && a.evicted > 0, "nothing evicted");
+	CHECK(a.t.procs[0].pid != 1000 && a.t.evicted > 0, "nothing evicted");
 	CHECK(agg_find(&a, 1002) && agg_find(&a, 1002)->c[CT_C_WP + CT_WP_REUSE] == 1 &&
 	      proc_copies(agg_find(&a, 1002)) == 0, "live pid 1002 merged with an earlier one");
 	agg_free(&a);
@@ -811,7 +811,7 @@ TEST(agg_pid_reuse_without_exit)
 	CHECK(wp(&a, ++ts, CT_WP_COPY_ZERO, 50, 1, 0, "two") == 0, "wp");
 	p = agg_find(&a, 50);
 	CHECK(p && p->c[CT_C_WP + CT_WP_COPY_ANON] == 0 && p->c[CT_C_WP + CT_WP_COPY_ZERO] == 1, "merged");
-	CHECK_EQ(a.nexited, 1);
+	CHECK_EQ(a.t.nexited, 1);
 	agg_free(&a);
 }
 
@@ -839,10 +839,10 @@ static uint32_t entries_of(const struct ct_agg *a, uint32_t pid, uint32_t *exite
 	uint32_t n = 0;
 
 	*exited = 0;
-	for (uint32_t i = 0; i < a->nprocs; i++)
-		if (a->procs[i].pid == pid) {
+	for (uint32_t i = 0; i < a->t.nprocs; i++)
+		if (a->t.procs[i].pid == pid) {
 			n++;
-			*exited += a->procs[i].exited;
+			*exited += a->t.procs[i].exited;
 		}
 	return n;
 }
@@ -972,7 +972,7 @@ TEST(agg_kernel_records)
 	agg_snapshot_begin(&a);
 	agg_snapshot_end(&a);
 	CHECK(agg_find(&a, 500) == NULL, "500 still live after two snapshots without it");
-	CHECK_EQ(a.exits_unseen, 5); /* 500, and 100, 200', 300 and 400' that were in no snapshot */
+	CHECK_EQ(a.t.exits_unseen, 5); /* 500, and 100, 200', 300 and 400' that were in no snapshot */
 
 	/* 7. a histogram replaces the process's */
 	memset(&h, 0, sizeof(h));
@@ -1015,7 +1015,7 @@ TEST(agg_mass_exit_late_records)
 
 	agg_init(&a, 4096);
 	a.count_events = false;
-	a.max_exited = MAX;
+	a.t.max_exited = MAX;
 	for (int g = 0; g < 2; g++) {
 		agg_snapshot_begin(&a);
 		for (uint32_t i = 0; i < N; i++) {
@@ -1028,26 +1028,26 @@ TEST(agg_mass_exit_late_records)
 		agg_snapshot_begin(&a);
 		agg_snapshot_end(&a);
 	}
-	CHECK_EQ(a.exits_unseen, N);
-	CHECK_EQ(a.nexited, N); /* none evicted: each may still get its final record */
-	CHECK(a.evict_passes <= 2 * N / (MAX / 2) + 4, "%llu eviction passes for %u exits",
-	      (unsigned long long)a.evict_passes, N);
+	CHECK_EQ(a.t.exits_unseen, N);
+	CHECK_EQ(a.t.nexited, N); /* none evicted: each may still get its final record */
+	CHECK(a.t.evict_passes <= 2 * N / (MAX / 2) + 4, "%llu eviction passes for %u exits",
+	      (unsigned long long)a.t.evict_passes, N);
 	for (uint32_t i = 0; i < N; i++) { /* the final records: 2 copies each now */
 		r = prec(1000 + i, 1000 + i, 1, 2);
 		r.flags = CT_PROC_EXITED;
 		CHECK_EQ(agg_proc_rec(&a, &r), 0);
 	}
-	CHECK_EQ(a.nprocs, N); /* no new entries: each record found its own */
+	CHECK_EQ(a.t.nprocs, N); /* no new entries: each record found its own */
 	for (int g = 0; g < 4; g++) { /* they have waited long enough */
 		agg_snapshot_begin(&a);
 		agg_snapshot_end(&a);
 	}
-	CHECK(a.nexited <= MAX, "nexited %u", a.nexited);
-	CHECK(a.evict_passes <= 2 * N / (MAX / 2) + 8, "%llu eviction passes", (unsigned long long)a.evict_passes);
-	for (uint32_t i = 0; i < a.nprocs; i++) {
-		copies += proc_copies(&a.procs[i]);
-		reuses += a.procs[i].c[CT_C_WP + CT_WP_REUSE];
-		rows += a.procs[i].pid ? 1 : a.procs[i].folded;
+	CHECK(a.t.nexited <= MAX, "nexited %u", a.t.nexited);
+	CHECK(a.t.evict_passes <= 2 * N / (MAX / 2) + 8, "%llu eviction passes", (unsigned long long)a.t.evict_passes);
+	for (uint32_t i = 0; i < a.t.nprocs; i++) {
+		copies += proc_copies(&a.t.procs[i]);
+		reuses += a.t.procs[i].c[CT_C_WP + CT_WP_REUSE];
+		rows += a.t.procs[i].pid ? 1 : a.t.procs[i].folded;
 	}
 	CHECK_EQ(copies, 2 * N);
 	CHECK_EQ(reuses, N);

@@ -62,9 +62,9 @@ TEST(golden_numbers)
 
 	build_fentry(&a, &pl, &r);
 	o = agg_sorted(&a);
-	CHECK(o && a.nprocs == 5, "nprocs %u", a.nprocs);
-	for (unsigned i = 0; o && i < 5 && i < a.nprocs; i++) {
-		const struct ct_proc *p = &a.procs[o[i]];
+	CHECK(o && a.t.nprocs == 5, "nprocs %u", a.t.nprocs);
+	for (unsigned i = 0; o && i < 5 && i < a.t.nprocs; i++) {
+		const struct ct_proc *p = &a.t.procs[o[i]];
 
 		CHECK(p->pid == want[i].pid && p->ppid == want[i].ppid && !strcmp(p->comm, want[i].comm) &&
 		      p->exited == want[i].exited,
@@ -168,11 +168,11 @@ static void check_json_report(const struct ct_report *r, const char *text)
 
 	procs = jget(&root, "processes");
 	order = agg_sorted(a);
-	CHECK(procs && procs->t == 'a' && procs->n == a->nprocs, "processes: %zu, expected %u",
-	      procs ? procs->n : 0, a->nprocs);
-	for (size_t i = 0; order && procs && procs->t == 'a' && i < procs->n && i < a->nprocs; i++) {
+	CHECK(procs && procs->t == 'a' && procs->n == a->t.nprocs, "processes: %zu, expected %u",
+	      procs ? procs->n : 0, a->t.nprocs);
+	for (size_t i = 0; order && procs && procs->t == 'a' && i < procs->n && i < a->t.nprocs; i++) {
 		const struct jv *o = &procs->v[i];
-		const struct ct_proc *p = &a->procs[order[i]];
+		const struct ct_proc *p = &a->t.procs[order[i]];
 
 		x = jget(o, "pid");
 		CHECK(x && x->t == 'd' && x->num == p->pid, "processes[%zu].pid", i);
@@ -256,9 +256,9 @@ TEST(json_structure_fentry)
 	if (s) {
 		check_json_report(&r, s);
 		/* marker_install is unavailable: null in every process, never a number */
-		CHECK(count_str(s, "\"marker_install\":null") == (int)a.nprocs,
+		CHECK(count_str(s, "\"marker_install\":null") == (int)a.t.nprocs,
 		      "marker_install null %d times, expected %u", count_str(s, "\"marker_install\":null"),
-		      a.nprocs);
+		      a.t.nprocs);
 		CHECK(strstr(s, "\"comm\":\"a\\\"b\\\\c\\u0009d\"") != NULL, "comm escaping");
 		CHECK(strstr(s, "\"command_status\":0") != NULL, "command_status");
 	}
@@ -284,8 +284,8 @@ TEST(json_structure_tp)
 			if (plan_available(&pl, st) || st >= ST_WP_LATENCY)
 				continue;
 			snprintf(k, sizeof(k), "\"%s\":null", ct_stat_name(st));
-			CHECK(count_str(s, k) == (int)a.nprocs, "%s %d times, expected %u", k,
-			      count_str(s, k), a.nprocs);
+			CHECK(count_str(s, k) == (int)a.t.nprocs, "%s %d times, expected %u", k,
+			      count_str(s, k), a.t.nprocs);
 		}
 		CHECK(strstr(s, "\"final\":false") && strstr(s, "\"unclassified_faults\":3") &&
 		      !strstr(s, "command_status"), "interval report header");
@@ -372,8 +372,8 @@ TEST(text_top_sums_the_rest)
 	char *s;
 
 	build_fentry(&a, &pl, &r);
-	for (uint32_t i = 0; i < a.nprocs; i++)
-		all += proc_stat(&a.procs[i], ST_COPY, a.page_size);
+	for (uint32_t i = 0; i < a.t.nprocs; i++)
+		all += proc_stat(&a.t.procs[i], ST_COPY, a.page_size);
 	r.top = 1;
 	s = render(output_text, &r, NULL);
 	CHECK(s != NULL, "render failed");
