@@ -82,7 +82,7 @@ $(OUTPUT)/cowtrace: $(TOOL_OBJS) $(CORE_OBJS)
 # Every TEST(name) of tests/unit/test_*.c, in file order (see tests/unit/harness.h).
 $(OUTPUT)/unit_tests.inc: tests/unit/test_*.c | $(OUTPUT)
 	$(call msg,GEN,$@)
-	$(Q)sed -n 's/^TEST(\([A-Za-z0-9_]*\)).*/T(\1)/p' $^ > $@
+	$(Q)sed -n 's/^TEST\(_PATHS\)\{0,1\}(\([A-Za-z0-9_]*\)).*/T(\2)/p' $^ > $@
 
 $(OUTPUT)/test_core: tests/unit/*.c tests/unit/*.h $(OUTPUT)/unit_tests.inc $(CORE_OBJS) $(OUTPUT)/tracefs.o \
 		     $(OUTPUT)/util.o $(OUTPUT)/symbolize.o

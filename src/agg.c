@@ -420,8 +420,17 @@ int agg_hist_rec(struct ct_agg *a, const struct ct_hist_rec *r)
 		return -1;
 	}
 	p = pt_lookup(&a->t, r->pid, r->start_ns);
+	/*
+	 * A final histogram comes before its process's final record (the ring
+	 * sends them so): a process that was in no snapshot yet has no entry.
+	 * Its record follows and fills this one.  A histogram read live (no
+	 * start) of a process not seen yet waits for the next read, and one of
+	 * a pid another live entry has is not guessed at.
+	 */
+	if (!p && r->start_ns && !pt_find(&a->t, r->pid))
+		p = pt_for_rec(&a->t, r->pid, r->start_ns, 0, false);
 	if (!p || !proc_hists(p))
-		return -1; /* its process record has not come yet: the next read brings both */
+		return -1;
 	h = &p->h->h[r->id];
 	memset(h, 0, sizeof(*h));
 	for (unsigned i = 0; i < CT_HIST_SLOTS; i++) {

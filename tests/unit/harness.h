@@ -72,7 +72,7 @@ void golden_compare(const char *name, const char *got, size_t got_len);
 /* Build a stream, render it with one writer, compare with a golden file. */
 void golden_check(void (*build)(struct ct_agg *, struct ct_plan *, struct ct_report *),
 		  void (*writer)(FILE *, const struct ct_report *), const char *file,
-		  uint64_t events, uint32_t nprocs, uint32_t nforks);
+		  uint32_t nprocs, uint32_t nforks);
 
 /* -------------------------------------------------------- a little JSON */
 
@@ -101,6 +101,24 @@ const struct jv *jget(const struct jv *o, const char *key);
  * prog_tests/; `test_core -t NAME` runs the tests whose name contains NAME.
  */
 #define TEST(name) void ut_##name(void)
+/*
+ * A test of the aggregation run once per input path (kfeed.h: the kernel's
+ * records, then one event per fault), its failures naming the path:
+ * TEST_PATHS(name) { ... path ... }.
+ */
+extern const char *check_context;
+extern const char *const kf_path_name[]; /* kfeed.c */
+#define TEST_PATHS(name)                                                \
+	static void ut_##name##_on(int path);                           \
+	TEST(name)                                                      \
+	{                                                               \
+		for (int p_ = 0; p_ < 2; p_++) {                        \
+			check_context = kf_path_name[p_];                     \
+			ut_##name##_on(p_);                             \
+		}                                                       \
+		check_context = NULL;                                   \
+	}                                                               \
+	static void ut_##name##_on(int path)
 #define T(name) TEST(name);
 #include "unit_tests.inc"
 #undef T

@@ -182,15 +182,20 @@ static const struct sev tp_stream[] = {
  * No write-fault latency histograms (wp_latency unavailable, and no samples).
  */
 
-static void feed(struct ct_agg *a, const struct sev *s, size_t n)
+/* The stream through the kernel's side (kfeed.h), then one snapshot, as a report reads it. */
+static void feed(struct ct_agg *a, const struct sev *s, size_t n, enum kf_path path)
 {
+	struct kfeed k;
+
+	kf_init(&k, a, path);
 	for (size_t i = 0; i < n; i++) {
 		struct ct_event e = mkev(s[i].ts, s[i].type, s[i].kind, s[i].pid, s[i].ppid,
 					 s[i].value, s[i].aux, s[i].comm);
 
 		e.map = (uint8_t)s[i].map;
-		CHECK(agg_add(a, &e) == 0, "stream event #%zu rejected", i + 1);
+		CHECK(kf_event(&k, &e) == 0, "stream event #%zu rejected (%s)", i + 1, kf_path_name[path]);
 	}
+	kf_snapshot(&k);
 }
 
 void plan_fentry(struct ct_plan *pl)
@@ -275,12 +280,12 @@ static struct ct_misses misses_tp(void)
 	return m;
 }
 
-void build_fentry(struct ct_agg *a, struct ct_plan *pl, struct ct_report *r)
+void build_fentry_from(struct ct_agg *a, struct ct_plan *pl, struct ct_report *r, enum kf_path path)
 {
 	static struct ct_misses m;
 
 	agg_init(a, 4096);
-	feed(a, golden_stream, sizeof(golden_stream) / sizeof(golden_stream[0]));
+	feed(a, golden_stream, sizeof(golden_stream) / sizeof(golden_stream[0]), path);
 	plan_fentry(pl);
 	memset(r, 0, sizeof(*r));
 	r->agg = a;
@@ -297,12 +302,12 @@ void build_fentry(struct ct_agg *a, struct ct_plan *pl, struct ct_report *r)
 	r->settled = 2;
 }
 
-void build_tp(struct ct_agg *a, struct ct_plan *pl, struct ct_report *r)
+void build_tp_from(struct ct_agg *a, struct ct_plan *pl, struct ct_report *r, enum kf_path path)
 {
 	static struct ct_misses m;
 
 	agg_init(a, 4096);
-	feed(a, tp_stream, sizeof(tp_stream) / sizeof(tp_stream[0]));
+	feed(a, tp_stream, sizeof(tp_stream) / sizeof(tp_stream[0]), path);
 	plan_tp(pl);
 	memset(r, 0, sizeof(*r));
 	r->agg = a;
@@ -316,4 +321,14 @@ void build_tp(struct ct_agg *a, struct ct_plan *pl, struct ct_report *r)
 	r->version = "1.2.3-test";
 	m = misses_tp();
 	r->misses = &m;
+}
+
+void build_fentry(struct ct_agg *a, struct ct_plan *pl, struct ct_report *r)
+{
+	build_fentry_from(a, pl, r, KF_RECORDS);
+}
+
+void build_tp(struct ct_agg *a, struct ct_plan *pl, struct ct_report *r)
+{
+	build_tp_from(a, pl, r, KF_RECORDS);
 }

@@ -1,24 +1,41 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * Unit tests of the aggregation (src/agg.c): counters of every event kind,
- * latency histograms, fork records and charging, process lifetime and pid
- * reuse, bad events, the pid index, the sort order, eviction.
+ * Unit tests of the aggregation (src/agg.c) and the process table under it
+ * (src/proctab.c): counters of every event kind, latency histograms, fork
+ * records and charging, process lifetime and pid reuse, bad events, the pid
+ * index, the sort order, eviction.  TEST_PATHS tests feed the kernel's
+ * records (the live path, kfeed.h) and then one event per fault (replay);
+ * the tests of agg_add()'s own checks and of lost exits between events
+ * feed events only.
  */
 #include "harness.h"
 #include "streams.h"
 
-static int add(struct ct_agg *a, uint64_t ts, unsigned type, unsigned kind, uint32_t pid,
+/* One event through the kernel's side (kfeed.h): its path says what the aggregation gets. */
+static int add(struct kfeed *kf, uint64_t ts, unsigned type, unsigned kind, uint32_t pid,
 	       uint32_t ppid, uint64_t value, uint32_t aux, const char *comm)
 {
 	struct ct_event e = mkev(ts, type, kind, pid, ppid, value, aux, comm);
 
-	return agg_add(a, &e);
+	return kf_event(kf, &e);
 }
 
-static int wp(struct ct_agg *a, uint64_t ts, unsigned kind, uint32_t pid, uint32_t ppid,
+static int wp(struct kfeed *kf, uint64_t ts, unsigned kind, uint32_t pid, uint32_t ppid,
 	      uint64_t lat, const char *comm)
 {
-	return add(a, ts, CT_EV_WP, kind, pid, ppid, lat, 0, comm);
+	return add(kf, ts, CT_EV_WP, kind, pid, ppid, lat, 0, comm);
+}
+
+/*
+ * Pages a fork copied at once, as the kernel tells them: the fork (its
+ * value, the parent alone traced) and, on the per-event path, the pinned
+ * event beside it.
+ */
+static void pinned_fork(struct kfeed *kf, uint64_t ts, uint32_t pid, uint32_t ppid, uint64_t pages,
+			uint32_t child, const char *comm)
+{
+	CHECK(add(kf, ts, CT_EV_FORK, CT_FORK_PARENT_TRACED, pid, ppid, pages, child, comm) == 0, "fork");
+	CHECK(add(kf, ts, CT_EV_PINNED, 0, pid, ppid, pages, child, comm) == 0, "pinned");
 }
 
 static int proc_index(const struct ct_agg *a, const struct ct_proc *p)
@@ -28,9 +45,10 @@ static int proc_index(const struct ct_agg *a, const struct ct_proc *p)
 
 /* --------------------------------------------------- aggregation: counters */
 
-TEST(agg_counts_every_kind)
+TEST_PATHS(agg_counts_every_kind)
 {
 	struct ct_agg a;
+	struct kfeed kf;
 	struct ct_proc *p;
 	static const unsigned wp_n[CT_WP_KIND_MAX] = {
 		[CT_WP_REUSE] = 3, [CT_WP_COPY_ANON] = 2, [CT_WP_COPY_ZERO] = 1,
@@ -40,25 +58,29 @@ TEST(agg_counts_every_kind)
 	uint64_t ts = 1000;
 
 	CHECK(agg_init(&a, 4096) == 0, "agg_init failed");
+	kf_init(&kf, &a, path);
 	for (unsigned k = 0; k < CT_WP_KIND_MAX; k++)
 		for (unsigned i = 0; i < wp_n[k]; i++)
-			CHECK(wp(&a, ts++, k, 42, 1, 0, "kinds") == 0, "wp kind %u rejected", k);
-	add(&a, ts++, CT_EV_THP, CT_THP_REUSE, 42, 1, 0, 0, "kinds");
-	add(&a, ts++, CT_EV_THP, CT_THP_REUSE, 42, 1, 0, 0, "kinds");
-	add(&a, ts++, CT_EV_THP, CT_THP_SPLIT, 42, 1, 0, 0, "kinds");
-	add(&a, ts++, CT_EV_UFFD, CT_UFFD_MISSING, 42, 1, 0, 0, "kinds");
-	add(&a, ts++, CT_EV_UFFD, CT_UFFD_WP, 42, 1, 0, 0, "kinds");
-	add(&a, ts++, CT_EV_UFFD, CT_UFFD_WP, 42, 1, 0, 0, "kinds");
+			CHECK(wp(&kf, ts++, k, 42, 1, 0, "kinds") == 0, "wp kind %u rejected", k);
+	add(&kf, ts++, CT_EV_THP, CT_THP_REUSE, 42, 1, 0, 0, "kinds");
+	add(&kf, ts++, CT_EV_THP, CT_THP_REUSE, 42, 1, 0, 0, "kinds");
+	add(&kf, ts++, CT_EV_THP, CT_THP_SPLIT, 42, 1, 0, 0, "kinds");
+	add(&kf, ts++, CT_EV_UFFD, CT_UFFD_MISSING, 42, 1, 0, 0, "kinds");
+	add(&kf, ts++, CT_EV_UFFD, CT_UFFD_WP, 42, 1, 0, 0, "kinds");
+	add(&kf, ts++, CT_EV_UFFD, CT_UFFD_WP, 42, 1, 0, 0, "kinds");
+	kf_snapshot(&kf);
 	for (int i = 0; i < 3; i++)
-		add(&a, ts++, CT_EV_UFFD, CT_UFFD_MINOR, 42, 1, 0, 0, "kinds");
-	add(&a, ts++, CT_EV_UFFD, CT_UFFD_SIGBUS, 42, 1, 0, 0, "kinds");
-	add(&a, ts++, CT_EV_PINNED, 0, 42, 1, 7, 43, "kinds");
-	add(&a, ts++, CT_EV_PINNED, 0, 42, 1, 2, 44, "kinds");
-	add(&a, ts++, CT_EV_MARKER, 0, 42, 1, 10, 0, "kinds");
-	add(&a, ts++, CT_EV_MARKER, 0, 42, 1, 5, 0, "kinds");
+		add(&kf, ts++, CT_EV_UFFD, CT_UFFD_MINOR, 42, 1, 0, 0, "kinds");
+	add(&kf, ts++, CT_EV_UFFD, CT_UFFD_SIGBUS, 42, 1, 0, 0, "kinds");
+	pinned_fork(&kf, ts++, 42, 1, 7, 43, "kinds");
+	pinned_fork(&kf, ts++, 42, 1, 2, 44, "kinds");
+	add(&kf, ts++, CT_EV_MARKER, 0, 42, 1, 10, 0, "kinds");
+	add(&kf, ts++, CT_EV_MARKER, 0, 42, 1, 5, 0, "kinds");
+	kf_snapshot(&kf);
 
-	/* 18 WP + 3 THP + 7 UFFD + 2 PINNED + 2 MARKER = 32 events, one process */
-	CHECK_EQ(a.events, 32);
+	/* 18 WP + 3 THP + 7 UFFD + 2 FORK + 2 PINNED + 2 MARKER = 34 events, one process */
+	if (path == KF_EVENTS)
+		CHECK_EQ(a.events, 34);
 	CHECK_EQ(a.bad_events, 0);
 	CHECK_EQ(a.t.nprocs, 1);
 	p = agg_find(&a, 42);
@@ -88,8 +110,8 @@ TEST(agg_counts_every_kind)
 	CHECK_EQ(proc_stat(p, ST_PINNED_COW, 4096), 9);
 	CHECK_EQ(proc_stat(p, ST_MARKER_INSTALL, 4096), 15);
 	CHECK_EQ(proc_stat(p, ST_UFFD_MINOR, 4096), 3);
-	CHECK_EQ(p->c[CT_C_FORKS], 0);
-	CHECK_EQ(a.nforks, 0);
+	CHECK_EQ(p->c[CT_C_FORKS], 2);
+	CHECK_EQ(a.nforks, 2);
 	/*
 	 * WP/THP with value 0 take no latency sample (not timed), nor UFFD
 	 * with 0 (it did not block: SIGBUS, or never waited): no histograms.
@@ -113,23 +135,27 @@ TEST(agg_default_page_size)
 	agg_free(&a);
 }
 
-TEST(agg_latency_histograms)
+TEST_PATHS(agg_latency_histograms)
 {
 	struct ct_agg a;
+	struct kfeed kf;
 	struct ct_proc *p;
 
 	agg_init(&a, 4096);
-	wp(&a, 10, CT_WP_REUSE, 7, 1, 0, "lat");
+	kf_init(&kf, &a, path);
+	wp(&kf, 10, CT_WP_REUSE, 7, 1, 0, "lat");
+	kf_snapshot(&kf);
 	p = agg_find(&a, 7);
 	CHECK(p && p->h == NULL, "histograms allocated without a timed sample");
-	wp(&a, 11, CT_WP_REUSE, 7, 1, 100, "lat");
-	wp(&a, 12, CT_WP_COPY_ZERO, 7, 1, 3000, "lat");
-	wp(&a, 13, CT_WP_COPY_KSM, 7, 1, 5000, "lat");
-	wp(&a, 14, CT_WP_SHARED_REUSE, 7, 1, 50, "lat");
-	wp(&a, 15, CT_WP_UNSHARE, 7, 1, 7000, "lat");
-	add(&a, 16, CT_EV_THP, CT_THP_SPLIT, 7, 1, 9000, 0, "lat");
-	add(&a, 17, CT_EV_THP, CT_THP_REUSE, 7, 1, 1000, 0, "lat");
-	add(&a, 18, CT_EV_UFFD, CT_UFFD_WP, 7, 1, 123456, 0, "lat");
+	wp(&kf, 11, CT_WP_REUSE, 7, 1, 100, "lat");
+	wp(&kf, 12, CT_WP_COPY_ZERO, 7, 1, 3000, "lat");
+	wp(&kf, 13, CT_WP_COPY_KSM, 7, 1, 5000, "lat");
+	wp(&kf, 14, CT_WP_SHARED_REUSE, 7, 1, 50, "lat");
+	wp(&kf, 15, CT_WP_UNSHARE, 7, 1, 7000, "lat");
+	add(&kf, 16, CT_EV_THP, CT_THP_SPLIT, 7, 1, 9000, 0, "lat");
+	add(&kf, 17, CT_EV_THP, CT_THP_REUSE, 7, 1, 1000, 0, "lat");
+	add(&kf, 18, CT_EV_UFFD, CT_UFFD_WP, 7, 1, 123456, 0, "lat");
+	kf_snapshot(&kf);
 	p = agg_find(&a, 7);
 	CHECK(p && p->h, "no histograms");
 	if (p && p->h) {
@@ -156,16 +182,19 @@ TEST(agg_latency_histograms)
 
 /* ------------------------------------------------------ aggregation: forks */
 
-TEST(agg_fork_records_and_charging)
+TEST_PATHS(agg_fork_records_and_charging)
 {
 	struct ct_agg a;
+	struct kfeed kf;
 	struct ct_proc *p10, *p11, *p12, *p13, *p15;
 	const struct ct_fork *f;
 
 	agg_init(&a, 4096);
-	wp(&a, 1000, CT_WP_REUSE, 10, 1, 0, "parent");
-	add(&a, 2000, CT_EV_PINNED, 0, 10, 1, 4, 11, "parent");
-	add(&a, 2000, CT_EV_FORK, CT_FORK_PARENT_TRACED | CT_FORK_CHILD_TRACED, 10, 1, 4, 11, "parent");
+	kf_init(&kf, &a, path);
+	wp(&kf, 1000, CT_WP_REUSE, 10, 1, 0, "parent");
+	add(&kf, 2000, CT_EV_PINNED, 0, 10, 1, 4, 11, "parent");
+	add(&kf, 2000, CT_EV_FORK, CT_FORK_PARENT_TRACED | CT_FORK_CHILD_TRACED, 10, 1, 4, 11, "parent");
+	kf_snapshot(&kf);
 	CHECK_EQ(a.nforks, 1);
 	CHECK_EQ(a.t.nprocs, 2);
 	p10 = agg_find(&a, 10);
@@ -190,24 +219,26 @@ TEST(agg_fork_records_and_charging)
 	CHECK_EQ(f->ts_ns, 2000);
 	CHECK_EQ(f->pinned_cow, 4);
 
-	wp(&a, 2500, CT_WP_COPY_ANON, 11, 10, 0, "child");   /* fork0 child   +1, 500 ns */
-	wp(&a, 3000, CT_WP_COPY_ANON, 10, 1, 0, "parent");   /* fork0 parent  +1, 1000 ns */
-	wp(&a, 3100, CT_WP_REUSE, 11, 10, 0, "child");       /* not a copy */
-	wp(&a, 3200, CT_WP_UNSHARE, 10, 1, 0, "parent");     /* not a copy kind */
-	wp(&a, 3300, CT_WP_SHARED_REUSE, 11, 10, 0, "child"); /* not a copy */
-	add(&a, 4000, CT_EV_FORK, CT_FORK_PARENT_TRACED | CT_FORK_CHILD_TRACED, 10, 1, 0, 12, "parent");
-	wp(&a, 3900, CT_WP_COPY_ANON, 12, 10, 0, "c12");     /* fork1 child +1, ts < fork: no sample */
-	wp(&a, 4100, CT_WP_COPY_FILE, 10, 1, 0, "parent");   /* fork1 parent  +1, 100 ns */
-	wp(&a, 4200, CT_WP_COPY_ZERO, 11, 10, 0, "child");   /* fork0 child   +1, 2200 ns */
-	add(&a, 5000, CT_EV_FORK, CT_FORK_PARENT_TRACED | CT_FORK_CHILD_TRACED, 11, 10, 0, 13, "child");
-	wp(&a, 5300, CT_WP_COPY_KSM, 11, 10, 0, "child");    /* fork2 parent  +1, 300 ns */
-	wp(&a, 5400, CT_WP_COPY_ANON, 13, 11, 0, "gchild");  /* fork2 child   +1, 400 ns */
-	add(&a, 6000, CT_EV_FORK, CT_FORK_PARENT_TRACED, 10, 1, 0, 14, "parent");      /* fork3 */
-	add(&a, 6000, CT_EV_FORK, CT_FORK_CHILD_TRACED, 99, 1, 0, 15, "child-only");  /* fork4 */
-	wp(&a, 6500, CT_WP_COPY_ANON, 15, 99, 0, "child-only"); /* fork4 child +1, 500 ns */
-	wp(&a, 6600, CT_WP_COPY_ANON, 10, 1, 0, "parent");   /* fork3 parent  +1, 600 ns */
+	wp(&kf, 2500, CT_WP_COPY_ANON, 11, 10, 0, "child");   /* fork0 child   +1, 500 ns */
+	wp(&kf, 3000, CT_WP_COPY_ANON, 10, 1, 0, "parent");   /* fork0 parent  +1, 1000 ns */
+	wp(&kf, 3100, CT_WP_REUSE, 11, 10, 0, "child");       /* not a copy */
+	wp(&kf, 3200, CT_WP_UNSHARE, 10, 1, 0, "parent");     /* not a copy kind */
+	wp(&kf, 3300, CT_WP_SHARED_REUSE, 11, 10, 0, "child"); /* not a copy */
+	add(&kf, 4000, CT_EV_FORK, CT_FORK_PARENT_TRACED | CT_FORK_CHILD_TRACED, 10, 1, 0, 12, "parent");
+	wp(&kf, 3900, CT_WP_COPY_ANON, 12, 10, 0, "c12");     /* fork1 child +1, ts < fork: no sample */
+	wp(&kf, 4100, CT_WP_COPY_FILE, 10, 1, 0, "parent");   /* fork1 parent  +1, 100 ns */
+	wp(&kf, 4200, CT_WP_COPY_ZERO, 11, 10, 0, "child");   /* fork0 child   +1, 2200 ns */
+	add(&kf, 5000, CT_EV_FORK, CT_FORK_PARENT_TRACED | CT_FORK_CHILD_TRACED, 11, 10, 0, 13, "child");
+	wp(&kf, 5300, CT_WP_COPY_KSM, 11, 10, 0, "child");    /* fork2 parent  +1, 300 ns */
+	wp(&kf, 5400, CT_WP_COPY_ANON, 13, 11, 0, "gchild");  /* fork2 child   +1, 400 ns */
+	add(&kf, 6000, CT_EV_FORK, CT_FORK_PARENT_TRACED, 10, 1, 0, 14, "parent");      /* fork3 */
+	add(&kf, 6000, CT_EV_FORK, CT_FORK_CHILD_TRACED, 99, 1, 0, 15, "child-only");  /* fork4 */
+	wp(&kf, 6500, CT_WP_COPY_ANON, 15, 99, 0, "child-only"); /* fork4 child +1, 500 ns */
+	wp(&kf, 6600, CT_WP_COPY_ANON, 10, 1, 0, "parent");   /* fork3 parent  +1, 600 ns */
+	kf_snapshot(&kf);
 
-	CHECK_EQ(a.events, 19);
+	if (path == KF_EVENTS)
+		CHECK_EQ(a.events, 19);
 	CHECK_EQ(a.nforks, 5);
 	CHECK_EQ(a.t.nprocs, 5); /* 10 11 12 13 15; not 14 (untraced child), not 99 (untraced parent) */
 	CHECK(agg_find(&a, 14) == NULL, "untraced child 14 got an entry");
@@ -278,21 +309,25 @@ out:
 
 /* --------------------------------------------------- aggregation: lifetime */
 
-TEST(agg_exit_then_pid_reuse)
+TEST_PATHS(agg_exit_then_pid_reuse)
 {
 	struct ct_agg a;
+	struct kfeed kf;
 	struct ct_proc *p;
 
 	agg_init(&a, 4096);
-	wp(&a, 100, CT_WP_COPY_ANON, 300, 1, 0, "old");
-	wp(&a, 200, CT_WP_COPY_ANON, 300, 1, 0, "old");
-	wp(&a, 300, CT_WP_REUSE, 300, 1, 0, "old");
-	add(&a, 400, CT_EV_EXIT, 0, 300, 1, 0, 0, "old");
+	kf_init(&kf, &a, path);
+	wp(&kf, 100, CT_WP_COPY_ANON, 300, 1, 0, "old");
+	wp(&kf, 200, CT_WP_COPY_ANON, 300, 1, 0, "old");
+	wp(&kf, 300, CT_WP_REUSE, 300, 1, 0, "old");
+	add(&kf, 400, CT_EV_EXIT, 0, 300, 1, 0, 0, "old");
+	kf_snapshot(&kf);
 	CHECK(agg_find(&a, 300) == NULL, "exited pid still found");
 	CHECK(a.t.procs[0].exited, "EXIT did not mark the entry exited");
 	CHECK_EQ(a.t.procs[0].last_ns, 400);
 
-	wp(&a, 500, CT_WP_COPY_ZERO, 300, 2, 0, "new");
+	wp(&kf, 500, CT_WP_COPY_ZERO, 300, 2, 0, "new");
+	kf_snapshot(&kf);
 	CHECK_EQ(a.t.nprocs, 2);
 	p = agg_find(&a, 300);
 	CHECK(p == &a.t.procs[1], "reused pid does not map to a new entry (index %d)",
@@ -314,14 +349,18 @@ TEST(agg_exit_then_pid_reuse)
 	CHECK(a.t.procs[0].exited, "old entry lost its exited mark");
 
 	/* EXIT of a pid never seen: counted, changes nothing else */
-	CHECK(add(&a, 600, CT_EV_EXIT, 0, 777, 1, 0, 0, "x") == 0, "EXIT of unknown pid rejected");
+	CHECK(add(&kf, 600, CT_EV_EXIT, 0, 777, 1, 0, 0, "x") == 0, "EXIT of unknown pid rejected");
+	kf_snapshot(&kf);
 	CHECK_EQ(a.t.nprocs, 2);
-	CHECK_EQ(a.events, 6);
+	if (path == KF_EVENTS)
+		CHECK_EQ(a.events, 6);
 
 	/* reuse through a FORK after an EXIT */
-	add(&a, 700, CT_EV_EXIT, 0, 300, 2, 0, 0, "new");
+	add(&kf, 700, CT_EV_EXIT, 0, 300, 2, 0, 0, "new");
+	kf_snapshot(&kf);
 	CHECK(a.t.procs[1].exited, "second EXIT did not mark the new entry");
-	add(&a, 800, CT_EV_FORK, CT_FORK_PARENT_TRACED | CT_FORK_CHILD_TRACED, 5, 1, 0, 300, "forker");
+	add(&kf, 800, CT_EV_FORK, CT_FORK_PARENT_TRACED | CT_FORK_CHILD_TRACED, 5, 1, 0, 300, "forker");
+	kf_snapshot(&kf);
 	p = agg_find(&a, 300);
 	CHECK_EQ(a.t.nprocs, 4); /* old 300, new 300, 5, third 300 */
 	CHECK(p && proc_index(&a, p) == 3, "forked child with reused pid is not a new entry (%d)",
@@ -338,13 +377,15 @@ TEST(agg_exit_then_pid_reuse)
 TEST(agg_fork_child_pid_seen_before)
 {
 	struct ct_agg a;
+	struct kfeed kf;
 	struct ct_proc *p;
 
 	agg_init(&a, 4096);
-	wp(&a, 100, CT_WP_COPY_ANON, 400, 1, 0, "stale");
-	wp(&a, 150, CT_WP_REUSE, 400, 1, 0, "stale");
+	kf_init(&kf, &a, KF_EVENTS);
+	wp(&kf, 100, CT_WP_COPY_ANON, 400, 1, 0, "stale");
+	wp(&kf, 150, CT_WP_REUSE, 400, 1, 0, "stale");
 	/* No EXIT for 400 (e.g. lost): a FORK creating child 400 means a new process. */
-	add(&a, 200, CT_EV_FORK, CT_FORK_PARENT_TRACED | CT_FORK_CHILD_TRACED, 1, 0, 0, 400, "init");
+	add(&kf, 200, CT_EV_FORK, CT_FORK_PARENT_TRACED | CT_FORK_CHILD_TRACED, 1, 0, 0, 400, "init");
 	CHECK_EQ(a.t.nprocs, 3); /* stale 400, 1, new 400 */
 	p = agg_find(&a, 400);
 	CHECK(p && proc_index(&a, p) == 2, "child 400 did not get a fresh entry (%d)",
@@ -358,7 +399,7 @@ TEST(agg_fork_child_pid_seen_before)
 	}
 	CHECK_EQ(a.t.procs[0].c[CT_C_WP + CT_WP_COPY_ANON], 1);
 	CHECK_EQ(a.t.procs[0].c[CT_C_WP + CT_WP_REUSE], 1);
-	wp(&a, 300, CT_WP_COPY_FILE, 400, 1, 0, "init");
+	wp(&kf, 300, CT_WP_COPY_FILE, 400, 1, 0, "init");
 	CHECK_EQ(a.t.procs[2].c[CT_C_WP + CT_WP_COPY_FILE], 1);
 	CHECK_EQ(a.t.procs[0].c[CT_C_WP + CT_WP_COPY_FILE], 0);
 	CHECK_EQ(a.forks[0].child_copies, 1);
@@ -372,10 +413,12 @@ TEST(agg_fork_child_pid_seen_before)
 TEST(agg_fork_reused_pid_marks_old_exited)
 {
 	struct ct_agg a;
+	struct kfeed kf;
 
 	agg_init(&a, 4096);
-	wp(&a, 100, CT_WP_COPY_ANON, 400, 1, 0, "stale");
-	add(&a, 200, CT_EV_FORK, CT_FORK_PARENT_TRACED | CT_FORK_CHILD_TRACED, 1, 0, 0, 400, "init");
+	kf_init(&kf, &a, KF_EVENTS);
+	wp(&kf, 100, CT_WP_COPY_ANON, 400, 1, 0, "stale");
+	add(&kf, 200, CT_EV_FORK, CT_FORK_PARENT_TRACED | CT_FORK_CHILD_TRACED, 1, 0, 0, 400, "init");
 	CHECK_EQ(a.t.nprocs, 3);
 	CHECK(a.t.procs[0].exited, "stale entry for pid 400 is not marked exited after its pid "
 	      "was reused by a FORK (two live rows for pid 400)");
@@ -386,16 +429,18 @@ TEST(agg_fork_reused_pid_marks_old_exited)
 TEST(agg_bad_type_changes_nothing)
 {
 	struct ct_agg a;
+	struct kfeed kf;
 	struct ct_proc snap;
 	static const unsigned bad_types[] = { 0, CT_EV_TYPE_MAX, CT_EV_TYPE_MAX + 1, 0xffff };
 
 	agg_init(&a, 4096);
-	wp(&a, 1000, CT_WP_REUSE, 50, 1, 0, "good");
+	kf_init(&kf, &a, KF_EVENTS);
+	wp(&kf, 1000, CT_WP_REUSE, 50, 1, 0, "good");
 	snap = a.t.procs[0];
 	for (unsigned i = 0; i < sizeof(bad_types) / sizeof(bad_types[0]); i++) {
-		CHECK(add(&a, 5, bad_types[i], 0, 50, 9, 1, 0, "bad") == -1,
+		CHECK(add(&kf, 5, bad_types[i], 0, 50, 9, 1, 0, "bad") == -1,
 		      "type %u accepted", bad_types[i]);
-		CHECK(add(&a, 99999, bad_types[i], 0, 51, 9, 1, 0, "bad") == -1,
+		CHECK(add(&kf, 99999, bad_types[i], 0, 51, 9, 1, 0, "bad") == -1,
 		      "type %u accepted", bad_types[i]);
 	}
 	CHECK_EQ(a.bad_events, 8);
@@ -412,6 +457,7 @@ TEST(agg_bad_type_changes_nothing)
 TEST(agg_bad_kind_changes_nothing)
 {
 	struct ct_agg a;
+	struct kfeed kf;
 	struct ct_proc snap;
 	static const struct { unsigned type, kind; } bad[] = {
 		{ CT_EV_WP, CT_WP_KIND_MAX }, { CT_EV_WP, 0xffff },
@@ -419,12 +465,13 @@ TEST(agg_bad_kind_changes_nothing)
 	};
 
 	agg_init(&a, 4096);
-	wp(&a, 1000, CT_WP_REUSE, 50, 1, 0, "good");
+	kf_init(&kf, &a, KF_EVENTS);
+	wp(&kf, 1000, CT_WP_REUSE, 50, 1, 0, "good");
 	snap = a.t.procs[0];
 	for (unsigned i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		CHECK(add(&a, 5, bad[i].type, bad[i].kind, 50, 9, 1, 0, "bad") == -1,
+		CHECK(add(&kf, 5, bad[i].type, bad[i].kind, 50, 9, 1, 0, "bad") == -1,
 		      "type %u kind %u accepted", bad[i].type, bad[i].kind);
-		CHECK(add(&a, 99999, bad[i].type, bad[i].kind, 51, 9, 1, 0, "bad") == -1,
+		CHECK(add(&kf, 99999, bad[i].type, bad[i].kind, 51, 9, 1, 0, "bad") == -1,
 		      "type %u kind %u accepted", bad[i].type, bad[i].kind);
 	}
 	CHECK_EQ(a.bad_events, 8);
@@ -439,38 +486,45 @@ TEST(agg_bad_kind_changes_nothing)
 	agg_free(&a);
 }
 
-TEST(agg_comm_and_ppid_follow_latest)
+TEST_PATHS(agg_comm_and_ppid_follow_latest)
 {
 	struct ct_agg a;
+	struct kfeed kf;
 	struct ct_proc *p;
 
 	agg_init(&a, 4096);
-	wp(&a, 1, CT_WP_REUSE, 60, 1, 0, "sh");
-	wp(&a, 2, CT_WP_REUSE, 60, 1, 0, "python3");
+	kf_init(&kf, &a, path);
+	wp(&kf, 1, CT_WP_REUSE, 60, 1, 0, "sh");
+	wp(&kf, 2, CT_WP_REUSE, 60, 1, 0, "python3");
+	kf_snapshot(&kf);
 	p = agg_find(&a, 60);
 	CHECK(p != NULL, "pid 60 missing");
 	if (p)
 		CHECK_STR(p->comm, "python3");
-	wp(&a, 3, CT_WP_REUSE, 60, 0, 0, "abcdefghijklmnop"); /* 16 bytes, no NUL */
+	wp(&kf, 3, CT_WP_REUSE, 60, 0, 0, "abcdefghijklmnop"); /* 16 bytes, no NUL */
+	kf_snapshot(&kf);
 	p = agg_find(&a, 60);
 	if (p) {
 		CHECK_STR(p->comm, "abcdefghijklmno");
 		CHECK_EQ(p->ppid, 1);  /* ppid 0 does not overwrite */
 		CHECK_EQ(p->last_ns, 3);
 	}
-	wp(&a, 4, CT_WP_REUSE, 60, 77, 0, "python3"); /* reparented */
+	wp(&kf, 4, CT_WP_REUSE, 60, 77, 0, "python3"); /* reparented */
+	kf_snapshot(&kf);
 	p = agg_find(&a, 60);
 	if (p) {
 		CHECK_EQ(p->ppid, 77);
 		CHECK_STR(p->comm, "python3");
 	}
 	/* a new entry from a 16-byte comm is terminated too */
-	wp(&a, 5, CT_WP_REUSE, 61, 1, 0, "ABCDEFGHIJKLMNOP");
+	wp(&kf, 5, CT_WP_REUSE, 61, 1, 0, "ABCDEFGHIJKLMNOP");
+	kf_snapshot(&kf);
 	p = agg_find(&a, 61);
 	if (p)
 		CHECK_STR(p->comm, "ABCDEFGHIJKLMNO");
 	/* out-of-order timestamps never move last_ns back */
-	wp(&a, 2, CT_WP_REUSE, 60, 77, 0, "python3");
+	wp(&kf, 2, CT_WP_REUSE, 60, 77, 0, "python3");
+	kf_snapshot(&kf);
 	p = agg_find(&a, 60);
 	if (p) {
 		CHECK_EQ(p->last_ns, 4);
@@ -518,6 +572,7 @@ TEST(agg_many_pids_with_exits)
 {
 	enum { N = 100000 };
 	struct ct_agg a;
+	struct kfeed kf;
 	int32_t *model = malloc((N + 200) * sizeof(*model));
 	uint32_t bad = 0;
 
@@ -528,16 +583,17 @@ TEST(agg_many_pids_with_exits)
 	for (uint32_t i = 0; i < N + 200; i++)
 		model[i] = -1;
 	agg_init(&a, 4096);
+	kf_init(&kf, &a, KF_EVENTS); /* the index alone: more pids than kfeed models */
 	/* 100000 distinct pids; exits interleaved (earlier pids, and some at once) */
 	for (uint32_t pid = 1; pid <= N; pid++) {
-		wp(&a, pid, CT_WP_COPY_ANON, pid, 1, 0, "many");
+		wp(&kf, pid, CT_WP_COPY_ANON, pid, 1, 0, "many");
 		model[pid] = (int32_t)(a.t.nprocs - 1);
 		if (pid % 4 == 0) {
-			add(&a, pid, CT_EV_EXIT, 0, pid / 2, 1, 0, 0, "many");
+			add(&kf, pid, CT_EV_EXIT, 0, pid / 2, 1, 0, 0, "many");
 			model[pid / 2] = -1;
 		}
 		if (pid % 7 == 0) {
-			add(&a, pid, CT_EV_EXIT, 0, pid, 1, 0, 0, "many");
+			add(&kf, pid, CT_EV_EXIT, 0, pid, 1, 0, 0, "many");
 			model[pid] = -1;
 		}
 	}
@@ -556,14 +612,14 @@ TEST(agg_many_pids_with_exits)
 	for (uint32_t pid = 5; pid <= N; pid += 5) {
 		if (model[pid] >= 0)
 			continue;
-		wp(&a, N + pid, CT_WP_COPY_ZERO, pid, 1, 0, "again");
+		wp(&kf, N + pid, CT_WP_COPY_ZERO, pid, 1, 0, "again");
 		model[pid] = (int32_t)(a.t.nprocs - 1);
 	}
 	bad += check_model(&a, model, N + 200);
 	for (int i = 0; i < 60000; i++) {
 		uint32_t pid = 1 + lcg() % N;
 
-		add(&a, 3 * N + i, CT_EV_EXIT, 0, pid, 1, 0, 0, "x");
+		add(&kf, 3 * N + i, CT_EV_EXIT, 0, pid, 1, 0, 0, "x");
 		model[pid] = -1;
 	}
 	bad += check_model(&a, model, N + 200);
@@ -579,6 +635,7 @@ TEST(agg_index_random_small_range)
 {
 	enum { NP = 3000 };
 	struct ct_agg a;
+	struct kfeed kf;
 	int32_t model[NP];
 	int bad = 0;
 
@@ -586,14 +643,15 @@ TEST(agg_index_random_small_range)
 	for (int i = 0; i < NP; i++)
 		model[i] = -1;
 	agg_init(&a, 4096);
+	kf_init(&kf, &a, KF_EVENTS); /* the index alone: more pids than kfeed models */
 	for (int op = 0; op < 200000 && bad < 3; op++) {
 		uint32_t pid = 1 + lcg() % (NP - 1);
 
 		if (lcg() % 3 == 0) {
-			add(&a, op, CT_EV_EXIT, 0, pid, 1, 0, 0, "r");
+			add(&kf, op, CT_EV_EXIT, 0, pid, 1, 0, 0, "r");
 			model[pid] = -1;
 		} else {
-			wp(&a, op, CT_WP_REUSE, pid, 1, 0, "r");
+			wp(&kf, op, CT_WP_REUSE, pid, 1, 0, "r");
 			if (model[pid] < 0)
 				model[pid] = (int32_t)(a.t.nprocs - 1);
 		}
@@ -630,18 +688,20 @@ TEST(agg_index_wraparound_cluster)
 	CHECK(n == 16, "could not pick colliding pids");
 	for (int o = 0; o < 4 && n == 16; o++) {
 		struct ct_agg a;
+	struct kfeed kf;
 		int32_t model[16];
 
 		agg_init(&a, 4096);
+		kf_init(&kf, &a, KF_EVENTS); /* the index alone */
 		for (int i = 0; i < 16; i++) {
-			wp(&a, 1, CT_WP_REUSE, pids[i], 1, 0, "w");
+			wp(&kf, 1, CT_WP_REUSE, pids[i], 1, 0, "w");
 			model[i] = i;
 		}
 		CHECK_EQ(a.t.index_cap, 1024);
 		for (int k = 0; k < 16; k++) {
 			int victim = orders[o][k];
 
-			add(&a, 2, CT_EV_EXIT, 0, pids[victim], 1, 0, 0, "w");
+			add(&kf, 2, CT_EV_EXIT, 0, pids[victim], 1, 0, 0, "w");
 			model[victim] = -1;
 			for (int i = 0; i < 16; i++) {
 				struct ct_proc *p = agg_find(&a, pids[i]);
@@ -656,7 +716,7 @@ TEST(agg_index_wraparound_cluster)
 			if (k % 2 == 1) {
 				int back = orders[o][k - 1];
 
-				wp(&a, 3, CT_WP_REUSE, pids[back], 1, 0, "w");
+				wp(&kf, 3, CT_WP_REUSE, pids[back], 1, 0, "w");
 				model[back] = (int32_t)(a.t.nprocs - 1);
 			}
 		}
@@ -666,34 +726,41 @@ TEST(agg_index_wraparound_cluster)
 
 /* ----------------------------------------------------- aggregation: sort */
 
-TEST(agg_sorted_order)
+TEST_PATHS(agg_sorted_order)
 {
 	struct ct_agg a;
+	struct kfeed kf;
 	uint32_t *o;
 	static const uint32_t want_pid[] = { 4, 9, 3, 5, 5, 1 };
 	static const uint64_t want_first[] = { 40, 90, 30, 50, 70, 10 };
 
 	agg_init(&a, 4096);
+	kf_init(&kf, &a, path);
 	/* F pid 1: unshare 10 -> copies+pinned 0 */
 	for (int i = 0; i < 10; i++)
-		wp(&a, 10, CT_WP_UNSHARE, 1, 1, 0, "F");
+		wp(&kf, 10, CT_WP_UNSHARE, 1, 1, 0, "F");
 	/* B pid 3: pinned 2, reuse 0 -> 2 */
-	add(&a, 30, CT_EV_PINNED, 0, 3, 1, 2, 33, "B");
+	pinned_fork(&kf, 30, 3, 1, 2, 33, "B");
+	kf_snapshot(&kf);
 	/* D pid 4: copies 3 -> 3 */
 	for (int i = 0; i < 3; i++)
-		wp(&a, 40, CT_WP_COPY_FILE, 4, 1, 0, "D");
+		wp(&kf, 40, CT_WP_COPY_FILE, 4, 1, 0, "D");
 	/* A pid 5: copies 2, reuse 0 -> 2; exits */
-	wp(&a, 50, CT_WP_COPY_ANON, 5, 1, 0, "A");
-	wp(&a, 51, CT_WP_COPY_ZERO, 5, 1, 0, "A");
-	add(&a, 60, CT_EV_EXIT, 0, 5, 1, 0, 0, "A");
+	wp(&kf, 50, CT_WP_COPY_ANON, 5, 1, 0, "A");
+	wp(&kf, 51, CT_WP_COPY_ZERO, 5, 1, 0, "A");
+	add(&kf, 60, CT_EV_EXIT, 0, 5, 1, 0, 0, "A");
+	kf_snapshot(&kf);
 	/* E pid 5 again: copies 2, reuse 0 -> 2, later first_ns */
-	wp(&a, 70, CT_WP_COPY_KSM, 5, 1, 0, "E");
-	wp(&a, 71, CT_WP_COPY_KSM, 5, 1, 0, "E");
+	wp(&kf, 70, CT_WP_COPY_KSM, 5, 1, 0, "E");
+	wp(&kf, 71, CT_WP_COPY_KSM, 5, 1, 0, "E");
+	kf_snapshot(&kf);
 	/* C pid 9: copy 1 + pinned 1 = 2, reuse 5 */
-	wp(&a, 90, CT_WP_COPY_ANON, 9, 1, 0, "C");
-	add(&a, 91, CT_EV_PINNED, 0, 9, 1, 1, 99, "C");
+	wp(&kf, 90, CT_WP_COPY_ANON, 9, 1, 0, "C");
+	pinned_fork(&kf, 91, 9, 1, 1, 99, "C");
+	kf_snapshot(&kf);
 	for (int i = 0; i < 5; i++)
-		wp(&a, 92, CT_WP_REUSE, 9, 1, 0, "C");
+		wp(&kf, 92, CT_WP_REUSE, 9, 1, 0, "C");
+	kf_snapshot(&kf);
 	/* order: D(3) C(2, reuse 5) B(2, pid 3) A(2, pid 5, first 50) E(2, pid 5, first 70) F(0) */
 	o = agg_sorted(&a);
 	CHECK(o != NULL, "agg_sorted failed");
@@ -717,25 +784,28 @@ TEST(agg_sorted_order)
 /* ---- eviction ---- */
 
 /* n children of pid 1 "sh": each forks, copies one page (kind anon), exits. */
-static void churn(struct ct_agg *a, uint32_t n, uint32_t first_pid, uint64_t *ts)
+static void churn(struct kfeed *kf, uint32_t n, uint32_t first_pid, uint64_t *ts)
 {
 	for (uint32_t i = 0; i < n; i++) {
 		uint32_t pid = first_pid + i;
 
-		CHECK(add(a, ++*ts, CT_EV_FORK, PC, 1, 0, 0, pid, "sh") == 0, "fork");
-		CHECK(wp(a, ++*ts, CT_WP_COPY_ANON, pid, 1, 100, i % 2 ? "job-odd" : "job-even") == 0, "wp");
-		CHECK(add(a, ++*ts, CT_EV_EXIT, 0, pid, 1, 0, 0, "job") == 0, "exit");
+		CHECK(add(kf, ++*ts, CT_EV_FORK, PC, 1, 0, 0, pid, "sh") == 0, "fork");
+		CHECK(wp(kf, ++*ts, CT_WP_COPY_ANON, pid, 1, 100, i % 2 ? "job-odd" : "job-even") == 0, "wp");
+		CHECK(add(kf, ++*ts, CT_EV_EXIT, 0, pid, 1, 0, 0, "job") == 0, "exit");
 	}
 }
 
-TEST(agg_evict_bounded)
+TEST_PATHS(agg_evict_bounded)
 {
 	struct ct_agg a;
+	struct kfeed kf;
 	uint64_t ts = 0, copies = 0, folded = 0, exited_rows = 0, child_copies = 0;
 
 	agg_init(&a, 4096);
+	kf_init(&kf, &a, path);
 	a.t.max_exited = 64;
-	churn(&a, 5000, 1000, &ts);
+	churn(&kf, 5000, 1000, &ts);
+	kf_snapshot(&kf);
 	/* 1 live parent, at most 64 exited kept, two folds ("job" twice: odd/even comm is overwritten by exit). */
 	CHECK(a.t.nprocs <= 1 + 64 + 2, "nprocs %u", a.t.nprocs);
 	CHECK(a.t.nexited <= 64, "nexited %u", a.t.nexited);
@@ -771,19 +841,23 @@ static bool keep_pid_1002(void *ctx, const struct ct_proc *p)
 	return p->pid == 1002;
 }
 
-TEST(agg_evict_keep_and_reuse)
+TEST_PATHS(agg_evict_keep_and_reuse)
 {
 	struct ct_agg a;
+	struct kfeed kf;
 	uint64_t ts = 0;
 	int rows_1002 = 0;
 
 	agg_init(&a, 4096);
+	kf_init(&kf, &a, path);
 	a.t.max_exited = 4;
 	a.t.keep = keep_pid_1002;
-	churn(&a, 100, 1000, &ts);
+	churn(&kf, 100, 1000, &ts);
+	kf_snapshot(&kf);
 	/* pid 1002 again: a new process with the same pid, never merged. */
-	churn(&a, 1, 1002, &ts);
-	CHECK(wp(&a, ++ts, CT_WP_REUSE, 1002, 1, 0, "x") == 0, "wp");
+	churn(&kf, 1, 1002, &ts);
+	CHECK(wp(&kf, ++ts, CT_WP_REUSE, 1002, 1, 0, "x") == 0, "wp");
+	kf_snapshot(&kf);
 	for (uint32_t i = 0; i < a.t.nprocs; i++)
 		if (a.t.procs[i].pid == 1002 && a.t.procs[i].exited) {
 			rows_1002++;
@@ -801,14 +875,16 @@ TEST(agg_evict_keep_and_reuse)
 TEST(agg_pid_reuse_without_exit)
 {
 	struct ct_agg a;
+	struct kfeed kf;
 	uint64_t ts = 0;
 	const struct ct_proc *p;
 
 	agg_init(&a, 4096);
-	CHECK(add(&a, ++ts, CT_EV_FORK, PC, 1, 0, 0, 50, "sh") == 0, "fork");
-	CHECK(wp(&a, ++ts, CT_WP_COPY_ANON, 50, 1, 0, "one") == 0, "wp");
-	CHECK(add(&a, ++ts, CT_EV_FORK, PC, 1, 0, 0, 50, "sh") == 0, "fork");
-	CHECK(wp(&a, ++ts, CT_WP_COPY_ZERO, 50, 1, 0, "two") == 0, "wp");
+	kf_init(&kf, &a, KF_EVENTS);
+	CHECK(add(&kf, ++ts, CT_EV_FORK, PC, 1, 0, 0, 50, "sh") == 0, "fork");
+	CHECK(wp(&kf, ++ts, CT_WP_COPY_ANON, 50, 1, 0, "one") == 0, "wp");
+	CHECK(add(&kf, ++ts, CT_EV_FORK, PC, 1, 0, 0, 50, "sh") == 0, "fork");
+	CHECK(wp(&kf, ++ts, CT_WP_COPY_ZERO, 50, 1, 0, "two") == 0, "wp");
 	p = agg_find(&a, 50);
 	CHECK(p && p->c[CT_C_WP + CT_WP_COPY_ANON] == 0 && p->c[CT_C_WP + CT_WP_COPY_ZERO] == 1, "merged");
 	CHECK_EQ(a.t.nexited, 1);
@@ -1058,4 +1134,45 @@ TEST(agg_mass_exit_late_records)
 	CHECK(agg_find(&a, 1000 + N - 1) && agg_find(&a, 1000 + N - 1)->start_ns == 99999999, "new entry");
 	CHECK(agg_proc_lookup(&a, 1000 + N - 1, 1000 + N - 1) != NULL, "old entry of the reused pid");
 	agg_free(&a);
+}
+
+/* ---- the process table alone (proctab.h): no counting, no hooks ---- */
+
+TEST(proctab_lifecycle_without_counting)
+{
+	struct ct_proctab t;
+	struct ct_proc *p;
+
+	CHECK_EQ(pt_init(&t, NULL), 0);
+	t.max_exited = 2;
+	for (uint32_t pid = 10; pid < 16; pid++) {
+		p = pt_of_event(&t, pid, 1, pid % 2 ? "odd" : "even", 0, pid * 100);
+		CHECK(p && p->pid == pid, "entry of %u", pid);
+	}
+	CHECK_EQ(t.nprocs, 6);
+	for (uint32_t pid = 10; pid < 15; pid++)
+		pt_exited(&t, pt_find(&t, pid), pid * 100 + 50);
+	CHECK(pt_find(&t, 12) == NULL, "an exited pid is still live");
+	p = pt_lookup(&t, 12, 0);
+	CHECK(p && p->exited && p->last_ns == 1250, "the exited 12 (start unknown: 0) by lookup");
+	CHECK_EQ(t.nexited, 5);
+	CHECK(pt_evict_due(&t), "5 exited > 2 kept, and the table does not evict on its own");
+	pt_evict(&t);
+	/* down to max_exited / 2 = 1 exited entry; the rest in one fold per comm */
+	CHECK_EQ(t.nexited, 1);
+	CHECK_EQ(t.evicted, 4);
+	CHECK_EQ(t.nprocs, 4); /* fold "even", fold "odd", exited 14, live 15 */
+	CHECK(t.procs[0].pid == 0 && !strcmp(t.procs[0].comm, "even") && t.procs[0].folded == 2 &&
+	      t.procs[0].first_ns == 1000 && t.procs[0].last_ns == 1250, "fold of 10 and 12");
+	CHECK(t.procs[1].pid == 0 && !strcmp(t.procs[1].comm, "odd") && t.procs[1].folded == 2,
+	      "fold of 11 and 13");
+	CHECK(pt_find(&t, 15) == &t.procs[3], "the live entry's index after the move");
+	/* a reused pid: a record with another start ends the entry events made */
+	p = pt_find(&t, 15);
+	p->start_ns = 7;
+	p = pt_for_rec(&t, 15, 8, 0, false);
+	CHECK(p && p->start_ns == 8 && p != &t.procs[3], "a new entry for another start");
+	CHECK(t.procs[3].exited && t.procs[3].awaiting_exit, "the old one gone, its final record awaited");
+	CHECK(pt_lookup(&t, 15, 7) == &t.procs[3], "the old one still found by its start");
+	pt_free(&t);
 }

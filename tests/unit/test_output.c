@@ -21,22 +21,55 @@ static int count_str(const char *hay, const char *needle)
 
 TEST(golden_text_fentry)
 {
-	golden_check(build_fentry, output_text, "report.txt", 29, 5, 2);
+	golden_check(build_fentry, output_text, "report.txt", 5, 2);
 }
 
 TEST(golden_json_fentry)
 {
-	golden_check(build_fentry, output_json, "report.json", 29, 5, 2);
+	golden_check(build_fentry, output_json, "report.json", 5, 2);
 }
 
 TEST(golden_text_tp)
 {
-	golden_check(build_tp, output_text, "report_tp.txt", 15, 4, 2);
+	golden_check(build_tp, output_text, "report_tp.txt", 4, 2);
 }
 
 TEST(golden_json_tp)
 {
-	golden_check(build_tp, output_json, "report_tp.json", 15, 4, 2);
+	golden_check(build_tp, output_json, "report_tp.json", 4, 2);
+}
+
+/*
+ * The kernel's records (the live path, which the goldens are built from)
+ * and one event per fault (replaying an old record) tell the same story:
+ * every output of both streams is the same.
+ */
+TEST(golden_same_from_records_and_events)
+{
+	void (*const build[])(struct ct_agg *, struct ct_plan *, struct ct_report *, enum kf_path) = {
+		build_fentry_from, build_tp_from,
+	};
+	void (*const writer[])(FILE *, const struct ct_report *) = { output_text, output_json };
+
+	for (unsigned b = 0; b < 2; b++)
+		for (unsigned w = 0; w < 2; w++) {
+			struct ct_agg a[2];
+			struct ct_plan pl[2];
+			struct ct_report r[2];
+			char *s[2];
+			size_t n[2];
+
+			for (int path = 0; path < 2; path++) {
+				build[b](&a[path], &pl[path], &r[path], (enum kf_path)path);
+				s[path] = render(writer[w], &r[path], &n[path]);
+			}
+			CHECK(s[0] && s[1] && n[0] == n[1] && !memcmp(s[0], s[1], n[0]),
+			      "stream %u, writer %u: records and events differ", b, w);
+			for (int path = 0; path < 2; path++) {
+				free(s[path]);
+				agg_free(&a[path]);
+			}
+		}
 }
 
 /* The numbers of the golden aggregation, checked directly (not via text). */
