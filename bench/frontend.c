@@ -135,7 +135,7 @@ int main(int argc, char **argv)
 			if (rec_write_event(f, &e))
 				return 1;
 		}
-		if (rec_write_stats(f, 0, 0, g.ts) || fclose(f))
+		if (rec_write_stats(f, 0, 0, g.ts, 0) || fclose(f))
 			return 1;
 		return 0;
 	}
@@ -152,7 +152,7 @@ int main(int argc, char **argv)
 		for (uint64_t i = 0; i < n; i++)
 			gen_next(&g, &evs[i]);
 		agg_init(&a, 4096);
-		a.max_exited = 4096;
+		a.t.max_exited = 4096;
 		t0 = secs();
 		for (uint64_t i = 0; i < n; i++)
 			agg_add(&a, &evs[i]);

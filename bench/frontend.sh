@@ -11,7 +11,7 @@ mkdir -p "$out"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 cc -O2 -g -std=gnu11 -D_GNU_SOURCE -I"$top/include" -I"$top/src" "$top/bench/frontend.c" \
-  "$top"/src/{agg,hist,record,plan}.c -o "$out/frontend"
+  "$top"/src/{agg,proctab,hist,record,plan,progs,stats}.c -o "$out/frontend"
 "$out/frontend" gen "$tmp/big.ctr" "$n"
 bytes=$(stat -c %s "$tmp/big.ctr")
 cat "$tmp/big.ctr" >/dev/null   # page cache: time the frontend, not the disk

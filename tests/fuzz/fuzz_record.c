@@ -89,8 +89,8 @@ static void check(const struct ct_agg *a, const struct truth *t, bool vetoed, bo
 	struct truth got = { 0 };
 	uint32_t exited = 0;
 
-	for (uint32_t i = 0; i < a->nprocs; i++) {
-		const struct ct_proc *p = &a->procs[i];
+	for (uint32_t i = 0; i < a->t.nprocs; i++) {
+		const struct ct_proc *p = &a->t.procs[i];
 
 		for (int k = 0; k < CT_WP_KIND_MAX; k++)
 			got.wp[k] += p->c[CT_C_WP + k];
@@ -116,9 +116,9 @@ static void check(const struct ct_agg *a, const struct truth *t, bool vetoed, bo
 	}
 	if (!kernel_recs && memcmp(&got, t, sizeof(got)))
 		die("counters summed over all rows differ from the events fed in");
-	if (exited != a->nexited)
+	if (exited != a->t.nexited)
 		die("nexited does not match the exited entries");
-	if (a->max_exited && !vetoed && a->nexited > a->max_exited)
+	if (a->t.max_exited && !vetoed && a->t.nexited > a->t.max_exited)
 		die("more exited processes kept than max_exited");
 }
 
@@ -150,14 +150,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	cfg = (unsigned)info.start_real_ns;
 	if (agg_init(&agg, info.page_size))
 		return 0;
-	agg.max_exited = (cfg >> 2) & 7;
+	agg.t.max_exited = (cfg >> 2) & 7;
 	if (prom_init(&prom, (enum prom_label)((cfg & 3) % 3), 1 + ((cfg >> 5) & 7))) {
 		agg_free(&agg);
 		return 0;
 	}
 	if (prom.by == PROM_BY_PID) {
-		agg.keep = keep_cb;
-		agg.keep_ctx = &prom;
+		agg.t.keep = keep_cb;
+		agg.t.keep_ctx = &prom;
 	}
 #ifndef FUZZ_NO_SVG
 	struct ct_svg *svg = svg_new();
@@ -239,7 +239,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (rd.off > rd.len)
 		die("reader offset beyond the buffer");
 	if (!oom)
-		check(&agg, &t, agg.keep != NULL, kernel_recs);
+		check(&agg, &t, agg.t.keep != NULL, kernel_recs);
 
 	struct ct_report r = {
 		.agg = &agg, .plan = &info.plan, .final = true, .cmd_status = -1, .hist_top = 3,
@@ -254,7 +254,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	/* Evicting everything exited must keep the numbers too. */
 	agg_evict(&agg);
 	if (!oom)
-		check(&agg, &t, agg.keep != NULL, kernel_recs);
+		check(&agg, &t, agg.t.keep != NULL, kernel_recs);
 	output_json(devnull, &r);
 #ifndef FUZZ_NO_SVG
 	if (svg) {

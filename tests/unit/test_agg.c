@@ -1140,13 +1140,14 @@ TEST(agg_mass_exit_late_records)
 
 TEST(proctab_lifecycle_without_counting)
 {
+	static const char comm[2][CT_COMM_LEN] = { "even", "odd" };
 	struct ct_proctab t;
 	struct ct_proc *p;
 
 	CHECK_EQ(pt_init(&t, NULL), 0);
 	t.max_exited = 2;
 	for (uint32_t pid = 10; pid < 16; pid++) {
-		p = pt_of_event(&t, pid, 1, pid % 2 ? "odd" : "even", 0, pid * 100);
+		p = pt_of_event(&t, pid, 1, comm[pid % 2], 0, pid * 100);
 		CHECK(p && p->pid == pid, "entry of %u", pid);
 	}
 	CHECK_EQ(t.nprocs, 6);
