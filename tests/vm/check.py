@@ -49,23 +49,40 @@ except RuntimeError as e:
 STATS = TABLE.counters
 MAPS = TABLE.maps
 COPY_KINDS = TABLE.copy_kinds
-# Scenarios the guest runs, so that a missing one is reported (guest.sh names).
-EXPECTED = ["probes", "cowfork", "cowfork_k0", "zerocopy", "filecopy", "pinfork", "uffd_missing",
-            "uffd_wp", "uffd_minor", "marker", "thpfork",
-            "tp_cowfork", "tp_zerocopy", "tp_pinfork", "ex_cowfork", "ex_zerocopy", "ex_pinfork",
-            "filter_cmd", "filter_pid", "record", "record_report",
-            "storm", "storm2", "storm3", "storm_kprobe", "tp_storm", "race", "race_kprobe", "tp_race",
-            "ksm", "gupunshare", "sharedreuse", "uffd_sigbus", "uffd_delay", "forkdelay",
-            "stackfork", "stackfork_kprobe", "tp_stackfork"]
+# The scenarios, from the table guest.sh runs (tests/vm/scenarios): name ->
+# (checker, statistic); OPTIONS: name -> cowtrace's options of the run.  A missing scenario is reported; the statistic is the
+# one a workload that printed SKIP (the kernel cannot do it) measures.
+SCENARIOS_FILE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "scenarios")
+
+
+OPTIONS = {}
+
+
+def load_scenarios(path):
+    rows = {}
+    with open(path) as f:
+        for n, line in enumerate(f, 1):
+            if not line.strip() or line.lstrip().startswith("#"):
+                continue
+            cols = [x.strip() for x in line.split("|")]
+            if len(cols) != 6:
+                raise ValueError(f"{path}:{n}: {len(cols)} columns, expected 6")
+            name, _run, opts, _wl, check, stat = cols
+            if name in rows:
+                raise ValueError(f"{path}:{n}: scenario {name} twice")
+            rows[name] = (check, None if stat == "-" else stat)
+            OPTIONS[name] = [] if opts == "-" else opts.split()
+    return rows
+
+
+SCENARIOS = load_scenarios(SCENARIOS_FILE)
+EXPECTED = list(SCENARIOS)
 
 # Tracepoint mode (tp_X) is checked against the truth and against the same
 # workload traced in exact mode (ex_X): derived numbers within 1% of both.
 TP_TOLERANCE = 0.01
 
-# Scenario -> the statistic it measures, for a workload that printed SKIP
-# because the kernel cannot do it.
-SKIP_STAT = {"uffd_missing": "uffd_missing", "uffd_wp": "uffd_wp", "uffd_minor": "uffd_minor",
-             "marker": "marker_install", "gupunshare": "unshare", "uffd_sigbus": "uffd_sigbus"}
+SKIP_STAT = {name: stat for name, (_, stat) in SCENARIOS.items() if stat}
 # Statistic -> the @@FACTS key (from the guest's BTF) that says the kernel has
 # what the statistic needs.
 FACT_STAT = {"unshare": "btf_FAULT_FLAG_UNSHARE"}
@@ -601,7 +618,7 @@ def check_latency_sane(c, parent, child):
     means: a fault preempted in the middle (TCG on a busy host, lazy
     preemption on 7.x) counts its time off the CPU, and a few of those moved
     the reuse mean above the copy mean once (7.3: 41,609 ns against 32,834)."""
-    asked = intval(c.b.info, "latency") == 1   # the run had --latency
+    asked = "--latency" in OPTIONS.get(c.s, [])   # the run had --latency
     if not asked:
         # off by default: said so, and no process has a latency histogram
         c.eq("wp_latency unavailable without --latency", "unavailable", c.rep.quality("wp_latency"))
@@ -796,129 +813,197 @@ def check_stackfork(c, t, tp):
         c.stat(child, "child", "copy_file", want["write_file_pages"][0])
 
 
-def check_scenario(c, t, runs=None, facts=None):
-    s, kind = c.s, t.get("scenario")
-    if kind == "stackfork":
-        check_stackfork(c, t, s.startswith("tp_"))
-        return
-    if s == "record":
-        check_events(c, t)
-    elif s == "record_report":
-        check_record_report(c, (runs or {}).get("record", (None, None))[1])
-    if s.startswith("tp_"):
-        check_tracepoint(c, t)
-    elif kind == "cowfork" and s == "filter_cmd":
-        check_cowfork(c, t, filtered=True)
-        c.absent(intval(c.b.info, "busy"), "busy")
-    elif kind == "cowfork" and s == "filter_pid":
-        target = intval(c.b.info, "target")
-        c.eq("target is the measured process", intval(t, "parent"), target)
-        # -p follows forks (as strace -f): the child forked while traced is traced too
-        check_cowfork(c, t, filtered=True)
-        c.eq("only the target pid and the child it forked reported", sorted([target, intval(t, "child")]),
-             sorted(c.rep.pids()))
-        c.absent(intval(c.b.info, "busy"), "busy")
-    elif kind == "cowfork":
-        check_cowfork(c, t)
-    elif kind == "storm":
-        check_storm(c, t, facts or {})
-    elif kind == "race":
-        check_race(c, t, facts or {})
-    elif kind == "ksm":
-        pid, n, k = intval(t, "pid"), intval(t, "n"), intval(t, "k")
-        c.stat(pid, "process", "copy_ksm", n)   # k writes + n - k unmerges, on every kernel
-        if c.rep.quality("unshare") != "unavailable":
-            c.stat(pid, "process", "unshare", 0)
-        for step, want in (("cow_ksm_write", k), ("cow_ksm_unmerge", n - k)):
-            d = intval(t, step)
-            if d is None or d < 0:
-                c.skip(f"/proc/vmstat {step} == {want}", "no cow_ksm in /proc/vmstat")
-            else:
-                c.eq(f"oracle: /proc/vmstat {step} delta == {want}", want, d)
-    elif kind == "gupunshare":
-        pid, n, u = intval(t, "pid"), intval(t, "n"), intval(t, "unshared")
-        c.eq("oracle: pagemap shows every page unshared by the read-only pin", n, u)
-        c.stat(pid, "process", "unshare", u)
-    elif kind == "sharedreuse":
-        pid, k, d = intval(t, "pid"), intval(t, "k"), intval(t, "soft_dirty")
-        c.eq("oracle: soft-dirty set again on exactly the written pages", k, d)
-        c.stat(pid, "process", "shared_reuse", d)
-    elif kind == "uffd" and t.get("kind") == "sigbus":
-        pid, n, faults = intval(t, "pid"), intval(t, "n"), intval(t, "faults")
-        c.eq("ground truth: SIGBUS signals == n", n, faults)
-        c.stat(pid, "process", "uffd_sigbus", faults)
-        c.stat(pid, "process", "uffd_missing", 0)   # nothing waited
-        c.eq("no blocked time for faults that did not block", None,
-             ((c.proc(pid, "process") or {}).get("histograms") or {}).get("uffd_blocked.missing"))
-    elif kind == "uffd" and t.get("kind") == "delay":
-        pid, n, faults = intval(t, "pid"), intval(t, "n"), intval(t, "faults")
-        ms = [intval(t, "ms1"), intval(t, "ms2")]
-        c.eq("ground truth: handler faults == n", n, faults)
-        c.stat(pid, "process", "uffd_missing", faults)
-        up = [intval(t, "max1_us"), intval(t, "max2_us")]
-        # the Prometheus buckets are 4x wide: checked only where nothing waited past its delay's bucket
-        late = any(u and bucket_of(u * 1000)[1] > bucket_of(m * 1000000)[1] for m, u in zip(ms, up))
-        check_delays(c, pid, "uffd_blocked.missing", "userfaultfd missing, blocked", ms, [n // 2, n - n // 2],
-                     prom=None if late else ("cowtrace_userfaultfd_blocked_seconds", {"kind": "missing"}),
-                     upper_us=up)
-    elif kind == "forkdelay":
-        child = intval(t, "child")
-        d = [intval(t, x) for x in ("d1", "d2", "d3")]
-        c.stat(child, "child", "copy", 4)
-        # the first copy comes at once; the others at d1, d1+d2, d1+d2+d3 ms (+ scheduling)
-        h = hist(c, child, "fork_to_copy")
-        if h is None:
-            c.fail("fork_to_copy histogram of the child", "present", "absent")
-        else:
-            lo1, _ = bucket_of(d[0] * 1000000)
-            c.eq("fork_to_copy: the first copy before the first delay's bucket", 1,
-                 sum(n for (lo, hi), n in h[2].items() if hi < lo1))
-        # the measured process's whole life bounds each copy's time (less the delays that came after it)
-        tot = intval(t, "total_us")
-        up = [tot - (d[1] + d[2]) * 1000, tot - d[2] * 1000, tot] if tot else None
-        check_delays(c, child, "fork_to_copy", "time from fork to copy", [d[0], d[0] + d[1], sum(d)], [1, 1, 1],
-                     total=4, upper_us=up)
-    elif kind == "zerocopy":
-        pid, n = intval(t, "pid"), intval(t, "n")
-        c.stat(pid, "process", "copy_zero", n)
-        c.stat(pid, "process", "copy", n)
-    elif kind == "filecopy":
-        pid, n = intval(t, "pid"), intval(t, "n")
-        c.stat(pid, "process", "copy_file", n)
-        c.stat(pid, "process", "copy", n)
-    elif kind == "pinfork":
-        parent, child, pages = intval(t, "parent"), intval(t, "child"), intval(t, "pages")
-        c.stat(parent, "parent", "pinned_cow", pages)
-        c.fork_field(parent, child, "pinned_cow", pages)
-    elif kind == "uffd":  # missing, wp, minor: a handler answered each
-        pid, n, faults = intval(t, "pid"), intval(t, "n"), intval(t, "faults")
-        c.eq("ground truth: handler faults == n", n, faults)
-        c.stat(pid, "process", "uffd_" + t.get("kind", "?"), faults)
-    elif kind == "marker":
-        pid, n, markers = intval(t, "pid"), intval(t, "n"), intval(t, "markers")
-        c.eq("ground truth: pagemap markers == n", n, markers)
-        c.stat(pid, "process", "marker_install", markers)
-    elif kind == "thpfork":
-        if t.get("thp") != "1":
-            c.skip("thp", "no THP could be had in the workload")
-            return
-        parent, child, d = intval(t, "parent"), intval(t, "child"), intval(t, "split_pmd_delta")
-        c.stat(child, "child", "thp_split", 1)
-        c.stat(child, "child", "copy_anon", 1)
-        # The child's split is the only one (split_pmd_delta == 1), so the
-        # parent's huge pmd survives; after the child exits its write is a
-        # reuse of the whole THP.
-        if d == 1:
-            c.stat(parent, "parent", "thp_reuse", 1)
-            c.stat(parent, "parent", "thp_split", 0)
-        else:
-            c.proc(parent, "parent")
+# ---- the checkers the table names (CHECK): each gets (c, truth, runs, facts) ----
+
+def _cowfork(c, t, runs, facts):
+    check_cowfork(c, t)
+
+
+def _filter_cmd(c, t, runs, facts):
+    check_cowfork(c, t, filtered=True)
+    c.absent(intval(c.b.info, "busy"), "busy")
+
+
+def _filter_pid(c, t, runs, facts):
+    target = intval(c.b.info, "target")
+    c.eq("target is the measured process", intval(t, "parent"), target)
+    # -p follows forks (as strace -f): the child forked while traced is traced too
+    check_cowfork(c, t, filtered=True)
+    c.eq("only the target pid and the child it forked reported", sorted([target, intval(t, "child")]),
+         sorted(c.rep.pids()))
+    c.absent(intval(c.b.info, "busy"), "busy")
+
+
+def _record(c, t, runs, facts):
+    check_events(c, t)
+    check_cowfork(c, t)
+
+
+def _record_report(c, t, runs, facts):
+    check_record_report(c, (runs or {}).get("record", (None, None))[1])
+    check_cowfork(c, t)
+
+
+def _ksm(c, t, runs, facts):
+    pid, n, k = intval(t, "pid"), intval(t, "n"), intval(t, "k")
+    c.stat(pid, "process", "copy_ksm", n)   # k writes + n - k unmerges, on every kernel
+    if c.rep.quality("unshare") != "unavailable":
+        c.stat(pid, "process", "unshare", 0)
+    for step, want in (("cow_ksm_write", k), ("cow_ksm_unmerge", n - k)):
+        d = intval(t, step)
         if d is None or d < 0:
-            c.skip("total thp_split == split_pmd_delta", "no thp_split_pmd in /proc/vmstat")
+            c.skip(f"/proc/vmstat {step} == {want}", "no cow_ksm in /proc/vmstat")
         else:
-            c.total("thp_split", d, "total thp_split == split_pmd_delta")
+            c.eq(f"oracle: /proc/vmstat {step} delta == {want}", want, d)
+
+
+def _gupunshare(c, t, runs, facts):
+    pid, n, u = intval(t, "pid"), intval(t, "n"), intval(t, "unshared")
+    c.eq("oracle: pagemap shows every page unshared by the read-only pin", n, u)
+    c.stat(pid, "process", "unshare", u)
+
+
+def _sharedreuse(c, t, runs, facts):
+    pid, k, d = intval(t, "pid"), intval(t, "k"), intval(t, "soft_dirty")
+    c.eq("oracle: soft-dirty set again on exactly the written pages", k, d)
+    c.stat(pid, "process", "shared_reuse", d)
+
+
+def _uffd_sigbus(c, t, runs, facts):
+    pid, n, faults = intval(t, "pid"), intval(t, "n"), intval(t, "faults")
+    c.eq("ground truth: SIGBUS signals == n", n, faults)
+    c.stat(pid, "process", "uffd_sigbus", faults)
+    c.stat(pid, "process", "uffd_missing", 0)   # nothing waited
+    c.eq("no blocked time for faults that did not block", None,
+         ((c.proc(pid, "process") or {}).get("histograms") or {}).get("uffd_blocked.missing"))
+
+
+def _uffd_delay(c, t, runs, facts):
+    pid, n, faults = intval(t, "pid"), intval(t, "n"), intval(t, "faults")
+    ms = [intval(t, "ms1"), intval(t, "ms2")]
+    c.eq("ground truth: handler faults == n", n, faults)
+    c.stat(pid, "process", "uffd_missing", faults)
+    up = [intval(t, "max1_us"), intval(t, "max2_us")]
+    # the Prometheus buckets are 4x wide: checked only where nothing waited past its delay's bucket
+    late = any(u and bucket_of(u * 1000)[1] > bucket_of(m * 1000000)[1] for m, u in zip(ms, up))
+    check_delays(c, pid, "uffd_blocked.missing", "userfaultfd missing, blocked", ms, [n // 2, n - n // 2],
+                 prom=None if late else ("cowtrace_userfaultfd_blocked_seconds", {"kind": "missing"}),
+                 upper_us=up)
+
+
+def _forkdelay(c, t, runs, facts):
+    child = intval(t, "child")
+    d = [intval(t, x) for x in ("d1", "d2", "d3")]
+    c.stat(child, "child", "copy", 4)
+    # the first copy comes at once; the others at d1, d1+d2, d1+d2+d3 ms (+ scheduling)
+    h = hist(c, child, "fork_to_copy")
+    if h is None:
+        c.fail("fork_to_copy histogram of the child", "present", "absent")
     else:
-        c.fail("known scenario", "a scenario= in TRUTH", kind)
+        lo1, _ = bucket_of(d[0] * 1000000)
+        c.eq("fork_to_copy: the first copy before the first delay's bucket", 1,
+             sum(n for (lo, hi), n in h[2].items() if hi < lo1))
+    # the measured process's whole life bounds each copy's time (less the delays that came after it)
+    tot = intval(t, "total_us")
+    up = [tot - (d[1] + d[2]) * 1000, tot - d[2] * 1000, tot] if tot else None
+    check_delays(c, child, "fork_to_copy", "time from fork to copy", [d[0], d[0] + d[1], sum(d)], [1, 1, 1],
+                 total=4, upper_us=up)
+
+
+def _zerocopy(c, t, runs, facts):
+    pid, n = intval(t, "pid"), intval(t, "n")
+    c.stat(pid, "process", "copy_zero", n)
+    c.stat(pid, "process", "copy", n)
+
+
+def _filecopy(c, t, runs, facts):
+    pid, n = intval(t, "pid"), intval(t, "n")
+    c.stat(pid, "process", "copy_file", n)
+    c.stat(pid, "process", "copy", n)
+
+
+def _pinfork(c, t, runs, facts):
+    parent, child, pages = intval(t, "parent"), intval(t, "child"), intval(t, "pages")
+    c.stat(parent, "parent", "pinned_cow", pages)
+    c.fork_field(parent, child, "pinned_cow", pages)
+
+
+def _uffd(c, t, runs, facts):  # missing, wp, minor: a handler answered each
+    pid, n, faults = intval(t, "pid"), intval(t, "n"), intval(t, "faults")
+    c.eq("ground truth: handler faults == n", n, faults)
+    c.stat(pid, "process", "uffd_" + t.get("kind", "?"), faults)
+
+
+def _marker(c, t, runs, facts):
+    pid, n, markers = intval(t, "pid"), intval(t, "n"), intval(t, "markers")
+    c.eq("ground truth: pagemap markers == n", n, markers)
+    c.stat(pid, "process", "marker_install", markers)
+
+
+def _thpfork(c, t, runs, facts):
+    if t.get("thp") != "1":
+        c.skip("thp", "no THP could be had in the workload")
+        return
+    parent, child, d = intval(t, "parent"), intval(t, "child"), intval(t, "split_pmd_delta")
+    c.stat(child, "child", "thp_split", 1)
+    c.stat(child, "child", "copy_anon", 1)
+    # The child's split is the only one (split_pmd_delta == 1), so the
+    # parent's huge pmd survives; after the child exits its write is a
+    # reuse of the whole THP.
+    if d == 1:
+        c.stat(parent, "parent", "thp_reuse", 1)
+        c.stat(parent, "parent", "thp_split", 0)
+    else:
+        c.proc(parent, "parent")
+    if d is None or d < 0:
+        c.skip("total thp_split == split_pmd_delta", "no thp_split_pmd in /proc/vmstat")
+    else:
+        c.total("thp_split", d, "total thp_split == split_pmd_delta")
+
+
+CHECKERS = {
+    "check_probes": None,  # not a report: check_probes() reads "cowtrace probes" itself
+    "check_cowfork": _cowfork,
+    "check_zerocopy": _zerocopy,
+    "check_filecopy": _filecopy,
+    "check_pinfork": _pinfork,
+    "check_uffd": _uffd,
+    "check_marker": _marker,
+    "check_thpfork": _thpfork,
+    "check_storm": lambda c, t, runs, facts: check_storm(c, t, facts or {}),
+    "check_race": lambda c, t, runs, facts: check_race(c, t, facts or {}),
+    "check_tracepoint": lambda c, t, runs, facts: check_tracepoint(c, t),
+    "check_ksm": _ksm,
+    "check_gupunshare": _gupunshare,
+    "check_sharedreuse": _sharedreuse,
+    "check_uffd_sigbus": _uffd_sigbus,
+    "check_uffd_delay": _uffd_delay,
+    "check_forkdelay": _forkdelay,
+    "check_stackfork": lambda c, t, runs, facts: check_stackfork(c, t, c.s.startswith("tp_")),
+    "check_record": _record,
+    "check_record_report": _record_report,
+    "check_filter_cmd": _filter_cmd,
+    "check_filter_pid": _filter_pid,
+}
+
+
+def check_table(res):
+    """Every scenario of the table has a checker here, and every checker here a scenario."""
+    named = {check for check, _ in SCENARIOS.values()}
+    for name, (check, _) in SCENARIOS.items():
+        if check not in CHECKERS:
+            res.fail("-", name, "its checker exists in check.py", check, "none")
+    for check in sorted(set(CHECKERS) - named):
+        res.fail("-", "-", "every checker of check.py checks a scenario", check, "named by no scenario")
+
+
+def check_scenario(c, t, runs=None, facts=None):
+    entry = SCENARIOS.get(c.s)
+    fn = CHECKERS.get(entry[0]) if entry else None
+    if fn is None:
+        c.fail("scenario in tests/vm/scenarios with a checker", "a row and a checker", c.s)
+        return
+    fn(c, t, runs, facts)
 
 
 def parse_probes_text(lines):
@@ -1063,6 +1148,7 @@ def main(argv):
         print(__doc__.strip().splitlines()[2].strip(), file=sys.stderr)
         return 2
     res = Results()
+    check_table(res)
     rows = []
     for arg in argv[1:]:
         label, sep, path = arg.partition("=")

@@ -1,5 +1,6 @@
 #!/bin/sh
-# guest.sh: the cowtrace VM test scenarios, run inside the VM by /init.
+# guest.sh: the cowtrace VM test scenarios, run inside the VM by /init, one
+# after the other as the table /scenarios (tests/vm/scenarios) lists them.
 #
 # For each scenario prints on the console:
 #   @@BEGIN NAME
@@ -12,6 +13,7 @@
 CT=/bin/cowtrace
 W=/w
 T=180   # per cowtrace run, seconds
+TABLE=/scenarios
 
 ONLY=$(sed -n 's/.*ct_scenarios=\([^ ]*\).*/\1/p' /proc/cmdline | tr , ' ')
 want() {
@@ -35,17 +37,6 @@ frame() { # NAME RC [INFO]
   echo "@@END $1 rc=$2"
 }
 
-run_one() { # NAME [INFO] -- CMD ARGS...   (CT_ARGS: extra cowtrace options)
-  name=$1; shift
-  info=
-  if [ "$1" != "--" ]; then info=$1; shift; fi
-  shift
-  want "$name" || return 0
-  clean
-  # shellcheck disable=SC2086
-  TRUTH_FILE=/tmp/truth timeout $T $CT -o json ${CT_ARGS:-} -- "$@" >/tmp/out 2>/tmp/err
-  frame "$name" $? "$info"
-}
 
 # ---- kernel facts and cowtrace's own view of this kernel ----
 #   @@FACTS k=v ...    what the checker may rely on, read here from BTF and
@@ -70,7 +61,13 @@ echo "@@FACTS btf=$([ -r /sys/kernel/btf/vmlinux ] && echo 1 || echo 0)" \
   "ksym_zap_install_uffd_wp_if_needed=$(ksym_has zap_install_uffd_wp_if_needed)" \
   "kprobes=$([ -e /sys/kernel/tracing/kprobe_events ] || [ -e /sys/kernel/debug/tracing/kprobe_events ] && echo 1 || echo 0)" \
   "preempt=$(sed -n 's/.*(\([a-z]*\)).*/\1/p' /sys/kernel/debug/sched/preempt 2>/dev/null || true)"
-if want probes; then
+
+# ---- the runners (RUN in the table) ----
+# Each runs scenario $name: cowtrace with $opts (the OPTIONS column, split
+# into words) and the workload $wl (WORKLOAD: a program of /w and its
+# arguments, split into words); $info: @@INFO of the frame.
+
+run_probes() {
   timeout 60 $CT probes >/tmp/probes 2>&1
   prc=$?
   sed 's/^/@@PROBES /' /tmp/probes
@@ -88,124 +85,142 @@ if want probes; then
       head -n 120 | sed 's/^/@@PROBESV /'
   fi
   rm -f /tmp/probes /tmp/probesv
-fi
+}
 
-CT_ARGS="--latency" run_one cowfork latency=1 -- $W/cowfork 64 128
-run_one cowfork_k0 -- $W/cowfork 0 32
-run_one zerocopy -- $W/zerocopy 100
-run_one filecopy -- $W/filecopy 100
-run_one pinfork -- $W/pinfork 64
-run_one uffd_missing -- $W/uffd missing 32
-run_one uffd_wp -- $W/uffd wp 32
-run_one uffd_minor -- $W/uffd minor 32
-run_one marker -- $W/marker 32
-run_one thpfork -- $W/thpfork
 
-# ---- many writers at once: three children and two threads on 2 vCPUs ----
-# Every difference from the truth must be explained by the programs the
-# kernel reported it skipped (missed_events); none where it cannot skip.
-run_one storm -- $W/storm 100 200 300 1000
-run_one storm2 -- $W/storm 300 50 150 600
-run_one storm3 -- $W/storm 250 250 250 1200
-CT_ARGS="--mode kprobe" run_one storm_kprobe -- $W/storm 100 200 300 1000
-CT_ARGS="--mode tracepoint" run_one tp_storm -- $W/storm 100 200 300 1000
-# Two threads copying the same pages at once: each page one copy, whichever
-# thread's copy the kernel kept; the other is neither a copy nor a reuse.
-run_one race -- $W/race 3000 2
-CT_ARGS="--mode kprobe" run_one race_kprobe -- $W/race 3000 2
-CT_ARGS="--mode tracepoint" run_one tp_race -- $W/race 3000 2
-
-# ---- every statistic with an oracle, named the same way on every kernel ----
-run_one ksm -- $W/ksm 256 64
-run_one gupunshare -- $W/gupunshare 64
-run_one sharedreuse -- $W/sharedreuse 64 24
-run_one uffd_sigbus -- $W/uffd sigbus 32
+# shellcheck disable=SC2086 # $opts and $wl are words
+run_run() {
+  clean
+  TRUTH_FILE=/tmp/truth timeout $T $CT -o json $opts -- $W/$wl >/tmp/out 2>/tmp/err
+  frame "$name" $? "$info"
+}
 
 # Histogram values, in the JSON report, the text report (of the run's
-# record) and the Prometheus textfile: known delays land in known buckets.
-run_hist() { # NAME -- CMD ARGS...
-  name=$1; shift; shift
-  want "$name" || return 0
+# record) and the Prometheus textfile.
+# shellcheck disable=SC2086 # $opts and $wl are words
+run_hist() {
   clean
-  TRUTH_FILE=/tmp/truth timeout $T $CT -o json --prom /tmp/prom.out --record /tmp/hist.rec -- "$@" \
+  TRUTH_FILE=/tmp/truth timeout $T $CT -o json --prom /tmp/prom.out --record /tmp/hist.rec $opts -- $W/$wl \
     >/tmp/out 2>/tmp/err
   rc=$?
   timeout $T $CT report /tmp/hist.rec --hist-top 50 >/tmp/text.out 2>>/tmp/err
-  frame "$name" $rc
+  frame "$name" $rc "$info"
 }
-run_hist uffd_delay -- $W/uffd delay 8 5 20
-run_hist forkdelay -- $W/forkdelay 10 30 60
 
-# Where copies come from: user and kernel stacks counted in the kernel,
-# named by the frontend; the folded file (@@FOLDED) and the JSON report.
-run_stacks() { # NAME -- CMD ARGS...   (CT_ARGS: extra cowtrace options)
-  name=$1; shift; shift
-  want "$name" || return 0
+# Where copies come from: the folded file (@@FOLDED) and the JSON report.
+# shellcheck disable=SC2086 # $opts and $wl are words
+run_stacks() {
   clean
-  # shellcheck disable=SC2086
   TRUTH_FILE=/tmp/truth timeout $T $CT -o json --stacks --kernel-stacks --folded /tmp/folded.out \
-    ${CT_ARGS:-} -- "$@" >/tmp/out 2>/tmp/err
-  frame "$name" $?
+    $opts -- $W/$wl >/tmp/out 2>/tmp/err
+  frame "$name" $? "$info"
 }
-run_stacks stackfork -- $W/stackfork 40 24 16 56
-CT_ARGS="--mode kprobe" run_stacks stackfork_kprobe -- $W/stackfork 40 24 16 56
-CT_ARGS="--mode tracepoint" run_stacks tp_stackfork -- $W/stackfork 40 24 16 56
 
-# ---- tracepoint mode: the same workloads, derived statistics vs exact ----
-CT_ARGS="--mode tracepoint" run_one tp_cowfork -- $W/cowfork 512 1024
-CT_ARGS="--mode tracepoint" run_one tp_zerocopy -- $W/zerocopy 512
-CT_ARGS="--mode tracepoint" run_one tp_pinfork -- $W/pinfork 256
-run_one ex_cowfork -- $W/cowfork 512 1024
-run_one ex_zerocopy -- $W/zerocopy 512
-run_one ex_pinfork -- $W/pinfork 256
-
-# ---- the same run three ways: live summary, --events lines, and the record ----
-# "record": cowtrace -o json --events --record FILE -- cowfork (stdout: one line
-# per event, then the summary); "record_report": cowtrace report FILE -o json.
-if want record; then
-  clean; rm -f /tmp/rec /tmp/truth.rec
-  TRUTH_FILE=/tmp/truth timeout $T $CT -o json --events --record /tmp/rec -- $W/cowfork 64 128 \
+# One line per event, then the summary; the record and the truth are kept
+# (/tmp/rec.NAME, /tmp/truth.NAME) for a "report" scenario.
+# shellcheck disable=SC2086 # $opts and $wl are words
+run_record() {
+  clean; rm -f "/tmp/rec.$name" "/tmp/truth.$name"
+  TRUTH_FILE=/tmp/truth timeout $T $CT -o json --events --record "/tmp/rec.$name" $opts -- $W/$wl \
     >/tmp/out 2>/tmp/err
   rc=$?
-  cp /tmp/truth /tmp/truth.rec 2>/dev/null
-  frame record $rc "record_bytes=$(wc -c </tmp/rec 2>/dev/null || echo 0)"
-  clean
-  timeout $T $CT report /tmp/rec -o json >/tmp/out 2>/tmp/err
-  rc=$?
-  cp /tmp/truth.rec /tmp/truth 2>/dev/null
-  frame record_report $rc
-  rm -f /tmp/rec /tmp/truth.rec
-fi
+  cp /tmp/truth "/tmp/truth.$name" 2>/dev/null
+  frame "$name" $rc "${info:+$info }record_bytes=$(wc -c <"/tmp/rec.$name" 2>/dev/null || echo 0)"
+}
 
-# ---- filters: a noise process that is not ours must never be reported ----
-if want filter_cmd || want filter_pid; then
+# cowtrace report -o json of the record of scenario $wl, with its truth.
+# shellcheck disable=SC2086 # $opts and $wl are words
+run_report() {
+  clean
+  timeout $T $CT report "/tmp/rec.$wl" -o json $opts >/tmp/out 2>/tmp/err
+  rc=$?
+  cp "/tmp/truth.$wl" /tmp/truth 2>/dev/null
+  frame "$name" $rc "$info"
+  rm -f "/tmp/rec.$wl" "/tmp/truth.$wl"
+}
+
+# cowtrace -p PID on an already running process that waits for a go file;
+# go is given once cowtrace printed its first interval line.
+# shellcheck disable=SC2086 # $opts and $wl are words
+run_attach() {
+  clean; rm -f /tmp/pid /tmp/go
+  TRUTH_FILE=/tmp/truth WORKLOAD_PID_FILE=/tmp/pid COWFORK_GO_FILE=/tmp/go \
+    $W/$wl 2>/tmp/wl.err &
+  WL=$!
+  i=0; while [ ! -s /tmp/pid ] && [ $i -lt 20 ]; do sleep 1; i=$((i + 1)); done
+  PID=$(cat /tmp/pid 2>/dev/null)
+  if [ -n "$PID" ]; then
+    timeout $T $CT -o json $opts -p "$PID" >/tmp/out 2>/tmp/err &
+    CTP=$!
+    i=0; while [ ! -s /tmp/out ] && [ $i -lt 60 ] && kill -0 $CTP 2>/dev/null; do sleep 1; i=$((i + 1)); done
+    touch /tmp/go
+    wait $WL; wlrc=$?
+    wait $CTP; rc=$?
+  else
+    touch /tmp/go; wait $WL; wlrc=$?; rc=255; i=-1
+  fi
+  frame "$name" $rc "${info:+$info }target=$PID attach_wait_s=$i workload_rc=$wlrc"
+}
+
+# RUN+busy: a noise process that is not ours, started before the first such
+# scenario, stopped before the next scenario without it (and at the end).
+BUSY=
+busy_start() {
+  [ -n "$BUSY" ] && return
   $W/busy 300 >/tmp/busy.out 2>&1 &
   BUSY=$!
   sleep 1
-
-  # (a) cowtrace -- CMD: only CMD and its descendants.
-  run_one filter_cmd "busy=$BUSY" -- $W/cowfork 64 128
-
-  # (b) cowtrace -p PID on an already running process that waits for a go
-  #     file; go is given once cowtrace printed its first interval line.
-  if want filter_pid; then
-    clean; rm -f /tmp/pid /tmp/go
-    TRUTH_FILE=/tmp/truth WORKLOAD_PID_FILE=/tmp/pid COWFORK_GO_FILE=/tmp/go \
-      $W/cowfork 64 128 2>/tmp/wl.err &
-    WL=$!
-    i=0; while [ ! -s /tmp/pid ] && [ $i -lt 20 ]; do sleep 1; i=$((i + 1)); done
-    PID=$(cat /tmp/pid 2>/dev/null)
-    if [ -n "$PID" ]; then
-      timeout $T $CT -o json -i 1 -d 20 -p "$PID" >/tmp/out 2>/tmp/err &
-      CTP=$!
-      i=0; while [ ! -s /tmp/out ] && [ $i -lt 60 ] && kill -0 $CTP 2>/dev/null; do sleep 1; i=$((i + 1)); done
-      touch /tmp/go
-      wait $WL; wlrc=$?
-      wait $CTP; rc=$?
-    else
-      touch /tmp/go; wait $WL; wlrc=$?; rc=255; i=-1
-    fi
-    frame filter_pid $rc "busy=$BUSY target=$PID attach_wait_s=$i workload_rc=$wlrc"
-  fi
+}
+busy_stop() {
+  [ -z "$BUSY" ] && return
   kill $BUSY 2>/dev/null; wait $BUSY 2>/dev/null
+  BUSY=
+}
+
+scenario() { # NAME RUN OPTIONS WORKLOAD
+  name=$1 run=$2 opts=$3 wl=$4 info=
+  [ "$opts" = - ] && opts=
+  [ "$wl" = - ] && wl=
+  case $run in
+    *+busy) busy_start; info="busy=$BUSY"; run=${run%+busy} ;;
+    *) busy_stop ;;
+  esac
+  case $run in
+    probes|run|hist|stacks|record|report|attach) "run_$run" ;;
+    *) echo "@@BEGIN $name"; echo "@@ERR guest.sh: RUN '$run' of $TABLE is none of guest.sh's"
+       echo "@@END $name rc=2" ;;
+  esac
+}
+
+# ---- the table: NAME | RUN | OPTIONS | WORKLOAD | CHECK | STAT ----
+# Its lines, blanks around the fields trimmed, as NAME<tab>RUN<tab>OPTIONS<tab>WORKLOAD.
+rows=$(awk -F'|' '/^[ \t]*(#|$)/ { next }
+  { for (i = 1; i <= 4; i++) { gsub(/^[ \t]+|[ \t]+$/, "", $i); if ($i == "") $i = "-" }
+    print $1 "\t" $2 "\t" $3 "\t" $4 }' "$TABLE")
+[ -n "$rows" ] || echo "@@ERR guest.sh: no scenarios in $TABLE"
+TAB=$(printf '\t')
+NL='
+'
+IFS_SAVE=$IFS
+set -f
+# A report reads the record of another scenario: asking for it asks for that one too.
+# shellcheck disable=SC2086 # $row is fields
+if [ -n "$ONLY" ]; then
+  IFS=$NL
+  for row in $rows; do
+    IFS=$TAB; set -- $row; IFS=$IFS_SAVE
+    [ "$2" = report ] && want "$1" && ONLY="$ONLY $4"
+    IFS=$NL
+  done
+  IFS=$IFS_SAVE
 fi
+IFS=$NL
+# shellcheck disable=SC2086 # $row is fields
+for row in $rows; do
+  IFS=$TAB; set -- $row; IFS=$IFS_SAVE
+  want "$1" && scenario "$1" "$2" "$3" "$4"
+  IFS=$NL
+done
+IFS=$IFS_SAVE
+set +f
+busy_stop

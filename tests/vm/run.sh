@@ -5,7 +5,7 @@
 #
 # Environment:
 #   COWTRACE=PATH        the cowtrace binary (default: .output/cowtrace at the repo top)
-#   SCENARIOS="a b"      run only these scenarios (names as in guest.sh)
+#   SCENARIOS="a b"      run only these scenarios (names as in tests/vm/scenarios)
 #   VM_TIMEOUT=SECONDS   per VM boot (default 900: a VM takes 300-530 s under TCG
 #                        here while other tracing runs; six of them, two at a
 #                        time, stay well inside CI's 90 minutes)
@@ -65,6 +65,7 @@ if ldd "$COWTRACE" >/dev/null 2>&1; then
 fi
 install -m 0755 "$here/init.sh" "$root/init"
 install -m 0755 "$here/guest.sh" "$root/guest.sh"
+install -m 0644 "$here/scenarios" "$root/scenarios"
 [ -e "$root/dev/console" ] || mknod -m 600 "$root/dev/console" c 5 1 2>/dev/null || true
 initrd=$scratch/initramfs.cpio.gz
 (cd "$root" && find . -print0 | cpio --null -o -H newc --quiet --owner=0:0) | gzip -1 >"$initrd"
