@@ -118,8 +118,7 @@ void output_stats_text(FILE *f)
 		const struct ct_hist_desc *h = &ct_hists[i];
 		char name[64];
 
-		snprintf(name, sizeof(name), "%s%s%s", ct_stat_name(h->stat), h->family_value ? "." : "",
-			 h->family_value ? h->family_value : "");
+		ct_hist_name(i, name, sizeof(name));
 		fprintf(f, "%-30s %-15s %-6s ", name, ct_stat_name(h->stat), h->unit);
 		if (h->family && ct_hist_families[h->family].label)
 			fprintf(f, "%s{%s=\"%s\"}\n", ct_hist_families[h->family].name, ct_hist_families[h->family].label,

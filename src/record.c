@@ -54,6 +54,14 @@ int rec_write_header(FILE *f, const struct ct_plan *plan, uint32_t page_size,
 	fprintf(t, "\nmaps=");
 	for (int m = 0; m < CT_MAP_MAX; m++)
 		fprintf(t, "%s%s", m ? "," : "", ct_map_name(m));
+	/* and the histograms a histogram record's id names */
+	fprintf(t, "\nhists=");
+	for (int h = 0; h < CT_H_MAX; h++) {
+		char name[64];
+
+		ct_hist_name(h, name, sizeof(name));
+		fprintf(t, "%s%s", h ? "," : "", name);
+	}
 	fputc('\n', t);
 	if (plan->stacks)
 		fprintf(t, "stacks=%u\n", plan->stacks);
@@ -303,6 +311,14 @@ static int parse_names(char *list, const char *(*name)(int), int max, int8_t *at
 
 static const char *counter_name(int c) { return ct_counter_name(c); }
 static const char *map_name(int m) { return ct_map_name(m); }
+static const char *hist_name(int h)
+{
+	static char names[CT_H_MAX][64];
+
+	if (!names[h][0])
+		ct_hist_name(h, names[h], sizeof(names[h]));
+	return names[h];
+}
 
 static int parse_text(struct ct_plan *plan, struct ct_rec_reader *r, const uint8_t *buf, size_t len,
 		      char *err, size_t errlen)
@@ -337,6 +353,9 @@ static int parse_text(struct ct_plan *plan, struct ct_rec_reader *r, const uint8
 		} else if (!strncmp(line, "maps=", 5)) {
 			if ((r->nmaps = parse_names(line + 5, map_name, CT_MAP_MAX, r->map_at)) < 0)
 				ret = fail(err, errlen, "malformed header: maps '%.32s'", line + 5);
+		} else if (!strncmp(line, "hists=", 6)) {
+			if ((r->nhists = parse_names(line + 6, hist_name, CT_H_MAX, r->hist_at)) < 1)
+				ret = fail(err, errlen, "malformed header: hists '%.32s'", line + 6);
 		} else if (!strncmp(line, "stat=", 5)) {
 			ret = parse_stat(plan, line + 5, err, errlen);
 		} /* other keys: written by a newer cowtrace of the same version, ignored */
@@ -534,6 +553,11 @@ int rec_next(struct ct_rec_reader *r, struct ct_rec *out, char *err, size_t errl
 			if (len != sizeof(out->hist))
 				goto bad_len;
 			memcpy(&out->hist, p, sizeof(out->hist));
+			/* named in the header: today's id, or skipped if this version has no such histogram */
+			if (r->nhists && out->hist.id < r->nhists && r->hist_at[out->hist.id] < 0)
+				continue;
+			if (r->nhists && out->hist.id < r->nhists)
+				out->hist.id = (uint16_t)r->hist_at[out->hist.id];
 			break;
 		case CT_REC_MISS: {
 			struct rec_miss x;

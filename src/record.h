@@ -106,6 +106,12 @@ struct ct_rec_reader {
 	 */
 	int ncounters, nmaps;
 	int8_t counter_at[CT_REC_MAX_COUNTERS], map_at[CT_REC_MAX_COUNTERS];
+	/*
+	 * The same for the histograms' ids, where the header names them (0:
+	 * it does not, the ids are today's: files before the hists= line).
+	 */
+	int nhists;
+	int8_t hist_at[CT_REC_MAX_COUNTERS];
 	/* Formats 1 and 2: the same, for the layouts of record.c's lists, once per file. */
 	int8_t v2_at[CT_REC_MAX_COUNTERS], v2_224_at[CT_REC_MAX_COUNTERS], v2_map_at[CT_REC_MAX_COUNTERS];
 };

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /* The table of statistics and histograms (see stats.h). */
+#include <stdio.h>
 #include <string.h>
 #include "stats.h"
 
@@ -129,6 +130,18 @@ const struct ct_hist_desc ct_hists[CT_H_MAX] = {
 		HF_UFFD_BLOCKED, "minor" },
 	[CT_H_FORK_TO_COPY] = { ST_FORK_TO_COPY, "time from fork to copy", "usecs", 1000, HF_FORK_TO_COPY, NULL },
 };
+
+void ct_hist_name(int id, char *buf, size_t len)
+{
+	const struct ct_hist_desc *h = id >= 0 && id < CT_H_MAX ? &ct_hists[id] : NULL;
+
+	if (!h) {
+		snprintf(buf, len, "?");
+		return;
+	}
+	snprintf(buf, len, "%s%s%s", ct_stat_name(h->stat), h->family_value ? "." : "",
+		 h->family_value ? h->family_value : "");
+}
 
 const struct ct_hist_family_desc ct_hist_families[HF_MAX] = {
 	[HF_WP_LATENCY] = { "cowtrace_write_fault_latency_seconds",

@@ -113,6 +113,8 @@ extern const struct ct_hist_desc ct_hists[CT_H_MAX];
 extern const struct ct_hist_family_desc ct_hist_families[HF_MAX];
 
 const char *ct_stat_name(enum ct_stat s);
+/* A histogram's name (enum ct_hist_id), as JSON and record files give it: "wp_latency.copy". */
+void ct_hist_name(int id, char *buf, size_t len);
 int ct_stat_from_name(const char *name);
 /* The mapping class (enum ct_map_class) a statistic counts copies of, or -1. */
 int ct_stat_map(enum ct_stat s);
