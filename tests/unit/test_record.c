@@ -226,6 +226,21 @@ TEST(record_kernel_records)
  * the mapping classes in another order, written by hand as a later cowtrace
  * would; a miss record's statistics by name, an unknown one among them.
  */
+/* A format-3 file's header with this text (page size 4096); its length. */
+static size_t v3_header(uint8_t *buf, const char *text, size_t len)
+{
+	uint32_t u32;
+
+	memcpy(buf, CT_REC_MAGIC, 8);
+	u32 = 3; memcpy(buf + 8, &u32, 4);
+	u32 = (uint32_t)(CT_REC_FIXED_LEN + len); memcpy(buf + 12, &u32, 4);
+	u32 = sizeof(struct ct_event); memcpy(buf + 16, &u32, 4);
+	u32 = 4096; memcpy(buf + 20, &u32, 4);
+	u32 = (uint32_t)len; memcpy(buf + 40, &u32, 4);
+	memcpy(buf + CT_REC_FIXED_LEN, text, len);
+	return CT_REC_FIXED_LEN + len;
+}
+
 TEST(record_v3_by_name)
 {
 	static const char text[] = "kernel=test\nmode=fentry\n"
@@ -250,14 +265,7 @@ TEST(record_v3_by_name)
 	} mx = { .missed = 9, .known = 1, .prog = "fx_wp", .hook = "do_wp_page" };
 	const char names[] = "copy,wp_future,reuse";
 
-	memcpy(buf, CT_REC_MAGIC, 8);
-	u32 = 3; memcpy(buf + 8, &u32, 4);
-	u32 = CT_REC_FIXED_LEN + sizeof(text) - 1; memcpy(buf + 12, &u32, 4);
-	u32 = sizeof(struct ct_event); memcpy(buf + 16, &u32, 4);
-	u32 = 4096; memcpy(buf + 20, &u32, 4);
-	u32 = sizeof(text) - 1; memcpy(buf + 40, &u32, 4);
-	memcpy(buf + CT_REC_FIXED_LEN, text, sizeof(text) - 1);
-	off = CT_REC_FIXED_LEN + sizeof(text) - 1;
+	off = v3_header(buf, text, sizeof(text) - 1);
 	/* the process record: reuse 11, wp_future 99, copy_anon 22, forks 3, map_heap 7; seg_map thp 5, heap 6 */
 	t16 = CT_REC_PROC; memcpy(buf + off, &t16, 2);
 	t16 = (uint16_t)plen; memcpy(buf + off + 2, &t16, 2);
@@ -318,7 +326,6 @@ TEST(record_hists_by_name)
 	static const char text[] = "kernel=test\nmode=fentry\ncounters=reuse\n"
 				   "hists=fork_to_copy,fork_future,wp_latency.copy\n";
 	uint8_t buf[4096] = { 0 };
-	uint32_t u32;
 	size_t off;
 	uint16_t t16;
 	struct ct_rec_reader rd;
@@ -326,14 +333,7 @@ TEST(record_hists_by_name)
 	static struct ct_rec rec;
 	char err[256];
 
-	memcpy(buf, CT_REC_MAGIC, 8);
-	u32 = 3; memcpy(buf + 8, &u32, 4);
-	u32 = CT_REC_FIXED_LEN + sizeof(text) - 1; memcpy(buf + 12, &u32, 4);
-	u32 = sizeof(struct ct_event); memcpy(buf + 16, &u32, 4);
-	u32 = 4096; memcpy(buf + 20, &u32, 4);
-	u32 = sizeof(text) - 1; memcpy(buf + 40, &u32, 4);
-	memcpy(buf + CT_REC_FIXED_LEN, text, sizeof(text) - 1);
-	off = CT_REC_FIXED_LEN + sizeof(text) - 1;
+	off = v3_header(buf, text, sizeof(text) - 1);
 	for (uint16_t id = 0; id < 3; id++) { /* the file's ids 0, 1, 2; its sums 100, 101, 102 */
 		struct ct_hist_rec h = { .pid = 7, .type = CT_REC_TYPE_HIST, .id = id };
 
