@@ -10,8 +10,9 @@
  * Two sources of counts.  Live tracing counts in the kernel: the frontend
  * gives agg_proc_rec() and agg_hist_rec() every process's record at every
  * report (and its final one at exit), and agg_add() only the fork events
- * (count_events false).  Replaying an old record feeds one event per fault
- * to agg_add() (count_events true).
+ * (count_events false).  Replaying a complete record file does the same
+ * with the records it holds; one cut before its end (or of format 1) feeds
+ * one event per fault to agg_add() instead (count_events true).
  */
 #ifndef COWTRACE_AGG_H
 #define COWTRACE_AGG_H
