@@ -53,7 +53,10 @@ $(OUTPUT):
 
 # The BPF side: one unit per mechanism (bpf/*.bpf.c), linked into one
 # object and one skeleton; the maps they share are defined once (bpf/maps.bpf.h).
-BPF_UNITS := $(patsubst bpf/%.bpf.c,$(OUTPUT)/bpf/%.bpf.o,$(wildcard bpf/*.bpf.c))
+# lifecycle.bpf.c, which defines the shared maps, goes first: bpftool's
+# linker (7.1) lays out an extern met before its definition at offset 0.
+BPF_UNITS := $(OUTPUT)/bpf/lifecycle.bpf.o \
+	$(patsubst bpf/%.bpf.c,$(OUTPUT)/bpf/%.bpf.o,$(sort $(filter-out bpf/lifecycle.bpf.c,$(wildcard bpf/*.bpf.c))))
 
 $(OUTPUT)/bpf/%.bpf.o: bpf/%.bpf.c bpf/*.bpf.h include/*.h vmlinux/vmlinux.h | $(OUTPUT)
 	$(call msg,BPF,$@)

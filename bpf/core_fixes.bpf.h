@@ -326,6 +326,55 @@ static __always_inline bool zap_drops_markers(void *details)
 }
 
 /*
+ * ---- mm->rss_stat ----
+ * f1a7941243c1 "mm: convert mm's rss stats into percpu_counter" (6.2) made
+ * it an array of percpu_counters, whose shared count lags the per-CPU
+ * deltas by up to a batch per CPU: added up at a fork (lifecycle.bpf.c);
+ * before,
+ * struct mm_rss_stat's atomic counts, which lag each thread's cached deltas
+ * (SPLIT_RSS_COUNTING, up to 64 events a thread) as VmRSS does.  The
+ * kinds' order (MM_FILEPAGES, MM_ANONPAGES, MM_SWAPENTS, MM_SHMEMPAGES) is
+ * that of "mm: add a field to store names for mm counters" (4.5) on.
+ */
+struct mm_rss_stat___old {
+	atomic_long_t count[4];
+} __attribute__((preserve_access_index));
+
+struct mm_struct___old {
+	struct mm_rss_stat___old rss_stat;
+} __attribute__((preserve_access_index));
+
+static __always_inline __u64 rss_pos(long v)
+{
+	return v > 0 ? v : 0; /* below zero: a lagging delta */
+}
+
+/* Whether the rss counters are percpu_counters (6.2+): their per-CPU deltas are then added (lifecycle.bpf.c). */
+static __always_inline bool mm_rss_percpu(struct mm_struct *mm)
+{
+	return !bpf_core_field_exists(((struct mm_struct___old *)mm)->rss_stat.count);
+}
+
+/* Before 6.2: an mm's pages of each kind (see above) into out[CT_RSS_MAX], as VmRSS reads them. */
+static __always_inline void mm_rss_atomic(struct mm_struct *mm, __u64 *out)
+{
+	struct mm_struct___old *old = (void *)mm;
+
+	out[0] = rss_pos(BPF_CORE_READ(old, rss_stat.count[0].counter));
+	out[1] = rss_pos(BPF_CORE_READ(old, rss_stat.count[1].counter));
+	out[2] = rss_pos(BPF_CORE_READ(old, rss_stat.count[2].counter));
+	out[3] = rss_pos(BPF_CORE_READ(old, rss_stat.count[3].counter));
+}
+
+/* An mm's page-table bytes (mm_pgtables_bytes(): CONFIG_MMU, as every distribution builds). */
+static __always_inline __u64 mm_pgtables(struct mm_struct *mm)
+{
+	long v = BPF_CORE_READ(mm, pgtables_bytes.counter);
+
+	return v > 0 ? v : 0;
+}
+
+/*
  * ---- x86 ----
  * Page-fault error code bits (arch/x86/include/asm/trap_pf.h) and page-table
  * entry bits (pgtable_types.h): architecture, not kernel version.

@@ -1,15 +1,17 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
  * The process lifecycle, in every mode (tp_btf): a fork starts the
- * segment its copies are charged to and takes the pages fork copied at
- * once; an exit sends the process's final counts and histograms; an exec
- * renames it.  This unit, which every mode loads, defines the maps the
+ * segment its copies are charged to, takes the pages fork copied at once
+ * and notes what the child got (its page tables) for the fork's record
+ * (fork.bpf.c); an exit sends the process's final counts and histograms;
+ * an exec renames it, and the first exec of a forked child is sent.  This unit, which every mode loads, defines the maps the
  * units share (maps.bpf.h).
  */
 #define CT_DEFINE_MAPS
 #include "cowtrace.bpf.h"
 #include "tp.bpf.h"
 #include "wp.bpf.h"
+#include "fork.bpf.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
@@ -27,11 +29,122 @@ static __always_inline struct ct_proc_rec *proc_rec_reserve(const struct ct_proc
 	return r;
 }
 
+/*
+ * The forks whose child has not exec'd yet: child tgid -> its start and
+ * the fork's time.  LRU: a child that never execs is forgotten in time, and
+ * its start tells a reused pid apart.
+ */
+struct fork_exec_val {
+	__u64 start_ns;
+	__u64 fork_ns;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u32);
+	__type(value, struct fork_exec_val);
+} fork_exec SEC(".maps");
+
+/*
+ * ---- the parent's rss at a fork, as percpu_counter_sum() adds it (6.2+) ----
+ * A percpu_counter's shared count lags the deltas each CPU holds (up to
+ * its batch, max(32, 2 * CPUs), each): a small process's rss would be off
+ * by more than its size on a large machine.  Each possible CPU's delta is
+ * read where that CPU's copy of the counter is: the counter's per-CPU
+ * pointer plus that CPU's per-CPU offset.  The offset is that of this map's
+ * element, its address on the CPU (bpf_map_lookup_percpu_elem, 5.19+) less
+ * its per-CPU pointer (struct bpf_array's pptrs[0]); no kernel symbol
+ * needed (this_cpu_off is a ksym only with CONFIG_KALLSYMS_ALL).
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);
+} cpu_base SEC(".maps");
+
+#define CT_RSS_CPUS 1024 /* CPUs whose deltas are added (cfg.ncpus: the possible ones) */
+
+static __always_inline void mm_rss_percpu_sum(struct mm_struct *mm, __u64 *out)
+{
+	void *map = &cpu_base;
+	unsigned long maddr = 0, base = 0, cnt[CT_RSS_MAX];
+	long v[CT_RSS_MAX];
+	__u32 zero = 0;
+
+	/* the map's address as a number (no arithmetic on a map pointer), then its element's per-CPU pointer */
+	bpf_probe_read_kernel(&maddr, sizeof(maddr), &map);
+	if (maddr)
+		bpf_probe_read_kernel(&base, sizeof(base),
+				      (void *)(maddr + bpf_core_field_offset(struct bpf_array, pptrs)));
+
+	for (int i = 0; i < CT_RSS_MAX; i++) {
+		v[i] = BPF_CORE_READ(mm, rss_stat[i].count);
+		cnt[i] = (unsigned long)BPF_CORE_READ(mm, rss_stat[i].counters);
+	}
+	for (__u32 cpu = 0; base && cpu < CT_RSS_CPUS && cpu < cfg.ncpus; cpu++) {
+		void *p = bpf_map_lookup_percpu_elem(&cpu_base, &zero, cpu);
+		unsigned long addr = 0, off;
+
+		if (!p)
+			break;
+		bpf_probe_read_kernel(&addr, sizeof(addr), &p); /* the address as a number */
+		off = addr - base;
+		for (int i = 0; i < CT_RSS_MAX; i++) {
+			__s32 d = 0;
+
+			if (i == CT_RSS_SWAP || !cnt[i])
+				continue; /* swap entries: the count alone */
+			bpf_probe_read_kernel(&d, sizeof(d), (void *)(cnt[i] + off));
+			v[i] += d;
+		}
+	}
+	for (int i = 0; i < CT_RSS_MAX; i++)
+		out[i] = rss_pos(v[i]);
+}
+
+/*
+ * What the child got, for the fork's record: its page tables, and the
+ * parent's size then.  A child that shares the parent's mm (vfork,
+ * CLONE_VM) got nothing.  Sent when the fork call returns (fork.bpf.c), or
+ * now where no program runs there.
+ */
+static __always_inline void fork_note(struct ct_thread *t, struct task_struct *parent, struct task_struct *child,
+				      __u32 ptgid, __u32 ctgid, __u16 kind, __u64 now)
+{
+	struct mm_struct *pmm = parent->mm, *cmm = child->mm;
+	struct ct_fork_thread *f = &t->fork;
+
+	f->fork_ns = now;
+	f->child = ctgid;
+	f->parent_traced = (kind & CT_FORK_PARENT_TRACED) != 0;
+	f->known = 0;
+	f->pgtables = 0;
+	f->vmas = 0;
+	for (int i = 0; i < CT_RSS_MAX; i++)
+		f->rss[i] = 0;
+	if (pmm && cmm == pmm) {
+		f->known = CT_FK_CLONE_VM;
+	} else if (pmm && cmm) {
+		f->known = CT_FK_MM;
+		f->pgtables = mm_pgtables(cmm);
+		f->vmas = BPF_CORE_READ(pmm, map_count);
+		if (mm_rss_percpu(pmm))
+			mm_rss_percpu_sum(pmm, f->rss);
+		else
+			mm_rss_atomic(pmm, f->rss);
+	}
+	if (!cfg.fork_exit)
+		fork_send(t, ptgid, 0);
+}
+
 SEC("tp_btf/sched_process_fork")
 int BPF_PROG(sched_fork, struct task_struct *parent, struct task_struct *child)
 {
 	__u32 ptgid = parent->tgid, ctgid = child->tgid;
 	struct ct_thread *t = thread_get(false);
+	struct fork_exec_val fe;
 	struct ct_proc_rec *p, *r;
 	__u64 now, pages = 0;
 	__u16 kind = 0;
@@ -59,12 +172,23 @@ int BPF_PROG(sched_fork, struct task_struct *parent, struct task_struct *child)
 	if (!kind)
 		return 0;
 	now = bpf_ktime_get_ns();
+	if (!t)
+		t = thread_get(true); /* for the fork's record */
+	if (t)
+		fork_note(t, parent, child, ptgid, ctgid, kind, now);
+	else
+		stat_inc(CT_STAT_NOSPACE);
+	fe.start_ns = child->start_time;
+	fe.fork_ns = now;
+	bpf_map_update_elem(&fork_exec, &ctgid, &fe, BPF_ANY);
 	if ((kind & CT_FORK_PARENT_TRACED) && (p = proc_current(ptgid, now))) {
 		/* The parent's copies are charged to this fork from now on: hand over the old segment. */
 		if (p->seg_copies && (r = proc_rec_reserve(p, CT_PROC_FORKED)))
 			bpf_ringbuf_submit(r, rb_wakeup(&lifecycle));
 		__sync_fetch_and_add(&p->c[CT_C_FORKS], 1);
 		__sync_fetch_and_add(&p->c[CT_C_PINNED], pages);
+		if (t)
+			__sync_fetch_and_add(&p->c[CT_C_PGTABLES], t->fork.pgtables);
 		p->seg_fork_ns = now;
 		p->seg_side = CT_SEG_PARENT;
 		p->seg_copies = 0;
@@ -218,12 +342,30 @@ int BPF_PROG(sched_exit, struct task_struct *p)
 	return 0;
 }
 
-/* exec renames the process, and its stacks from now on are of another image. */
+/*
+ * exec renames the process, and its stacks from now on are of another
+ * image.  A forked child's first exec ends the window its copies came
+ * from: sent, with its fork's time.  (p is the exec'ing thread, the
+ * leader once exec has killed the others, with the leader's start.)
+ */
 SEC("tp_btf/sched_process_exec")
 int BPF_PROG(sched_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm *bprm)
 {
 	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
 	struct ct_proc_rec *r = bpf_map_lookup_elem(&procs, &tgid);
+	struct fork_exec_val *fe = bpf_map_lookup_elem(&fork_exec, &tgid);
+
+	if (fe) {
+		__u64 fork_ns = fe->fork_ns, now = bpf_ktime_get_ns();
+		bool same = fe->start_ns == p->start_time;
+
+		bpf_map_delete_elem(&fork_exec, &tgid);
+		if (same) {
+			emit_to(&lifecycle, CT_EV_EXEC, 0, fork_ns, 0, now);
+			if (cfg.per_event)
+				emit(CT_EV_EXEC, 0, fork_ns, 0, now);
+		}
+	}
 
 	if (r && !(r->flags & CT_PROC_EXITED)) {
 		bpf_get_current_comm(r->comm, sizeof(r->comm));

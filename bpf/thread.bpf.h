@@ -15,6 +15,7 @@
 #define COWTRACE_THREAD_BPF_H
 
 #include "vmlinux.h"
+#include "cowtrace.h"
 
 /* do_wp_page (wp.bpf.c); settled at the thread's exit (lifecycle.bpf.c) */
 struct ct_wp_thread {
@@ -51,14 +52,28 @@ struct ct_uffd_thread {
 };
 
 /*
- * The fork window: new anon pages mapped into the child inside
- * copy_page_range (wp.bpf.c), or allocated inside clone/fork in tracepoint
- * mode (tp.bpf.c); sched_process_fork takes them (lifecycle.bpf.c).
+ * A fork in flight.  The fork window: new anon pages mapped into the child
+ * inside copy_page_range (wp.bpf.c), or allocated inside clone/fork in
+ * tracepoint mode (tp.bpf.c); sched_process_fork takes them
+ * (lifecycle.bpf.c).  The fork call: its entry and its time in
+ * copy_page_range, and what sched_process_fork saw of the new process,
+ * sent as one record when the call returns (fork.bpf.c).
  */
 struct ct_fork_thread {
 	__u64 mm;
 	__u64 vma;            /* non-zero only inside copy_page_range */
 	__u64 pages;
+	__u64 enter_ns;       /* the fork call's entry, 0: not seen */
+	__u64 cpr_ts;         /* inside copy_page_range: its entry */
+	__u64 cpr_ns;         /* time in copy_page_range in this call so far */
+	__u64 fork_ns;        /* sched_process_fork's time (its CT_EV_FORK ts), 0: no process made yet */
+	__u64 pgtables;       /* the child's page-table bytes */
+	__u64 rss[CT_RSS_MAX];/* the parent's pages by kind */
+	__u32 child, vmas;
+	__u16 known;          /* CT_FK_* of what sched_process_fork saw */
+	__u8 parent_traced;   /* the parent passes the filters: its fork_duration histogram */
+	__u8 cpr;             /* copy_page_range was timed in this call */
+	__u8 __pad[4];
 };
 
 /* unmap_page_range on a uffd-wp file VMA (marker.bpf.c) */

@@ -207,7 +207,7 @@ static __always_inline int handle_new_anon(struct vm_area_struct *vma, unsigned 
 	return 0;
 }
 
-/* ---- copy_page_range: the fork window ---- */
+/* ---- copy_page_range: the fork window, and the fork's time copying page tables ---- */
 
 static __always_inline int handle_cpr_enter(struct vm_area_struct *dst_vma)
 {
@@ -220,8 +220,10 @@ static __always_inline int handle_cpr_enter(struct vm_area_struct *dst_vma)
 	if (t->fork.mm != mm) { /* a new fork (an earlier one failed before sched_process_fork) */
 		t->fork.mm = mm;
 		t->fork.pages = 0;
+		t->fork.cpr_ns = 0;
 	}
 	t->fork.vma = (__u64)dst_vma;
+	t->fork.cpr_ts = bpf_ktime_get_ns();
 	return 0;
 }
 
@@ -229,8 +231,11 @@ static __always_inline int handle_cpr_exit(void)
 {
 	struct ct_thread *t = thread_get(false);
 
-	if (t)
+	if (t && t->fork.vma) {
 		t->fork.vma = 0;
+		t->fork.cpr_ns += bpf_ktime_get_ns() - t->fork.cpr_ts;
+		t->fork.cpr = 1;
+	}
 	return 0;
 }
 

@@ -27,6 +27,8 @@ enum ct_event_type {
 	CT_EV_STACKS = 8, /* --stacks: the first stack of the process (since exec) was counted:
 			   * read its maps now; value = its start_ns, aux = its execs,
 			   * kind = 1 if its fork was seen (ppid: the parent it forked from) */
+	CT_EV_EXEC = 9,   /* the first exec of a process whose fork was seen: value = that fork's
+			   * CT_EV_FORK ts_ns (the child is pid) */
 	CT_EV_TYPE_MAX,
 };
 
@@ -80,6 +82,7 @@ enum ct_counter {
 	CT_C_PINNED = CT_C_UFFD + CT_UFFD_KIND_MAX, /* pages, CT_EV_PINNED value */
 	CT_C_MARKER,                             /* markers, CT_EV_MARKER value */
 	CT_C_FORKS,                              /* children created */
+	CT_C_PGTABLES,                           /* bytes of page tables its forks gave their children */
 	CT_C_MAP,                                /* + enum ct_map_class: copies by the memory they hit */
 	CT_C_MAX = CT_C_MAP + 6,
 };
@@ -129,8 +132,9 @@ enum ct_hist_id {
 	CT_H_LAT_UNSHARE,
 	CT_H_LAT_THP,            /* do_huge_pmd_wp_page */
 	CT_H_UFFD_BLOCKED,       /* + enum ct_uffd_kind (< CT_UFFD_BLOCKING): time waited in handle_userfault */
+	CT_H_FORK_DURATION = CT_H_UFFD_BLOCKED + CT_UFFD_BLOCKING, /* the parent's time in the fork call */
 	/* fork -> each copy; the last: it is kept in the process's record, not in `hists` */
-	CT_H_FORK_TO_COPY = CT_H_UFFD_BLOCKED + CT_UFFD_BLOCKING,
+	CT_H_FORK_TO_COPY,
 	CT_H_MAX,
 };
 
@@ -181,6 +185,7 @@ enum ct_seg_side {
 /* Ring records other than struct ct_event carry one of these in `type`. */
 #define CT_REC_TYPE_PROC 0x100
 #define CT_REC_TYPE_HIST 0x101
+#define CT_REC_TYPE_FORK 0x102
 
 /* ct_proc_rec flags */
 #define CT_PROC_EXITED 1   /* the process's last thread exited: final counts */
@@ -204,6 +209,35 @@ struct ct_proc_rec {
 	__u8 execs;                /* execs since first seen (mod 256): which image its stacks are of */
 	__u8 __pad[3];
 	char comm[CT_COMM_LEN];    /* when first seen, and again at exec */
+};
+
+/*
+ * What a fork cost its parent, sent when the fork call returns (its
+ * CT_EV_FORK was sent inside it, at sched_process_fork, and names the same
+ * fork: child, fork_ns).  The fields the kernel could not give are 0 and
+ * their bit in `known` is clear.
+ */
+enum ct_fork_field {
+	CT_FK_DURATION = 1,     /* enter_ns: the fork call's entry was seen */
+	CT_FK_CPR = 2,          /* cpr_ns: copy_page_range was timed (exact rungs) */
+	CT_FK_MM = 4,           /* pgtables_bytes, rss, vmas: the child got a copy of the parent's mm */
+	CT_FK_CLONE_VM = 8,     /* the child shares the parent's mm (vfork, CLONE_VM): nothing copied */
+};
+
+/* The parent's resident pages by kind, as the kernel counts them (NR_MM_COUNTERS). */
+enum ct_rss_kind { CT_RSS_FILE, CT_RSS_ANON, CT_RSS_SWAP, CT_RSS_SHMEM, CT_RSS_MAX };
+
+struct ct_fork_rec {
+	__u64 fork_ns;             /* the fork's CT_EV_FORK ts_ns */
+	__u64 enter_ns;            /* the fork call's entry (kernel_clone, or the syscall) */
+	__u64 exit_ns;             /* its return: the parent stood still from enter_ns to here */
+	__u64 cpr_ns;              /* of which in copy_page_range, summed over the VMAs */
+	__u64 pgtables_bytes;      /* the child's mm->pgtables_bytes once copied */
+	__u64 rss[CT_RSS_MAX];     /* the parent's pages at the fork (swap: entries) */
+	__u32 parent, child;       /* tgids */
+	__u32 vmas;                /* the parent's mm->map_count */
+	__u16 type;                /* CT_REC_TYPE_FORK */
+	__u16 known;               /* enum ct_fork_field bits */
 };
 
 struct ct_hist_key {
@@ -294,6 +328,10 @@ struct ct_config {
 	__u32 per_event;      /* also one ring event per fault (--events, --record) */
 	__u32 task_storage;   /* per-thread state in task-local storage (tracing programs: 5.13+), else a hash */
 	__u64 shm_mnt_addr;   /* &shm_mnt from kallsyms (0: unknown): the mount of kernel-internal shmem */
+	/* A program runs when the fork call returns (fork.bpf.c): the fork's record waits for it.
+	 * 0: sched_process_fork sends it, without the call's duration. */
+	__u32 fork_exit;
+	__u32 ncpus;          /* possible CPUs: the per-CPU deltas of the rss counters summed at a fork */
 	/* --stacks: the kinds (bits of enum ct_wp_kind) whose user (and with
 	 * kernel_stacks, kernel) stacks are counted */
 	__u32 stacks;
@@ -311,7 +349,8 @@ struct ct_config {
 _Static_assert(CT_C_MAX == CT_C_MAP + CT_MAP_MAX, "a counter per mapping class");
 _Static_assert(sizeof(struct ct_stack_key) == 32, "ct_stack_key layout is ABI");
 _Static_assert(sizeof(struct ct_event) == 64, "ct_event layout is ABI");
-_Static_assert(sizeof(struct ct_proc_rec) == 328, "ct_proc_rec layout is ABI");
+_Static_assert(sizeof(struct ct_proc_rec) == 336, "ct_proc_rec layout is ABI");
+_Static_assert(sizeof(struct ct_fork_rec) == 88, "ct_fork_rec layout is ABI");
 _Static_assert(CT_H_FORK_TO_COPY == CT_H_MAX - 1, "fork_to_copy, the histogram in the record, is the last id");
 _Static_assert(sizeof(struct ct_hist_rec) == 344, "ct_hist_rec layout is ABI");
 #endif

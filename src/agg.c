@@ -207,6 +207,61 @@ static void apply_segment(struct ct_agg *a, struct ct_proc *p, const struct ct_p
 }
 
 /*
+ * The fork that made child at fork_ns (its CT_EV_FORK ts): the child's
+ * entry says, else the recent forks.  NULL: not known.
+ */
+static struct ct_fork *fork_find(struct ct_agg *a, uint32_t child, uint64_t fork_ns)
+{
+	const struct ct_proc *p = pt_find(&a->t, child);
+
+	if (p && p->birth_fork >= 0 && (uint32_t)p->birth_fork < a->nforks &&
+	    a->forks[p->birth_fork].ts_ns == fork_ns && a->forks[p->birth_fork].child == child)
+		return &a->forks[p->birth_fork];
+	for (uint32_t i = a->nforks, n = 0; i-- > 0 && n < 4096; n++)
+		if (a->forks[i].ts_ns == fork_ns && a->forks[i].child == child)
+			return &a->forks[i];
+	return NULL;
+}
+
+int agg_fork_rec(struct ct_agg *a, const struct ct_fork_rec *r)
+{
+	struct ct_fork *f;
+	struct ct_proc *p;
+
+	if (r->type != CT_REC_TYPE_FORK || !r->parent || !r->child || r->parent == r->child ||
+	    ((r->known & CT_FK_DURATION) && r->exit_ns < r->enter_ns)) {
+		a->bad_events++;
+		return -1;
+	}
+	f = fork_find(a, r->child, r->fork_ns);
+	if (!f || f->parent != r->parent)
+		return 0;
+	f->known = r->known;
+	f->duration_ns = (r->known & CT_FK_DURATION) ? r->exit_ns - r->enter_ns : 0;
+	f->cpr_ns = (r->known & CT_FK_CPR) ? r->cpr_ns : 0;
+	f->pgtables_bytes = r->pgtables_bytes;
+	memcpy(f->rss, r->rss, sizeof(f->rss));
+	f->vmas = r->vmas;
+	if (a->count_events && (f->traced & CT_FORK_PARENT_TRACED) && (p = pt_find(&a->t, r->parent))) {
+		struct ct_proc_hists *h;
+
+		p->c[CT_C_PGTABLES] += r->pgtables_bytes;
+		if ((r->known & CT_FK_DURATION) && (h = proc_hists(p)))
+			hist_add(&h->h[CT_H_FORK_DURATION], f->duration_ns);
+	}
+	return 0;
+}
+
+/* A forked child's first exec: onto its fork record. */
+static void exec_event(struct ct_agg *a, const struct ct_event *e)
+{
+	struct ct_fork *f = fork_find(a, e->pid, e->value);
+
+	if (f && !f->exec_ns && e->ts_ns >= f->ts_ns)
+		f->exec_ns = e->ts_ns;
+}
+
+/*
  * Whether old, an entry with the pid of a fork's child, is that child: its
  * kernel record names this fork as its birth, or (events of another ring
  * came first) it has no fork and was first seen at or after this one.
@@ -350,6 +405,9 @@ int agg_add(struct ct_agg *a, const struct ct_event *e)
 	case CT_EV_EXIT:
 		if (a->count_events && (p = pt_find(&a->t, e->pid))) /* else its final record ends it */
 			agg_proc_exited(a, p, e->ts_ns);
+		return 0;
+	case CT_EV_EXEC:
+		exec_event(a, e);
 		return 0;
 	}
 	if (!a->count_events)

@@ -35,6 +35,14 @@ struct ct_fork {
 	uint64_t side_map[2][CT_MAP_MAX];     /* per side, the copies by the memory they hit */
 	uint8_t traced;          /* the sides that were traced: CT_FORK_PARENT_TRACED | CT_FORK_CHILD_TRACED;
 				    a side not traced has no copies to tell (shown "-", null) */
+	/* what the fork call cost (its struct ct_fork_rec); fields whose CT_FK_* bit is clear are unknown */
+	uint16_t known;          /* CT_FK_*; 0: no record of the call came */
+	uint64_t duration_ns;    /* the parent's time in the fork call */
+	uint64_t cpr_ns;         /* of which copying page tables (copy_page_range) */
+	uint64_t pgtables_bytes; /* the page tables the child got */
+	uint64_t rss[CT_RSS_MAX];/* the parent's pages at the fork, by kind */
+	uint32_t vmas;           /* the parent's VMAs */
+	uint64_t exec_ns;        /* the child's first exec (its CT_EV_EXEC ts), 0: none seen */
 };
 
 enum { CT_FORK_SIDE_PARENT, CT_FORK_SIDE_CHILD };
@@ -62,6 +70,14 @@ int agg_add(struct ct_agg *a, const struct ct_event *e);
  * CT_PROC_EXITED): sets its counters.  0, or -1 if malformed (counted).
  */
 int agg_proc_rec(struct ct_agg *a, const struct ct_proc_rec *r);
+/*
+ * What a fork call cost (sent when it returned): onto its fork record
+ * (the fork event came first).  Replaying events (count_events), also into
+ * the parent's page_table_bytes and fork_duration, as the kernel counts
+ * them.  0, or -1 if malformed (counted); a fork not known (its event lost,
+ * or folded) is ignored.
+ */
+int agg_fork_rec(struct ct_agg *a, const struct ct_fork_rec *r);
 /* One histogram of a process, from the kernel: replaces it.  0 or -1. */
 int agg_hist_rec(struct ct_agg *a, const struct ct_hist_rec *r);
 /* A full read of the kernel's process map: pt_snapshot_begin()/end(), then eviction. */

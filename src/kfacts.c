@@ -8,6 +8,7 @@
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include "kfacts.h"
+#include "tracefs.h"
 #include "progs.h"
 
 static bool btf_has(const struct btf *btf, const char *name, int kind)
@@ -155,6 +156,8 @@ void kfacts_gather(struct kfacts *k, bool load_only)
 			k->shm_mnt_addr = 0;
 	}
 	k->has_find_vma = btf_enum_has(k->btf, "bpf_func_id", "BPF_FUNC_find_vma");
+	k->has_tp_syscalls = tracefs_has_event("syscalls/sys_enter_clone") &&
+			     tracefs_has_event("syscalls/sys_exit_clone3") && tracefs_has_event("syscalls/sys_exit_vfork");
 	gather_preempt(k);
 }
 

@@ -21,6 +21,7 @@ struct kfacts {
 	struct ct_kernel_caps caps; /* FAULT_FLAG_UNSHARE in enum fault_flag; struct uffdio_continue */
 	bool has_tp_fault;   /* tp_btf page_fault_user */
 	bool has_tp_kfault;  /* tp_btf page_fault_kernel */
+	bool has_tp_syscalls; /* tracefs syscalls:sys_enter/exit_clone, ... (CONFIG_FTRACE_SYSCALLS) */
 	bool task_storage;   /* task-local storage from tracing programs */
 	int thp_nargs;       /* do_huge_pmd_wp_page parameters */
 	/* uffd-wp markers: PTE markers exist, bpf_loop, and the direct-map base */

@@ -58,8 +58,8 @@ struct live {
 
 
 /*
- * The lifecycle ring: fork events (the fork records), process records and
- * histograms, told apart by size; to the aggregation and the record file,
+ * The lifecycle ring: fork and exec events, what each fork cost, process
+ * records and histograms, told apart by size; to the aggregation and the record file,
  * in this order.  With per-fault events on, the events ring has the same
  * fork events in order with the faults: --events prints those.
  */
@@ -76,16 +76,19 @@ static int on_lifecycle(void *ctx, void *data, size_t size)
 		sink_proc(&l->k, data, true);
 	else if (size == sizeof(struct ct_hist_rec))
 		sink_hist(&l->k, data, true);
+	else if (size == sizeof(struct ct_fork_rec))
+		sink_fork(&l->k, data, true);
 	return 0;
 }
 
-/* The events ring (--events, --record): one event per fault, forks and exits. */
+/* The events ring (--events, --record): one event per fault, forks, execs and exits. */
 static int on_event(void *ctx, void *data, size_t size)
 {
 	const struct ct_event *e = data;
 
 	if (size == sizeof(struct ct_event))
-		sink_event(ctx, e, e->type == CT_EV_FORK ? SINK_LINES : SINK_RECORD | SINK_LINES);
+		sink_event(ctx, e, e->type == CT_EV_FORK || e->type == CT_EV_EXEC ? SINK_LINES
+											: SINK_RECORD | SINK_LINES);
 	return 0;
 }
 

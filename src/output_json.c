@@ -28,6 +28,42 @@ static void json_after(FILE *f, const char *key, uint64_t fork_ns, uint64_t copy
 		fprintf(f, ",\"%s\":%.6f", key, (copy_ns - fork_ns) / 1e9);
 }
 
+/*
+ * What the fork call cost: null where the kernel did not say (the
+ * fields' CT_FK_* bit is clear); a child sharing the parent's mm (vfork,
+ * CLONE_VM) got no page tables: 0, its parent's memory is not read.
+ */
+static void json_fork_cost(FILE *f, const struct ct_fork *k, uint32_t page_size)
+{
+	bool mm = k->known & CT_FK_MM;
+
+	if (k->known & CT_FK_DURATION)
+		fprintf(f, ",\"duration_s\":%.9f", k->duration_ns / 1e9);
+	else
+		fputs(",\"duration_s\":null", f);
+	if (k->known & CT_FK_CPR)
+		fprintf(f, ",\"copy_page_range_s\":%.9f", k->cpr_ns / 1e9);
+	else
+		fputs(",\"copy_page_range_s\":null", f);
+	fprintf(f, ",\"clone_vm\":%s", k->known & CT_FK_CLONE_VM ? "true" : k->known ? "false" : "null");
+	if (mm || (k->known & CT_FK_CLONE_VM))
+		fprintf(f, ",\"page_table_bytes\":%llu", (unsigned long long)k->pgtables_bytes);
+	else
+		fputs(",\"page_table_bytes\":null", f);
+	if (mm)
+		fprintf(f, ",\"rss_bytes\":%llu,\"rss_anon_bytes\":%llu,\"rss_file_bytes\":%llu,"
+			"\"rss_shmem_bytes\":%llu,\"swap_entries\":%llu,\"vmas\":%u",
+			(unsigned long long)((k->rss[CT_RSS_ANON] + k->rss[CT_RSS_FILE] + k->rss[CT_RSS_SHMEM]) * page_size),
+			(unsigned long long)(k->rss[CT_RSS_ANON] * page_size),
+			(unsigned long long)(k->rss[CT_RSS_FILE] * page_size),
+			(unsigned long long)(k->rss[CT_RSS_SHMEM] * page_size),
+			(unsigned long long)k->rss[CT_RSS_SWAP], k->vmas);
+	else
+		fputs(",\"rss_bytes\":null,\"rss_anon_bytes\":null,\"rss_file_bytes\":null,"
+		      "\"rss_shmem_bytes\":null,\"swap_entries\":null,\"vmas\":null", f);
+	json_after(f, "exec_after_s", k->ts_ns, k->exec_ns);
+}
+
 /* Skipped program runs: the total, and per program what it feeds. */
 static void json_misses(FILE *f, const struct ct_report *r)
 {
@@ -226,8 +262,7 @@ void output_json(FILE *f, const struct ct_report *r)
 			fprintf(f, ",\"cgroup\":");
 			json_str(f, cg);
 		}
-		fprintf(f, ",\"exited\":%s,\"forks\":%llu", p->exited ? "true" : "false",
-			(unsigned long long)p->c[CT_C_FORKS]);
+		fprintf(f, ",\"exited\":%s", p->exited ? "true" : "false");
 		/* every statistic that is not a histogram, in ct_stats order */
 		for (int s = 0; s < ST_MAX; s++) {
 			if (ct_stats[s].type == STAT_HIST)
@@ -246,8 +281,9 @@ void output_json(FILE *f, const struct ct_report *r)
 	for (uint32_t i = 0; i < a->nforks; i++) {
 		const struct ct_fork *k = &a->forks[i];
 
-		fprintf(f, "%s{\"parent\":%u,\"child\":%u,\"pinned_cow\":", i ? "," : "", k->parent,
-			k->child);
+		fprintf(f, "%s{\"parent\":%u,\"child\":%u", i ? "," : "", k->parent, k->child);
+		json_fork_cost(f, k, a->page_size);
+		fputs(",\"pinned_cow\":", f);
 		if (plan_available(r->plan, ST_PINNED_COW))
 			fprintf(f, "%llu", (unsigned long long)k->pinned_cow);
 		else

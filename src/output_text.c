@@ -462,6 +462,8 @@ static int cmp_fork(const void *x, const void *y, void *ctx)
 
 	if (cp != cq)
 		return cp > cq ? -1 : 1;
+	if (p->duration_ns != q->duration_ns) /* then the longest stalls */
+		return p->duration_ns > q->duration_ns ? -1 : 1;
 	return p->ts_ns < q->ts_ns ? -1 : p->ts_ns > q->ts_ns;
 }
 
@@ -498,25 +500,46 @@ static void print_forks(FILE *f, const struct ct_report *r)
 		idx[n++] = i;
 	qsort_r(idx, n, sizeof(*idx), cmp_fork, (void *)a);
 	if (n)
-		fprintf(f, "\nFORKS (copies after each fork; FIRST/LAST: ms from the fork to the first/last copy)\n"
-			"%-7s %-7s %8s %14s %13s %10s %10s %10s\n", "PARENT", "CHILD", "PINNED",
-			"PARENT_COPIES", "CHILD_COPIES", "COPIED", "FIRST_MS", "LAST_MS");
+		fprintf(f, "\nFORKS (STALL_MS: the parent's time in the fork call; PGTABLES: the page tables it "
+			"copied; copies after the fork;\n"
+			"       FIRST/LAST/EXEC_MS: ms from the fork to the first and last copy and to the child's exec)\n"
+			"%-7s %-7s %8s %8s %7s %13s %12s %8s %9s %9s %9s\n", "PARENT", "CHILD", "STALL_MS", "PGTABLES",
+			"PINNED", "PARENT_COPIES", "CHILD_COPIES", "COPIED", "FIRST_MS", "LAST_MS", "EXEC_MS");
 	for (uint32_t i = 0; i < n && i < FORKS_SHOWN; i++) {
 		const struct ct_fork *fk = &a->forks[idx[i]];
-		char b[32], pin[24] = "n/a", first[24], last[24], pc[24], cc[24];
+		char b[32], pin[24] = "n/a", first[24], last[24], pc[24], cc[24], stall[24] = "-", pt[32] = "-";
+		char ex[24];
 
 		fmt_bytes(b, sizeof(b), (fk->pinned_cow + fk->parent_copies + fk->child_copies) *
 					(uint64_t)a->page_size);
 		if (plan_available(r->plan, ST_PINNED_COW))
 			snprintf(pin, sizeof(pin), "%llu", (unsigned long long)fk->pinned_cow);
+		if (fk->known & CT_FK_DURATION)
+			snprintf(stall, sizeof(stall), "%.3f", fk->duration_ns / 1e6);
+		if (fk->known & (CT_FK_MM | CT_FK_CLONE_VM))
+			fmt_bytes(pt, sizeof(pt), fk->pgtables_bytes);
 		fmt_after(first, sizeof(first), fk->ts_ns, fk->first_copy_ns);
 		fmt_after(last, sizeof(last), fk->ts_ns, fk->last_copy_ns);
+		fmt_after(ex, sizeof(ex), fk->ts_ns, fk->exec_ns);
 		fmt_side(pc, sizeof(pc), fk, CT_FORK_PARENT_TRACED, fk->parent_copies);
 		fmt_side(cc, sizeof(cc), fk, CT_FORK_CHILD_TRACED, fk->child_copies);
 		untraced |= (fk->traced & (CT_FORK_PARENT_TRACED | CT_FORK_CHILD_TRACED)) !=
 			    (CT_FORK_PARENT_TRACED | CT_FORK_CHILD_TRACED);
-		fprintf(f, "%-7u %-7u %8s %14s %13s %10s %10s %10s\n", fk->parent, fk->child, pin, pc, cc, b,
-			first, last);
+		fprintf(f, "%-7u %-7u %8s %8s %7s %13s %12s %8s %9s %9s %9s\n", fk->parent, fk->child, stall, pt,
+			pin, pc, cc, b, first, last, ex);
+		if (fk->known & CT_FK_MM) {
+			char rss[32], anon[32];
+
+			fmt_bytes(rss, sizeof(rss), (fk->rss[CT_RSS_ANON] + fk->rss[CT_RSS_FILE] +
+						     fk->rss[CT_RSS_SHMEM]) * (uint64_t)a->page_size);
+			fmt_bytes(anon, sizeof(anon), fk->rss[CT_RSS_ANON] * (uint64_t)a->page_size);
+			fprintf(f, "        at the fork: %s resident (%s anon) in %u VMAs", rss, anon, fk->vmas);
+			if (fk->known & CT_FK_CPR)
+				fprintf(f, "; %.3f ms copying page tables", fk->cpr_ns / 1e6);
+			fputc('\n', f);
+		} else if (fk->known & CT_FK_CLONE_VM) {
+			fprintf(f, "        the child shared the parent's memory (vfork or CLONE_VM): nothing copied\n");
+		}
 		if (have_maps(r->plan) && (fk->parent_copies || fk->child_copies)) {
 			fprintf(f, "        parent: ");
 			fmt_maps(f, r->plan, fk->side_map[CT_FORK_SIDE_PARENT], a->page_size);

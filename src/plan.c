@@ -79,6 +79,10 @@ void plan_fill_exact(struct ct_plan *pl, enum ct_mode rung, const struct ct_hook
 		enum ct_mode mode = MODE_NONE;
 		bool ok = d->hooks != 0;
 
+		if (d->lifecycle) { /* a tp_btf program of every rung */
+			plan_set(pl, s, d->lifecycle, rung, Q_EXACT, d->tp_reason);
+			continue;
+		}
 		if (!d->hooks)
 			continue; /* derived: fill_plan_common() */
 		for (int h = 0; h < HOOK_MAX; h++) {

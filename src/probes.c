@@ -51,6 +51,7 @@ static bool prog_fits(const struct ct_prog_desc *d, const struct kfacts *k)
 	case PW_FIND_VMA: return k->has_find_vma;
 	case PW_NO_FIND_VMA: return !k->has_find_vma;
 	case PW_TP_KFAULT: return k->has_tp_kfault;
+	case PW_SYSCALL_TP: return k->has_tp_syscalls;
 	}
 	return false;
 }
@@ -108,6 +109,7 @@ static void set_config(struct cowtrace_bpf *sk, const struct ct_opts *o, const s
 	c->page_offset_base_addr = k->page_offset_base_addr;
 	c->pgdir_shift_addr = k->pgdir_shift_addr;
 	c->shm_mnt_addr = k->shm_mnt_addr;
+	c->ncpus = libbpf_num_possible_cpus() > 0 ? (uint32_t)libbpf_num_possible_cpus() : 1;
 	/* tracepoint mode tells a copy from a reuse only for copies: their stacks alone */
 	c->stacks = g ? o->stacks & CT_WP_COPY_KINDS : o->stacks;
 	c->kernel_stacks = o->kernel_stacks;
@@ -313,6 +315,8 @@ static int try_exact(struct ct_session *s, const struct ct_opts *o, const struct
 		return -1;
 	}
 	((struct ct_config *)&sk->rodata->cfg)->wp_entry = !wp_exit_only(o, k, c);
+	/* kernel_clone's return program sends each fork's record; without it sched_process_fork does */
+	((struct ct_config *)&sk->rodata->cfg)->fork_exit = c[HOOK_CLONE].mode != MODE_NONE;
 	if (o->verbose)
 		fprintf(stderr, "cowtrace: do_wp_page: %s (preemption: %s)\n",
 			wp_exit_only(o, k, c) ? "exit program only" : "entry and exit programs", k->preempt_model);
@@ -360,6 +364,7 @@ static int try_tracepoint(struct ct_session *s, const struct ct_opts *o, const s
 	for (unsigned i = 0; i < ct_nprogs; i++)
 		if (ct_progs[i].mode == MODE_TRACEPOINT && !ct_progs[i].lifecycle && prog_fits(&ct_progs[i], k))
 			bpf_program__set_autoload(prog_of(sk, ct_progs[i].name), true);
+	((struct ct_config *)&sk->rodata->cfg)->fork_exit = k->has_tp_syscalls;
 	if (cowtrace_bpf__load(sk)) {
 		snprintf(err, n, "load tracepoint programs: %s", strerror(errno));
 		return -1;
@@ -373,6 +378,9 @@ static int try_tracepoint(struct ct_session *s, const struct ct_opts *o, const s
 		if (ct_stat_map(st) >= 0)
 			plan_set(&s->plan, st, "-", MODE_NONE, Q_UNAVAILABLE,
 				 "the kernel has no bpf_find_vma to name a copy's mapping");
+	if (!k->has_tp_syscalls)
+		plan_set(&s->plan, ST_FORK_DURATION, "-", MODE_NONE, Q_UNAVAILABLE,
+			 "no syscalls:sys_enter/exit_clone tracepoints in tracefs (CONFIG_FTRACE_SYSCALLS)");
 	if (!k->has_tp_kfault)
 		snprintf(s->plan.st[ST_COPY].reason + strlen(s->plan.st[ST_COPY].reason),
 			 sizeof(s->plan.st[0].reason) - strlen(s->plan.st[ST_COPY].reason),

@@ -10,6 +10,7 @@ const struct ct_hook_funcs ct_hook_funcs[HOOK_MAX] = {
 	[HOOK_THP] = { { "do_huge_pmd_wp_page" } },
 	[HOOK_UFFD] = { { "handle_userfault" } },
 	[HOOK_ZAP] = { { "unmap_page_range", "__zap_vma_range" } }, /* same arguments */
+	[HOOK_CLONE] = { { "kernel_clone", "_do_fork" } },          /* (struct kernel_clone_args *) both */
 };
 
 #define SB(s) STAT_BIT(s)
@@ -18,6 +19,10 @@ const struct ct_hook_funcs ct_hook_funcs[HOOK_MAX] = {
 #define FE MODE_FENTRY
 #define KP MODE_KPROBE
 #define TP MODE_TRACEPOINT
+/* tracepoint mode's fork call: a system call's entry and exit */
+#define FORK_SYSCALL(n)                                                                                     \
+	{ "tp_enter_" #n, TP, false, -1, "syscalls/sys_enter_" #n, false, PW_SYSCALL_TP, SB(ST_FORK_DURATION) }, \
+	{ "tp_exit_" #n, TP, true, -1, "syscalls/sys_exit_" #n, false, PW_SYSCALL_TP, SB(ST_FORK_DURATION) }
 
 const struct ct_prog_desc ct_progs[] = {
 	/* lifecycle.bpf.c */
@@ -50,6 +55,12 @@ const struct ct_prog_desc ct_progs[] = {
 	{ "fx_zap", FE, true, HOOK_ZAP, NULL, false, PW_ALWAYS, 0 },
 	{ "kp_zap", KP, false, HOOK_ZAP, NULL, false, PW_ALWAYS, 0 },
 	{ "krp_zap", KP, true, HOOK_ZAP, NULL, false, PW_ALWAYS, 0 },
+	/* fork.bpf.c */
+	{ "fe_clone", FE, false, HOOK_CLONE, NULL, false, PW_ALWAYS, 0 },
+	{ "fx_clone", FE, true, HOOK_CLONE, NULL, false, PW_ALWAYS, 0 },
+	{ "kp_clone", KP, false, HOOK_CLONE, NULL, false, PW_ALWAYS, 0 },
+	{ "krp_clone", KP, true, HOOK_CLONE, NULL, false, PW_ALWAYS, 0 },
+	FORK_SYSCALL(clone), FORK_SYSCALL(clone3), FORK_SYSCALL(fork), FORK_SYSCALL(vfork),
 	/* tp.bpf.c */
 	{ "tp_fault_user", TP, false, -1, "page_fault_user", false, PW_ALWAYS, TP_WP_STATS },
 	{ "tp_fault_kernel", TP, false, -1, "page_fault_kernel", false, PW_TP_KFAULT, TP_WP_STATS },

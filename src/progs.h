@@ -26,6 +26,7 @@ enum ct_prog_when {
 	PW_FIND_VMA,       /* the kernel has bpf_find_vma */
 	PW_NO_FIND_VMA,    /* ... it has not */
 	PW_TP_KFAULT,      /* the kernel has the page_fault_kernel tracepoint */
+	PW_SYSCALL_TP,     /* the kernel has the fork system calls' tracepoints (CONFIG_FTRACE_SYSCALLS) */
 };
 
 struct ct_prog_desc {
@@ -33,7 +34,7 @@ struct ct_prog_desc {
 	enum ct_mode mode;         /* fentry/fexit, kprobe/kretprobe, or tp_btf (MODE_TRACEPOINT) */
 	bool ret;                  /* fexit or kretprobe: runs at the function's return */
 	int hook;                  /* enum ct_hook; -1: a tracepoint */
-	const char *tracepoint;    /* tp_btf: the tracepoint */
+	const char *tracepoint;    /* tp_btf: the tracepoint; "syscalls/...": a tracefs one (SEC tracepoint/) */
 	bool lifecycle;            /* loaded on every rung */
 	enum ct_prog_when when;
 	ct_statmask stats;         /* what it feeds besides its hook's statistics (ct_stats' hooks) */

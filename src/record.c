@@ -129,6 +129,11 @@ int rec_write_hist(FILE *f, const struct ct_hist_rec *r)
 	return put_rec(f, CT_REC_HIST, r, sizeof(*r), NULL, 0);
 }
 
+int rec_write_fork(FILE *f, const struct ct_fork_rec *r)
+{
+	return put_rec(f, CT_REC_FORK, r, sizeof(*r), NULL, 0);
+}
+
 /* The on-disk miss record: fixed layout, independent of struct ct_miss's. */
 struct rec_miss {
 	uint64_t missed;
@@ -263,7 +268,7 @@ static void copy_field(char *dst, size_t cap, const char *src)
 }
 
 /* One "stat=NAME\tHOOK\tMODE\tQUALITY\tREASON" line (NUL-terminated, no '\n'). */
-static int parse_stat(struct ct_plan *plan, char *line, char *err, size_t errlen)
+static int parse_stat(struct ct_plan *plan, struct ct_rec_reader *r, char *line, char *err, size_t errlen)
 {
 	char *f[5];
 	int n = 0, s, m, q;
@@ -281,6 +286,8 @@ static int parse_stat(struct ct_plan *plan, char *line, char *err, size_t errlen
 		return fail(err, errlen, "malformed header: stat line for '%.32s' has %d fields, expected 5",
 			    f[0], n);
 	s = ct_stat_from_name(f[0]);
+	if (r->nstats < CT_REC_MAX_COUNTERS) /* the writer's order: a format-2 miss record's bits */
+		r->stat_at[r->nstats++] = (int8_t)s;
 	m = enum_from(f[2], mode_name, MODE_TRACEPOINT + 1);
 	q = enum_from(f[3], quality_name, Q_EXACT + 1);
 	if (s < 0)
@@ -357,7 +364,7 @@ static int parse_text(struct ct_plan *plan, struct ct_rec_reader *r, const uint8
 			if ((r->nhists = parse_names(line + 6, hist_name, CT_H_MAX, r->hist_at)) < 1)
 				ret = fail(err, errlen, "malformed header: hists '%.32s'", line + 6);
 		} else if (!strncmp(line, "stat=", 5)) {
-			ret = parse_stat(plan, line + 5, err, errlen);
+			ret = parse_stat(plan, r, line + 5, err, errlen);
 		} /* other keys: written by a newer cowtrace of the same version, ignored */
 	}
 	free(text);
@@ -365,6 +372,7 @@ static int parse_text(struct ct_plan *plan, struct ct_rec_reader *r, const uint8
 }
 
 static void describe_v2(struct ct_rec_reader *r);
+static void describe_hists_v2(struct ct_rec_reader *r);
 
 int rec_open(struct ct_rec_reader *r, const void *buf, size_t len, struct ct_rec_info *info,
 	     char *err, size_t errlen)
@@ -407,6 +415,8 @@ int rec_open(struct ct_rec_reader *r, const void *buf, size_t len, struct ct_rec
 		return fail(err, errlen, "malformed header: format 3 without its counters line");
 	if (info->version < 3)
 		describe_v2(r);
+	if (!r->nhists)
+		describe_hists_v2(r);
 	r->buf = b;
 	r->len = len;
 	r->off = header_len;
@@ -477,6 +487,31 @@ static void describe_v2(struct ct_rec_reader *r)
 	describe(v2_counters_224, sizeof(v2_counters_224) / sizeof(v2_counters_224[0]), counter_name, CT_C_MAX,
 		 r->v2_224_at);
 	describe(v2_maps, sizeof(v2_maps) / sizeof(v2_maps[0]), map_name, CT_MAP_MAX, r->v2_map_at);
+}
+
+/*
+ * Files without a hists= line (format 2, and format 3 before 0453ecf) used
+ * the ids of this list, fork_to_copy last.
+ */
+static const char *const v2_hists[] = { "wp_latency.reuse", "wp_latency.copy", "wp_latency.shared_reuse",
+					"wp_latency.unshare", "wp_latency.thp", "uffd_blocked.missing",
+					"uffd_blocked.wp", "uffd_blocked.minor", "fork_to_copy" };
+
+static void describe_hists_v2(struct ct_rec_reader *r)
+{
+	r->nhists = sizeof(v2_hists) / sizeof(v2_hists[0]);
+	describe(v2_hists, r->nhists, hist_name, CT_H_MAX, r->hist_at);
+}
+
+/* A format-2 miss record's bits: the statistics in the order of the file's stat= lines. */
+static uint32_t stats_from_v2_bits(const struct ct_rec_reader *r, uint32_t bits)
+{
+	uint32_t out = 0;
+
+	for (int i = 0; i < r->nstats && i < 32; i++)
+		if ((bits & (1u << i)) && r->stat_at[i] >= 0)
+			out |= STAT_BIT(r->stat_at[i]);
+	return out;
 }
 
 static bool proc_from_record(const struct ct_rec_reader *r, struct ct_proc_rec *out, const uint8_t *p, size_t len)
@@ -554,10 +589,16 @@ int rec_next(struct ct_rec_reader *r, struct ct_rec *out, char *err, size_t errl
 				goto bad_len;
 			memcpy(&out->hist, p, sizeof(out->hist));
 			/* named in the header: today's id, or skipped if this version has no such histogram */
-			if (r->nhists && out->hist.id < r->nhists && r->hist_at[out->hist.id] < 0)
+			if (out->hist.id >= r->nhists || r->hist_at[out->hist.id] < 0)
 				continue;
-			if (r->nhists && out->hist.id < r->nhists)
-				out->hist.id = (uint16_t)r->hist_at[out->hist.id];
+			out->hist.id = (uint16_t)r->hist_at[out->hist.id];
+			break;
+		case CT_REC_FORK:
+			/* an older writer's shorter record: its missing tail stays 0; a newer one's is skipped */
+			if (len < offsetof(struct ct_fork_rec, rss))
+				goto bad_len;
+			memset(&out->fork, 0, sizeof(out->fork));
+			memcpy(&out->fork, p, len < sizeof(out->fork) ? len : sizeof(out->fork));
 			break;
 		case CT_REC_MISS: {
 			struct rec_miss x;
@@ -567,7 +608,7 @@ int rec_next(struct ct_rec_reader *r, struct ct_rec *out, char *err, size_t errl
 			memcpy(&x, p, sizeof(x));
 			memset(&out->miss, 0, sizeof(out->miss));
 			out->miss.missed = x.missed;
-			out->miss.stats = x.stats;
+			out->miss.stats = stats_from_v2_bits(r, x.stats);
 			if (r->ncounters) { /* format 3: the statistics by name; unknown ones skipped */
 				char names[CT_REC_MAX_LEN + 1], *save = NULL;
 				int st;

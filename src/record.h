@@ -21,6 +21,10 @@
  *              CT_REC_PROC    struct ct_proc_rec: at a fork, at exit, and at the
  *                             end for every process still alive
  *              CT_REC_HIST    struct ct_hist_rec: at exit, and at the end
+ *              CT_REC_FORK    struct ct_fork_rec: when a fork call returned (after
+ *                             its fork event); a shorter one (an older writer)
+ *                             has its missing tail 0, a longer one's tail is
+ *                             skipped
  *              CT_REC_MISS    u64 missed, u32 statistics (bits), u32 known,
  *                             char program[24], char hook[64]: at the end, one
  *                             per attached program
@@ -56,7 +60,7 @@
 
 enum ct_rec_type {
 	CT_REC_EVENT = 1, CT_REC_CGROUP = 2, CT_REC_STATS = 3, CT_REC_PROC = 4, CT_REC_HIST = 5,
-	CT_REC_MISS = 6, CT_REC_STACK = 7,
+	CT_REC_MISS = 6, CT_REC_STACK = 7, CT_REC_FORK = 8,
 };
 
 struct ct_rec_info {
@@ -76,6 +80,7 @@ int rec_write_stats(FILE *f, uint64_t lost, uint64_t unclassified, uint64_t end_
 		    uint64_t settled);
 int rec_write_proc(FILE *f, const struct ct_proc_rec *r);
 int rec_write_hist(FILE *f, const struct ct_hist_rec *r);
+int rec_write_fork(FILE *f, const struct ct_fork_rec *r);
 int rec_write_misses(FILE *f, const struct ct_misses *m);
 /* A named stack: frames longer than a record holds lose their outermost frames. */
 int rec_write_stack(FILE *f, const struct ct_stack *s);
@@ -89,6 +94,7 @@ struct ct_rec {
 	uint64_t lost, unclassified, end_mono_ns, settled; /* CT_REC_STATS */
 	struct ct_proc_rec proc; /* CT_REC_PROC */
 	struct ct_hist_rec hist; /* CT_REC_HIST */
+	struct ct_fork_rec fork; /* CT_REC_FORK */
 	struct ct_miss miss;     /* CT_REC_MISS */
 	bool miss_known;
 	struct ct_stack stack;   /* CT_REC_STACK: frames in path, file in file (or NULL) */
@@ -107,11 +113,14 @@ struct ct_rec_reader {
 	int ncounters, nmaps;
 	int8_t counter_at[CT_REC_MAX_COUNTERS], map_at[CT_REC_MAX_COUNTERS];
 	/*
-	 * The same for the histograms' ids, where the header names them (0:
-	 * it does not, the ids are today's: files before the hists= line).
+	 * The same for the histograms' ids: named by the header's hists= line,
+	 * or by record.c's list of the ids files before that line used.
 	 */
 	int nhists;
 	int8_t hist_at[CT_REC_MAX_COUNTERS];
+	/* The statistics of the header's stat= lines, in its order (a format-2 miss record's bits). */
+	int nstats;
+	int8_t stat_at[CT_REC_MAX_COUNTERS];
 	/* Formats 1 and 2: the same, for the layouts of record.c's lists, once per file. */
 	int8_t v2_at[CT_REC_MAX_COUNTERS], v2_224_at[CT_REC_MAX_COUNTERS], v2_map_at[CT_REC_MAX_COUNTERS];
 };

@@ -208,6 +208,9 @@ int run_report(const struct ct_cli *cli)
 			if (kernel_counts)
 				sink_hist(&k, &rec->hist, false);
 			break;
+		case CT_REC_FORK: /* after its fork event: onto its fork */
+			sink_fork(&k, &rec->fork, false);
+			break;
 		case CT_REC_STACK:
 			if (info.plan.stacks && stacks_set(&stacks, &rec->stack.id, rec->stack.comm, rec->stack.frames,
 							   rec->stack.file, rec->stack.pages) == -ENOMEM)

@@ -29,6 +29,13 @@ void sink_proc(struct ct_sink *k, const struct ct_proc_rec *r, bool record)
 		k->rec_errno = errno ? errno : EIO;
 }
 
+void sink_fork(struct ct_sink *k, const struct ct_fork_rec *r, bool record)
+{
+	agg_fork_rec(k->agg, r);
+	if (record && k->rec && !k->rec_errno && rec_write_fork(k->rec, r))
+		k->rec_errno = errno ? errno : EIO;
+}
+
 void sink_hist(struct ct_sink *k, const struct ct_hist_rec *r, bool record)
 {
 	struct ct_hist_rec h = *r;

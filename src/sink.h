@@ -32,6 +32,8 @@ void sink_event(struct ct_sink *k, const struct ct_event *e, unsigned to);
 /* A process record or histogram from the kernel; record: also into the record file. */
 void sink_proc(struct ct_sink *k, const struct ct_proc_rec *r, bool record);
 void sink_hist(struct ct_sink *k, const struct ct_hist_rec *r, bool record);
+/* What a fork cost, when its call returned (after its fork event). */
+void sink_fork(struct ct_sink *k, const struct ct_fork_rec *r, bool record);
 /* Name the cgroups the processes are in (agg, and the record) while they exist. */
 void sink_resolve_cgroups(struct ct_sink *k);
 

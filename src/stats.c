@@ -16,6 +16,7 @@
 #define OCOL(t) .column = t, .table = TT_OTHER
 #define PROM(f, v) .family = f, .family_value = v
 #define TP_UNAVAILABLE(why) .tp_quality = Q_UNAVAILABLE, .tp_hook = "-", .tp_reason = why
+#define LIFECYCLE(tp) .lifecycle = tp, .tp_quality = Q_EXACT, .tp_hook = tp
 #define TP_MAP "the VMA of a copying fault's address (bpf_find_vma)"
 /* copies by the memory they hit: the VMA of the rmap hook (exact), bpf_find_vma (tracepoint) */
 #define MAP(m, label, col) .name = "map_" label, .column = col, .type = STAT_COUNTER, .counter = CT_C_MAP + (m), .table = TT_MAPS, \
@@ -86,10 +87,19 @@ const struct ct_stat_desc ct_stats[ST_MAX] = {
 		.column = "THP", .table = TT_MAPS,
 		.hooks = WP_HOOKS, PROM(PF_COPIES_BY_MAPPING, "thp"),
 		TP_UNAVAILABLE("the copied page is not seen: whether it was part of a huge page is unknown") },
+	[ST_FORKS] = { .name = "forks", .type = STAT_COUNTER, .counter = CT_C_FORKS, .family = PF_FORKS,
+		LIFECYCLE("sched_process_fork"), .tp_reason = "processes it created (clone without CLONE_THREAD)" },
+	[ST_PAGE_TABLE_BYTES] = { .name = "page_table_bytes", .type = STAT_COUNTER, .counter = CT_C_PGTABLES,
+		.family = PF_PAGE_TABLE_BYTES, LIFECYCLE("sched_process_fork"),
+		.tp_reason = "its children's mm->pgtables_bytes once fork copied them" },
 	[ST_WP_LATENCY] = { .name = "wp_latency", .type = STAT_HIST, .counter = -1, .hooks = WP_HOOKS,
 		.needs = NEED_LATENCY, TP_UNAVAILABLE(TP_NONE) },
 	[ST_UFFD_BLOCKED] = { .name = "uffd_blocked", .type = STAT_HIST, .counter = -1,
 		.hooks = HOOK_BIT(HOOK_UFFD), TP_UNAVAILABLE(TP_NONE) },
+	[ST_FORK_DURATION] = { .name = "fork_duration", .type = STAT_HIST, .counter = -1,
+		.hooks = HOOK_BIT(HOOK_CLONE), .note = "entry to return of kernel_clone",
+		.tp_quality = Q_EXACT, .tp_hook = "sys_enter/exit_clone,clone3,fork,vfork",
+		.tp_reason = "entry to return of the fork system calls" },
 	[ST_FORK_TO_COPY] = { .name = "fork_to_copy", .type = STAT_HIST, .counter = -1,
 		.tp_quality = Q_DERIVED, .tp_hook = "sched_process_fork", .tp_reason = "from derived copies" },
 };
@@ -109,6 +119,10 @@ const struct ct_prom_family_desc ct_prom_families[PF_MAX] = {
 		"uffd-wp PTE markers installed when protected file/shmem ptes were zapped.", NULL },
 	[PF_COPIED_BYTES] = { "cowtrace_copied_bytes_total",
 		"Bytes copied by COW, unshare and pinned-COW copies.", NULL },
+	[PF_FORKS] = { "cowtrace_forks_total",
+		"Processes created by fork (clone without CLONE_THREAD), counted for the parent.", NULL },
+	[PF_PAGE_TABLE_BYTES] = { "cowtrace_fork_page_table_bytes_total",
+		"Bytes of page tables fork copied into the children (their mm->pgtables_bytes once copied).", NULL },
 	[PF_COPIES_BY_MAPPING] = { "cowtrace_cow_copies_by_mapping_total",
 		"Pages copied by write faults, by the memory they hit: heap, stack, anon (other anonymous "
 		"mappings), file (private file mappings), shmem, thp (a page of a huge page).", "mapping" },
@@ -128,6 +142,7 @@ const struct ct_hist_desc ct_hists[CT_H_MAX] = {
 		HF_UFFD_BLOCKED, "wp" },
 	[CT_H_UFFD_BLOCKED + CT_UFFD_MINOR] = { ST_UFFD_BLOCKED, "userfaultfd minor, blocked", "usecs", 1000,
 		HF_UFFD_BLOCKED, "minor" },
+	[CT_H_FORK_DURATION] = { ST_FORK_DURATION, "fork duration", "usecs", 1000, HF_FORK_DURATION, NULL },
 	[CT_H_FORK_TO_COPY] = { ST_FORK_TO_COPY, "time from fork to copy", "usecs", 1000, HF_FORK_TO_COPY, NULL },
 };
 
@@ -148,6 +163,9 @@ const struct ct_hist_family_desc ct_hist_families[HF_MAX] = {
 		"Time spent in do_wp_page (do_huge_pmd_wp_page for thp), by outcome.", "outcome" },
 	[HF_UFFD_BLOCKED] = { "cowtrace_userfaultfd_blocked_seconds",
 		"Time a fault waited in handle_userfault, by kind.", "kind" },
+	[HF_FORK_DURATION] = { "cowtrace_fork_duration_seconds",
+		"Time the parent spent in the fork call (kernel_clone; the fork system calls in tracepoint mode); "
+		"a vfork's includes the wait for its child's exec or exit.", NULL },
 	[HF_FORK_TO_COPY] = { "cowtrace_fork_to_copy_seconds",
 		"Time from the fork a copy is charged to (the process's own, or the one that made it) to the copy.",
 		NULL },
@@ -188,7 +206,7 @@ const char *ct_counter_name(int counter)
 
 	if (s >= 0)
 		return ct_stats[s].name;
-	return counter == CT_C_FORKS ? "forks" : NULL;
+	return NULL;
 }
 
 unsigned ct_stat_event(enum ct_stat s, unsigned *kind)
@@ -216,7 +234,7 @@ const char *ct_event_name(unsigned type)
 	static const char *const name[CT_EV_TYPE_MAX] = {
 		[CT_EV_WP] = "wp", [CT_EV_THP] = "thp", [CT_EV_UFFD] = "uffd",
 		[CT_EV_PINNED] = "pinned_cow", [CT_EV_FORK] = "fork", [CT_EV_EXIT] = "exit",
-		[CT_EV_MARKER] = "marker_install", [CT_EV_STACKS] = "stacks",
+		[CT_EV_MARKER] = "marker_install", [CT_EV_STACKS] = "stacks", [CT_EV_EXEC] = "exec",
 	};
 
 	return type < CT_EV_TYPE_MAX ? name[type] : NULL;

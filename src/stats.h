@@ -22,7 +22,9 @@ enum ct_stat {
 	ST_COPIED_BYTES,
 	/* copies by the memory they hit (enum ct_map_class) */
 	ST_MAP_HEAP, ST_MAP_STACK, ST_MAP_ANON, ST_MAP_FILE, ST_MAP_SHMEM, ST_MAP_THP,
-	ST_WP_LATENCY, ST_UFFD_BLOCKED, ST_FORK_TO_COPY,
+	/* forks (the parent's) and the page tables they copied */
+	ST_FORKS, ST_PAGE_TABLE_BYTES,
+	ST_WP_LATENCY, ST_UFFD_BLOCKED, ST_FORK_DURATION, ST_FORK_TO_COPY,
 	ST_MAX,
 };
 
@@ -43,7 +45,7 @@ enum ct_stat_type {
 };
 
 /* Kernel hooks of the exact rungs (probes.c chooses and attaches them). */
-enum ct_hook { HOOK_WP, HOOK_CPR, HOOK_ANON, HOOK_THP, HOOK_UFFD, HOOK_ZAP, HOOK_MAX };
+enum ct_hook { HOOK_WP, HOOK_CPR, HOOK_ANON, HOOK_THP, HOOK_UFFD, HOOK_ZAP, HOOK_CLONE, HOOK_MAX };
 #define HOOK_BIT(h) (1u << (h))
 
 /* What a statistic needs beyond its hooks (exact rungs): of the kernel, or an option. */
@@ -52,7 +54,7 @@ enum ct_need { NEED_NOTHING, NEED_UNSHARE, NEED_UFFD_MINOR, NEED_LATENCY };
 /* Prometheus counter families (a statistic is one label value of one). */
 enum ct_prom_family {
 	PF_NONE, PF_WRITE_FAULTS, PF_COW_COPIES, PF_THP_WRITE_FAULTS, PF_PINNED_COW,
-	PF_UFFD_FAULTS, PF_MARKERS, PF_COPIED_BYTES, PF_COPIES_BY_MAPPING, PF_MAX,
+	PF_UFFD_FAULTS, PF_MARKERS, PF_COPIED_BYTES, PF_COPIES_BY_MAPPING, PF_FORKS, PF_PAGE_TABLE_BYTES, PF_MAX,
 };
 
 struct ct_prom_family_desc {
@@ -83,6 +85,8 @@ struct ct_stat_desc {
 	/* Exact rungs (fentry, kprobe): the hooks that feed it, and what else it needs. */
 	unsigned hooks;
 	enum ct_need needs;
+	/* Fed by a tracepoint every rung loads (lifecycle.bpf.c): exact everywhere, this its hook. */
+	const char *lifecycle;
 	const char *note;        /* the plan's reason when it is available there */
 	/* Tracepoint mode: quality, hook and reason as the plan states them. */
 	enum ct_quality tp_quality;
@@ -94,7 +98,7 @@ extern const struct ct_stat_desc ct_stats[ST_MAX];
 extern const struct ct_prom_family_desc ct_prom_families[PF_MAX];
 
 /* Per-process histograms (enum ct_hist_id). */
-enum ct_hist_family { HF_NONE, HF_WP_LATENCY, HF_UFFD_BLOCKED, HF_FORK_TO_COPY, HF_MAX };
+enum ct_hist_family { HF_NONE, HF_WP_LATENCY, HF_UFFD_BLOCKED, HF_FORK_DURATION, HF_FORK_TO_COPY, HF_MAX };
 
 struct ct_hist_desc {
 	enum ct_stat stat;       /* the statistic whose availability it follows */

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #include "tracefs.h"
 
 /*
@@ -86,6 +87,25 @@ static char *read_file(const char *path)
 	if (buf)
 		buf[len] = 0;
 	return buf;
+}
+
+bool tracefs_has_event(const char *event)
+{
+	static const char *const roots[] = { "/sys/kernel/tracing/events", "/sys/kernel/debug/tracing/events" };
+	char path[256];
+
+	for (int attempt = 0; attempt < 2; attempt++) {
+		for (unsigned i = 0; i < 2; i++) {
+			snprintf(path, sizeof(path), "%s/%s/id", roots[i], event);
+			if (access(path, R_OK) == 0)
+				return true;
+		}
+		if (attempt == 0 && access("/sys/kernel/tracing/events", F_OK) != 0)
+			mount("nodev", "/sys/kernel/tracing", "tracefs", 0, NULL);
+		else
+			break;
+	}
+	return false;
 }
 
 int tracefs_gfp_bits(struct gfp_bits *out, char *err, int errlen)

@@ -194,6 +194,18 @@ int kf_event(struct kfeed *k, const struct ct_event *e)
 	return 0;
 }
 
+int kf_fork_rec(struct kfeed *k, const struct ct_fork_rec *r)
+{
+	struct kf_proc *p = k->path == KF_RECORDS ? kp_find(k, r->parent) : NULL;
+
+	if (p) { /* sched_fork: the page tables; fork_send: the call's time */
+		p->r.c[CT_C_PGTABLES] += r->pgtables_bytes;
+		if ((r->known & CT_FK_DURATION) && r->exit_ns >= r->enter_ns)
+			kp_hist(p, CT_H_FORK_DURATION, r->exit_ns - r->enter_ns);
+	}
+	return agg_fork_rec(k->a, r);
+}
+
 void kf_snapshot(struct kfeed *k)
 {
 	if (k->path == KF_EVENTS)

@@ -37,6 +37,12 @@ struct kfeed {
 void kf_init(struct kfeed *k, struct ct_agg *a, enum kf_path path);
 /* One event, as the kernel sees it.  Returns what agg_add() did, or 0. */
 int kf_event(struct kfeed *k, const struct ct_event *e);
+/*
+ * A fork's record when its call returned (fork_send), after its fork
+ * event: the parent's page tables and fork_duration as the kernel counts
+ * them (records path).  Returns what agg_fork_rec() did.
+ */
+int kf_fork_rec(struct kfeed *k, const struct ct_fork_rec *r);
 /* A full read of the kernel's maps (records path; nothing on the events path). */
 void kf_snapshot(struct kfeed *k);
 

@@ -182,6 +182,52 @@ static const struct sev tp_stream[] = {
  * No write-fault latency histograms (wp_latency unavailable, and no samples).
  */
 
+/*
+ * What each fork of the streams cost (its struct ct_fork_rec, sent when the
+ * call returned: fed right after its fork event), and its child's first
+ * exec (0: none).  Hand computation with the streams' below.
+ */
+struct fcost {
+	uint32_t parent, child;
+	uint64_t fork_ns, enter_ns, exit_ns, cpr_ns, pgtables;
+	uint64_t rss[CT_RSS_MAX];
+	uint32_t vmas;
+	uint16_t known;
+	uint64_t exec_ns;
+};
+
+#define FK_ALL (CT_FK_DURATION | CT_FK_CPR | CT_FK_MM)
+static const struct fcost fork_costs[] = {
+	/* fentry stream: fork0, fork1 */
+	{ 100, 200, 2000000, 1900000, 2150000, 180000, 139264, { 1000, 25000, 0, 24 }, 87, FK_ALL, 0 },
+	{ 100, 300, 6000000, 5950000, 6080000, 95000, 135168, { 1000, 25100, 0, 24 }, 88, FK_ALL, 6400000 },
+	/* tracepoint stream: 500->501 timed by the syscalls, 1->502 (parent untraced) not */
+	{ 500, 501, 11000000, 10990000, 11020000, 0, 65536, { 500, 3000, 10, 0 }, 40,
+	  CT_FK_DURATION | CT_FK_MM, 13500000 },
+	{ 1, 502, 15000000, 0, 0, 0, 40960, { 200, 800, 0, 0 }, 30, CT_FK_MM, 0 },
+};
+
+static void feed_fork_cost(struct kfeed *k, const struct ct_event *e)
+{
+	for (size_t i = 0; i < sizeof(fork_costs) / sizeof(fork_costs[0]); i++) {
+		const struct fcost *c = &fork_costs[i];
+		struct ct_fork_rec r = { .fork_ns = c->fork_ns, .enter_ns = c->enter_ns, .exit_ns = c->exit_ns,
+					 .cpr_ns = c->cpr_ns, .pgtables_bytes = c->pgtables, .parent = c->parent,
+					 .child = c->child, .vmas = c->vmas, .type = CT_REC_TYPE_FORK,
+					 .known = c->known };
+
+		if (c->parent != e->pid || c->child != e->aux || c->fork_ns != e->ts_ns)
+			continue;
+		memcpy(r.rss, c->rss, sizeof(r.rss));
+		CHECK(kf_fork_rec(k, &r) == 0, "fork record %u->%u rejected", c->parent, c->child);
+		if (c->exec_ns) {
+			struct ct_event x = mkev(c->exec_ns, CT_EV_EXEC, 0, c->child, c->parent, c->fork_ns, 0, NULL);
+
+			CHECK(kf_event(k, &x) == 0, "exec of %u rejected", c->child);
+		}
+	}
+}
+
 /* The stream through the kernel's side (kfeed.h), then one snapshot, as a report reads it. */
 static void feed(struct ct_agg *a, const struct sev *s, size_t n, enum kf_path path)
 {
@@ -194,6 +240,8 @@ static void feed(struct ct_agg *a, const struct sev *s, size_t n, enum kf_path p
 
 		e.map = (uint8_t)s[i].map;
 		CHECK(kf_event(&k, &e) == 0, "stream event #%zu rejected (%s)", i + 1, kf_path_name[path]);
+		if (e.type == CT_EV_FORK)
+			feed_fork_cost(&k, &e);
 	}
 	kf_snapshot(&k);
 }
@@ -226,6 +274,9 @@ void plan_fentry(struct ct_plan *pl)
 	plan_set(pl, ST_WP_LATENCY, "do_wp_page", MODE_FENTRY, Q_EXACT, "");
 	plan_set(pl, ST_UFFD_BLOCKED, "handle_userfault", MODE_FENTRY, Q_EXACT, "");
 	plan_set(pl, ST_FORK_TO_COPY, "sched_process_fork", MODE_FENTRY, Q_EXACT, "");
+	plan_set(pl, ST_FORKS, "sched_process_fork", MODE_FENTRY, Q_EXACT, "");
+	plan_set(pl, ST_PAGE_TABLE_BYTES, "sched_process_fork", MODE_FENTRY, Q_EXACT, "");
+	plan_set(pl, ST_FORK_DURATION, "kernel_clone", MODE_FENTRY, Q_EXACT, "entry to return of kernel_clone");
 }
 
 /* What probes.c's fill_plan_tp() + fill_plan_common() produce. */

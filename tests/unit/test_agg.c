@@ -1177,3 +1177,81 @@ TEST(proctab_lifecycle_without_counting)
 	CHECK(pt_lookup(&t, 15, 7) == &t.procs[3], "the old one still found by its start");
 	pt_free(&t);
 }
+
+/*
+ * What a fork call cost, sent when it returned (after its fork event):
+ * onto its fork; the parent's page_table_bytes and fork_duration counted
+ * as the kernel counts them (records) or from the records themselves
+ * (replay of events), the same either way.  The child's first exec, by its
+ * fork's time.  A record of a fork not known is ignored, a malformed one
+ * counted; an exec naming another fork leaves this one's alone.
+ */
+TEST_PATHS(agg_fork_cost_and_exec)
+{
+	struct ct_agg a;
+	struct kfeed kf;
+	const struct ct_proc *p;
+	const struct ct_fork *f;
+	struct ct_fork_rec r = { .fork_ns = 2000, .enter_ns = 1500, .exit_ns = 301500, .cpr_ns = 200000,
+				 .pgtables_bytes = 3 * 4096, .rss = { 10, 100, 1, 2 }, .parent = 10, .child = 11,
+				 .vmas = 20, .type = CT_REC_TYPE_FORK,
+				 .known = CT_FK_DURATION | CT_FK_CPR | CT_FK_MM };
+	struct ct_fork_rec vf = { .fork_ns = 5000, .enter_ns = 4900, .exit_ns = 9000, .parent = 10, .child = 12,
+				  .type = CT_REC_TYPE_FORK, .known = CT_FK_DURATION | CT_FK_CLONE_VM };
+	struct ct_fork_rec bad = r, unknown = r;
+	uint64_t bad_before;
+
+	agg_init(&a, 4096);
+	kf_init(&kf, &a, path);
+	wp(&kf, 1000, CT_WP_REUSE, 10, 1, 0, "parent");
+	add(&kf, 2000, CT_EV_FORK, CT_FORK_PARENT_TRACED | CT_FORK_CHILD_TRACED, 10, 1, 0, 11, "parent");
+	CHECK(kf_fork_rec(&kf, &r) == 0, "fork record");
+	add(&kf, 5000, CT_EV_FORK, CT_FORK_PARENT_TRACED | CT_FORK_CHILD_TRACED, 10, 1, 0, 12, "parent");
+	add(&kf, 8000, CT_EV_EXEC, 0, 12, 10, 5000, 0, "sh");    /* a vfork child's exec, inside the call */
+	CHECK(kf_fork_rec(&kf, &vf) == 0, "vfork record");
+	add(&kf, 9500, CT_EV_EXEC, 0, 11, 10, 1999, 0, "sh");    /* another fork's time: not this one's */
+	add(&kf, 9600, CT_EV_EXEC, 0, 11, 10, 2000, 0, "true");  /* its own */
+	add(&kf, 9700, CT_EV_EXEC, 0, 11, 10, 2000, 0, "true2"); /* only the first counts */
+	unknown.child = 99;
+	CHECK(agg_fork_rec(&a, &unknown) == 0, "a fork not known is ignored");
+	bad_before = a.bad_events;
+	bad.exit_ns = bad.enter_ns - 1;
+	CHECK(agg_fork_rec(&a, &bad) < 0, "exit before entry accepted");
+	bad = r;
+	bad.type = CT_REC_TYPE_PROC;
+	CHECK(agg_fork_rec(&a, &bad) < 0, "wrong type accepted");
+	CHECK_EQ(a.bad_events, bad_before + 2);
+	kf_snapshot(&kf);
+
+	CHECK_EQ(a.nforks, 2);
+	f = &a.forks[0];
+	CHECK_EQ(f->child, 11);
+	CHECK_EQ(f->known, CT_FK_DURATION | CT_FK_CPR | CT_FK_MM);
+	CHECK_EQ(f->duration_ns, 300000);
+	CHECK_EQ(f->cpr_ns, 200000);
+	CHECK_EQ(f->pgtables_bytes, 3 * 4096);
+	CHECK_EQ(f->rss[CT_RSS_ANON], 100);
+	CHECK_EQ(f->vmas, 20);
+	CHECK_EQ(f->exec_ns, 9600);
+	f = &a.forks[1];
+	CHECK_EQ(f->child, 12);
+	CHECK_EQ(f->known, CT_FK_DURATION | CT_FK_CLONE_VM);
+	CHECK_EQ(f->duration_ns, 4100);
+	CHECK_EQ(f->pgtables_bytes, 0);
+	CHECK_EQ(f->exec_ns, 8000);
+	p = agg_find(&a, 10);
+	CHECK(p != NULL, "parent");
+	if (p) {
+		const struct ct_hist *h;
+
+		CHECK_EQ(p->c[CT_C_FORKS], 2);
+		CHECK_EQ(p->c[CT_C_PGTABLES], 3 * 4096);
+		CHECK(p->h != NULL, "the parent has histograms");
+		h = p->h ? &p->h->h[CT_H_FORK_DURATION] : NULL;
+		CHECK(h && h->count == 2, "fork_duration: %llu samples, expected 2",
+		      h ? (unsigned long long)h->count : 0ULL);
+		CHECK(h && h->slot[hist_slot(300000)] == 1 && h->slot[hist_slot(4100)] == 1,
+		      "fork_duration's buckets");
+	}
+	agg_free(&a);
+}

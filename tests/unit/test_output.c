@@ -146,18 +146,14 @@ TEST(json_parser_self_test)
 /* Structure of a JSON report against its aggregation and plan. */
 static void check_json_report(const struct ct_report *r, const char *text)
 {
-	static const enum ct_stat fields[] = {
-		ST_REUSE, ST_COPY, ST_COPY_ANON, ST_COPY_ZERO, ST_COPY_FILE, ST_COPY_KSM,
-		ST_UNSHARE, ST_SHARED_REUSE, ST_THP_REUSE, ST_THP_SPLIT, ST_PINNED_COW,
-		ST_UFFD_MISSING, ST_UFFD_WP, ST_UFFD_MINOR, ST_UFFD_SIGBUS, ST_MARKER_INSTALL, ST_COPIED_BYTES,
-		ST_MAP_HEAP, ST_MAP_STACK, ST_MAP_ANON, ST_MAP_FILE, ST_MAP_SHMEM, ST_MAP_THP,
-	};
 	const struct ct_agg *a = r->agg;
 	const struct jv *probes, *procs, *forks, *x;
 	struct jv root;
 	uint32_t *order;
-	size_t len = strlen(text);
+	size_t len = strlen(text), nfields = 0;
 
+	for (int s = 0; s < ST_MAX; s++) /* every statistic that is not a histogram is a member */
+		nfields += ct_stats[s].type != STAT_HIST;
 	CHECK(len > 0 && text[len - 1] == '\n' && !memchr(text, '\n', len - 1),
 	      "JSON report is not exactly one line");
 	if (jparse(text, &root)) {
@@ -215,12 +211,9 @@ static void check_json_report(const struct ct_report *r, const char *text)
 		CHECK(x && x->t == 's' && !strcmp(x->s, p->comm), "processes[%zu].comm", i);
 		x = jget(o, "exited");
 		CHECK(x && x->t == 'b' && x->b == p->exited, "processes[%zu].exited", i);
-		x = jget(o, "forks");
-		CHECK(x && x->t == 'd' && x->num == p->c[CT_C_FORKS], "processes[%zu].forks", i);
-		/* pid, ppid, comm, exited, forks, the statistics, and histograms if it has any */
+		/* pid, ppid, comm, exited, the statistics, and histograms if it has any */
 		x = jget(o, "histograms");
-		CHECK(o->n == 5 + sizeof(fields) / sizeof(fields[0]) + (x != NULL), "processes[%zu]: %zu members",
-		      i, o->n);
+		CHECK(o->n == 4 + nfields + (x != NULL), "processes[%zu]: %zu members", i, o->n);
 		CHECK(!x || (x->t == 'o' && x->n > 0), "processes[%zu].histograms is a non-empty object", i);
 		for (size_t hi = 0; x && x->t == 'o' && hi < x->n; hi++) {
 			const struct jv *c = jget(&x->v[hi], "count"), *b = jget(&x->v[hi], "buckets");
@@ -231,9 +224,9 @@ static void check_json_report(const struct ct_report *r, const char *text)
 				sum += b->v[bi].t == 'a' && b->v[bi].n == 3 ? b->v[bi].v[2].num : -1e9;
 			CHECK(c && sum == c->num, "processes[%zu].histograms.%s: buckets add up to count", i, x->k[hi]);
 		}
-		for (unsigned k = 0; k < sizeof(fields) / sizeof(fields[0]); k++) {
-			enum ct_stat s = fields[k];
-
+		for (int s = 0; s < ST_MAX; s++) {
+			if (ct_stats[s].type == STAT_HIST)
+				continue;
 			x = jget(o, ct_stat_name(s));
 			if (!plan_available(r->plan, s))
 				CHECK(x && x->t == 'n', "processes[%zu] (pid %u).%s is not null (unavailable)",
@@ -272,6 +265,36 @@ static void check_json_report(const struct ct_report *r, const char *text)
 			CHECK(x && x->t == 'd' && x->num == f->child_copies, "forks[%zu].child_copies", i);
 		else
 			CHECK(x && x->t == 'n', "forks[%zu].child_copies null: the child was not traced", i);
+
+		/* what the call cost: null where the kernel did not say */
+		x = jget(o, "duration_s");
+		if (f->known & CT_FK_DURATION)
+			CHECK(x && x->t == 'd' && fabs(x->num - f->duration_ns / 1e9) < 1e-9, "forks[%zu].duration_s", i);
+		else
+			CHECK(x && x->t == 'n', "forks[%zu].duration_s null: the call was not timed", i);
+		x = jget(o, "copy_page_range_s");
+		if (f->known & CT_FK_CPR)
+			CHECK(x && x->t == 'd' && fabs(x->num - f->cpr_ns / 1e9) < 1e-9, "forks[%zu].copy_page_range_s", i);
+		else
+			CHECK(x && x->t == 'n', "forks[%zu].copy_page_range_s null", i);
+		x = jget(o, "page_table_bytes");
+		if (f->known & (CT_FK_MM | CT_FK_CLONE_VM))
+			CHECK(x && x->t == 'd' && x->num == f->pgtables_bytes, "forks[%zu].page_table_bytes", i);
+		else
+			CHECK(x && x->t == 'n', "forks[%zu].page_table_bytes null", i);
+		x = jget(o, "rss_bytes");
+		if (f->known & CT_FK_MM)
+			CHECK(x && x->t == 'd' && x->num == (double)((f->rss[CT_RSS_ANON] + f->rss[CT_RSS_FILE] +
+								      f->rss[CT_RSS_SHMEM]) * a->page_size),
+			      "forks[%zu].rss_bytes", i);
+		else
+			CHECK(x && x->t == 'n', "forks[%zu].rss_bytes null", i);
+		x = jget(o, "exec_after_s");
+		if (f->exec_ns)
+			CHECK(x && x->t == 'd' && fabs(x->num - (f->exec_ns - f->ts_ns) / 1e9) < 1e-6,
+			      "forks[%zu].exec_after_s", i);
+		else
+			CHECK(x && x->t == 'n', "forks[%zu].exec_after_s null: no exec seen", i);
 	}
 	jfree(&root);
 }

@@ -163,6 +163,7 @@ TEST(record_kernel_records)
 	struct ct_misses m = { .known = true, .n = 2 };
 	struct ct_proc_rec pr;
 	struct ct_hist_rec hr;
+	struct ct_fork_rec fr;
 	struct ct_rec_reader rd;
 	struct ct_rec_info info;
 	struct ct_rec rec;
@@ -184,11 +185,15 @@ TEST(record_kernel_records)
 	hr.pid = 42;
 	hr.id = CT_H_FORK_TO_COPY;
 	hr.h.slot[CT_HIST_SLOTS - 1] = 5;
+	fr = (struct ct_fork_rec){ .fork_ns = 10, .enter_ns = 9, .exit_ns = 30, .cpr_ns = 15, .pgtables_bytes = 8192,
+				   .rss = { 1, 2, 3, 4 }, .parent = 42, .child = 43, .vmas = 17,
+				   .type = CT_REC_TYPE_FORK, .known = CT_FK_DURATION | CT_FK_MM };
 	m.m[0] = (struct ct_miss){ .prog = "fx_wp", .hook = "do_wp_page", .missed = 17, .stats = 3 };
 	m.m[1] = (struct ct_miss){ .prog = "fe_wp", .hook = "do_wp_page", .missed = 0, .stats = 3 };
 	plan_fentry(&pl);
 	CHECK(f && rec_write_header(f, &pl, 4096, 1, 2) == 0, "header");
 	CHECK(rec_write_proc(f, &pr) == 0 && rec_write_hist(f, &hr) == 0, "proc, hist");
+	CHECK(rec_write_fork(f, &fr) == 0, "fork");
 	CHECK(rec_write_misses(f, &m) == 0, "misses");
 	fclose(f);
 	CHECK(rec_open(&rd, buf, len, &info, err, sizeof(err)) == 0, "rec_open: %s", err);
@@ -200,18 +205,21 @@ TEST(record_kernel_records)
 		} else if (n == 1) {
 			CHECK_EQ(rec.type, CT_REC_HIST);
 			CHECK(!memcmp(&rec.hist, &hr, sizeof(hr)), "histogram record differs");
+		} else if (n == 2) {
+			CHECK_EQ(rec.type, CT_REC_FORK);
+			CHECK(!memcmp(&rec.fork, &fr, sizeof(fr)), "fork record differs");
 		} else {
 			CHECK_EQ(rec.type, CT_REC_MISS);
-			CHECK_STR(rec.miss.prog, m.m[n - 2].prog);
+			CHECK_STR(rec.miss.prog, m.m[n - 3].prog);
 			CHECK_STR(rec.miss.hook, "do_wp_page");
-			CHECK_EQ(rec.miss.missed, m.m[n - 2].missed);
+			CHECK_EQ(rec.miss.missed, m.m[n - 3].missed);
 			CHECK_EQ(rec.miss.stats, 3);
 			CHECK(rec.miss_known, "known");
 		}
 		n++;
 	}
 	CHECK_EQ(r, 0);
-	CHECK_EQ(n, 4);
+	CHECK_EQ(n, 5);
 	/* a process record of the wrong length is damage, not a record */
 	buf[CT_REC_FIXED_LEN + *(uint32_t *)(buf + 40) + 2] = 100;
 	CHECK(rec_open(&rd, buf, len, &info, err, sizeof(err)) == 0, "rec_open: %s", err);
@@ -226,19 +234,34 @@ TEST(record_kernel_records)
  * the mapping classes in another order, written by hand as a later cowtrace
  * would; a miss record's statistics by name, an unknown one among them.
  */
-/* A format-3 file's header with this text (page size 4096); its length. */
-static size_t v3_header(uint8_t *buf, const char *text, size_t len)
+/* A file's header of this format with this text (page size 4096); its length. */
+static size_t vn_header(uint8_t *buf, uint32_t version, const char *text, size_t len)
 {
 	uint32_t u32;
 
 	memcpy(buf, CT_REC_MAGIC, 8);
-	u32 = 3; memcpy(buf + 8, &u32, 4);
+	u32 = version; memcpy(buf + 8, &u32, 4);
 	u32 = (uint32_t)(CT_REC_FIXED_LEN + len); memcpy(buf + 12, &u32, 4);
 	u32 = sizeof(struct ct_event); memcpy(buf + 16, &u32, 4);
 	u32 = 4096; memcpy(buf + 20, &u32, 4);
 	u32 = (uint32_t)len; memcpy(buf + 40, &u32, 4);
 	memcpy(buf + CT_REC_FIXED_LEN, text, len);
 	return CT_REC_FIXED_LEN + len;
+}
+
+static size_t v3_header(uint8_t *buf, const char *text, size_t len)
+{
+	return vn_header(buf, 3, text, len);
+}
+
+/* One record of this type and payload at buf + off; the offset after it. */
+static size_t put_raw(uint8_t *buf, size_t off, uint16_t type, const void *p, uint16_t len)
+{
+	memcpy(buf + off, &type, 2);
+	memcpy(buf + off + 2, &len, 2);
+	memset(buf + off + 4, 0, 4);
+	memcpy(buf + off + 8, p, len);
+	return off + 8 + len;
 }
 
 TEST(record_v3_by_name)
@@ -371,4 +394,76 @@ TEST(record_hists_by_name)
 		}
 		free(hdr);
 	}
+}
+
+/*
+ * Files without a hists= line (format 2, and format 3 before it) used the
+ * ids of their day: fork_to_copy was 8, before fork_duration came.  A
+ * format-2 miss record's bits are the statistics of its stat= lines, in
+ * their order: wp_latency was bit 2 of this file's three.
+ */
+TEST(record_old_ids_by_their_day)
+{
+	static const char v3[] = "kernel=test\nmode=fentry\ncounters=reuse\n";
+	static const char v2[] = "kernel=test\nmode=fentry\n"
+				 "stat=reuse\tdo_wp_page\tfentry\texact\t\n"
+				 "stat=copy\tdo_wp_page\tfentry\texact\t\n"
+				 "stat=wp_latency\tdo_wp_page\tfentry\texact\t\n";
+	struct ct_hist_rec h = { .pid = 7, .type = CT_REC_TYPE_HIST, .id = 8 };
+	struct { uint64_t missed; uint32_t stats, known; char prog[24], hook[64]; } mx = {
+		.missed = 4, .stats = 1u << 2 | 1u << 0, .known = 1, .prog = "fx_wp", .hook = "do_wp_page" };
+	static uint8_t buf[4096];
+	struct ct_rec_reader rd;
+	struct ct_rec_info info;
+	static struct ct_rec rec;
+	char err[256];
+	size_t off;
+
+	h.h.sum = 77;
+	off = put_raw(buf, v3_header(buf, v3, sizeof(v3) - 1), CT_REC_HIST, &h, sizeof(h));
+	h.id = 9; /* no such id then: skipped */
+	off = put_raw(buf, off, CT_REC_HIST, &h, sizeof(h));
+	CHECK(rec_open(&rd, buf, off, &info, err, sizeof(err)) == 0, "rec_open: %s", err);
+	CHECK(rec_next(&rd, &rec, err, sizeof(err)) == 1, "histogram: %s", err);
+	CHECK_EQ(rec.hist.id, CT_H_FORK_TO_COPY);
+	CHECK_EQ(rec.hist.h.sum, 77);
+	CHECK(rec_next(&rd, &rec, err, sizeof(err)) == 0, "the end (id 9 skipped): %s", err);
+
+	memset(buf, 0, sizeof(buf));
+	off = put_raw(buf, vn_header(buf, 2, v2, sizeof(v2) - 1), CT_REC_MISS, &mx, sizeof(mx));
+	CHECK(rec_open(&rd, buf, off, &info, err, sizeof(err)) == 0, "rec_open: %s", err);
+	CHECK(rec_next(&rd, &rec, err, sizeof(err)) == 1, "miss record: %s", err);
+	CHECK_EQ(rec.type, CT_REC_MISS);
+	CHECK_EQ(rec.miss.stats, STAT_BIT(ST_WP_LATENCY) | STAT_BIT(ST_REUSE));
+}
+
+/* A fork record shorter than today's (an older writer) has its tail 0; a longer one's tail is skipped. */
+TEST(record_fork_lengths)
+{
+	static const char v3[] = "kernel=test\nmode=fentry\ncounters=reuse\n";
+	struct ct_fork_rec fr = { .fork_ns = 5, .enter_ns = 4, .exit_ns = 6, .cpr_ns = 1, .pgtables_bytes = 4096,
+				  .rss = { 9, 9, 9, 9 }, .parent = 1, .child = 2, .vmas = 3,
+				  .type = CT_REC_TYPE_FORK, .known = CT_FK_MM };
+	uint8_t longer[sizeof(fr) + 8] = { 0 };
+	static uint8_t buf[4096];
+	struct ct_rec_reader rd;
+	struct ct_rec_info info;
+	static struct ct_rec rec;
+	char err[256];
+	size_t off, cut = offsetof(struct ct_fork_rec, rss);
+
+	memcpy(longer, &fr, sizeof(fr));
+	memset(longer + sizeof(fr), 0xee, 8);
+	off = v3_header(buf, v3, sizeof(v3) - 1);
+	off = put_raw(buf, off, CT_REC_FORK, &fr, (uint16_t)cut);
+	off = put_raw(buf, off, CT_REC_FORK, longer, sizeof(longer));
+	off = put_raw(buf, off, CT_REC_FORK, &fr, (uint16_t)(cut - 8));
+	CHECK(rec_open(&rd, buf, off, &info, err, sizeof(err)) == 0, "rec_open: %s", err);
+	CHECK(rec_next(&rd, &rec, err, sizeof(err)) == 1, "short record: %s", err);
+	CHECK_EQ(rec.fork.pgtables_bytes, 4096);
+	CHECK_EQ(rec.fork.rss[0], 0);
+	CHECK_EQ(rec.fork.child, 0);
+	CHECK(rec_next(&rd, &rec, err, sizeof(err)) == 1, "long record: %s", err);
+	CHECK(!memcmp(&rec.fork, &fr, sizeof(fr)), "the long record's first %zu bytes differ", sizeof(fr));
+	CHECK(rec_next(&rd, &rec, err, sizeof(err)) < 0 && strstr(err, "corrupted"), "too short: %s", err);
 }
