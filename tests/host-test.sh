@@ -22,14 +22,18 @@ run cowfork -- "$work/w/cowfork" 4096 8192
 run zerocopy -- "$work/w/zerocopy" 4096
 run pinfork -- "$work/w/pinfork" 256
 run race -- "$work/w/race" 20000 2
+# what each fork cost: three sizes, huge pages, a fork+exec child that waits 300 ms
+run forkcost -- "$work/w/forkcost" 16 64 256 h64 x300
 # text reports every 0.5 s while the child sleeps its last 2.5 s: histograms read from the live maps
 TRUTH_FILE=$work/forkdelay.truth "$ct" -i 0.5 -- "$work/w/forkdelay" 10 30 2500 >"$work/forkdelay.txt" \
   2>"$work/forkdelay.err"
 echo $? >"$work/forkdelay.rc"
 
-python3 - "$work" <<'PY'
+python3 - "$work" "$here/lib" <<'PY'
 import json, sys, os, re
 work = sys.argv[1]
+sys.path.insert(0, sys.argv[2])
+import forkcost
 passed = failed = 0
 
 def res(ok, what, detail=""):
@@ -84,6 +88,11 @@ if rep:
     tol = 0 if q == "exact" else want * 0.01
     res(got is not None and abs(got - want) <= tol,
         f"race ({rep['mode']}) parent's copies after the fork {got} vs truth {want}", f"allowed {tol:g}")
+
+rep, t = load("forkcost")
+if rep:
+    for ok, what, detail in forkcost.check(t, rep):
+        res(ok, f"forkcost ({rep['mode']}) {what}", detail)
 
 def text_hist(block, pid, title):
     """{(lo, hi): count} of pid's histogram `title` in one text report (None: not there)."""

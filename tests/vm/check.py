@@ -35,6 +35,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 sys.dont_write_bytecode = True
 from folded import parse_folded  # noqa: E402
 import cowstats  # noqa: E402
+import forkcost  # noqa: E402
 
 # The statistics, from the table that defines them (`cowtrace stats -o json` of
 # the binary the guest ran: run.sh's COWTRACE): every per-process number, the
@@ -961,6 +962,15 @@ def _thpfork(c, t, runs, facts):
         c.total("thp_split", d, "total thp_split == split_pmd_delta")
 
 
+def _forkcost(c, t, runs, facts):
+    """What each fork cost against the workload's own clock and /proc (tests/lib/forkcost.py)."""
+    for ok, what, detail in forkcost.check(t, c.rep.obj):
+        if ok:
+            c.ok(what)
+        else:
+            c.fail(what, "as stated", detail or "not so")
+
+
 CHECKERS = {
     "check_probes": None,  # not a report: check_probes() reads "cowtrace probes" itself
     "check_cowfork": _cowfork,
@@ -979,6 +989,7 @@ CHECKERS = {
     "check_uffd_sigbus": _uffd_sigbus,
     "check_uffd_delay": _uffd_delay,
     "check_forkdelay": _forkdelay,
+    "check_forkcost": _forkcost,
     "check_stackfork": lambda c, t, runs, facts: check_stackfork(c, t, c.s.startswith("tp_")),
     "check_record": _record,
     "check_record_report": _record_report,

@@ -1,0 +1,100 @@
+"""What each fork cost, as cowtrace reports it, against tests/workloads/forkcost's truth.
+
+check(truth, report) -> [(ok, what, detail)], for the VM suite (check.py) and the host suite
+alike.  truth: the TRUTH line's key=values; report: cowtrace's final JSON report.  The truth is
+the workload's: the parent's clock around the fork syscall and its VmRSS and VMA count just
+before it, the child's own VmPTE (it touches nothing whose page tables were not copied).
+"""
+
+PAGE = 4096
+
+
+def _forks(truth):
+    out = []
+    for i in range(int(truth.get("n", 0))):
+        g = lambda k: truth.get(f"f{i}_{k}")
+        out.append({"i": i, "kind": g("kind"), "mb": int(g("mb")), "child": int(g("child")),
+                    "vmpte": int(g("vmpte_kb")) * 1024, "rss": int(g("rss_kb")) * 1024,
+                    "vmas": int(g("vmas")), "user_ns": int(g("user_ns")),
+                    "huge": int(g("huge_kb")) * 1024, "delay_ms": int(g("delay_ms"))})
+    return out
+
+
+def check(truth, report):
+    res = []
+
+    def r(ok, what, detail=""):
+        res.append((bool(ok), what, detail))
+
+    parent = int(truth["parent"])
+    exact = report.get("mode") in ("fentry", "kprobe")
+    forks = {f.get("child"): f for f in report.get("forks", []) if f.get("parent") == parent}
+    got = {}
+    for t in _forks(truth):
+        f = forks.get(t["child"])
+        name = f"fork {t['i']} ({t['kind']}{' %d MiB' % t['mb'] if t['mb'] else ''})"
+        r(f is not None, f"{name}: recorded", f"no fork {parent}->{t['child']} in the report")
+        if f is None:
+            continue
+        got[t["i"]] = f
+        d, cpr = f.get("duration_s"), f.get("copy_page_range_s")
+        ok = isinstance(d, (int, float)) and d * 1e9 <= t["user_ns"] and d * 1e9 >= t["user_ns"] / 2
+        r(ok, f"{name}: duration_s {d} within the parent's own clock around fork(), "
+          f"{t['user_ns'] / 1e9:.6f} s, and at least half of it", "")
+        if exact:
+            r(isinstance(cpr, (int, float)) and isinstance(d, (int, float)) and 0 < cpr <= d,
+              f"{name}: copy_page_range_s {cpr} is part of duration_s {d}")
+        else:
+            r(cpr is None, f"{name}: copy_page_range_s null in tracepoint mode", f"got {cpr}")
+        if t["kind"] == "exec":
+            lo = t["delay_ms"] / 1000
+            ea = f.get("exec_after_s")
+            r(isinstance(ea, (int, float)) and lo <= ea <= lo + 1.0,
+              f"{name}: exec_after_s {ea} in [{lo}, {lo + 1.0}] (the child slept {t['delay_ms']} ms)")
+            continue
+        pt = f.get("page_table_bytes")
+        r(isinstance(pt, int) and abs(pt - t["vmpte"]) <= PAGE,
+          f"{name}: page_table_bytes {pt} = the child's VmPTE {t['vmpte']} within a page")
+        rss = f.get("rss_bytes")
+        r(isinstance(rss, int) and abs(rss - t["rss"]) <= t["rss"] * 0.01,
+          f"{name}: rss_bytes {rss} = the parent's VmRSS {t['rss']} within 1%")
+        r(f.get("vmas") == t["vmas"], f"{name}: vmas {f.get('vmas')} = the parent's VMAs {t['vmas']}")
+        r(f.get("clone_vm") is False, f"{name}: clone_vm false", f"got {f.get('clone_vm')}")
+        r(f.get("exec_after_s") is None, f"{name}: exec_after_s null (the child did not exec)",
+          f"got {f.get('exec_after_s')}")
+
+    # the stall grows with the memory, near-linearly: the per-MiB cost of the largest size is within
+    # 3x of the smaller sizes' (a fork's fixed cost is in both ends' difference)
+    anon = sorted((t for t in _forks(truth) if t["kind"] == "anon" and t["i"] in got), key=lambda t: t["mb"])
+    dur = [got[t["i"]].get("duration_s") or 0 for t in anon]
+    if len(anon) >= 3:
+        mb = [t["mb"] for t in anon]
+        r(all(a < b for a, b in zip(dur, dur[1:])), f"duration_s grows with the memory: {dict(zip(mb, dur))}")
+        s1 = (dur[1] - dur[0]) / (mb[1] - mb[0])
+        s2 = (dur[-1] - dur[0]) / (mb[-1] - mb[0])
+        r(s1 > 0 and s2 > 0 and 1 / 3 <= s2 / s1 <= 3,
+          f"duration_s near-linear in the memory: {s1 * 1e6:.2f} and {s2 * 1e6:.2f} us per MiB")
+    # huge pages: one PMD entry per 2 MiB to copy, far less work; the page-table bytes stay those of
+    # 4 KiB pages on x86 (each huge page has its page table deposited, counted in mm->pgtables_bytes)
+    for t in _forks(truth):
+        if t["kind"] != "thp" or t["i"] not in got:
+            continue
+        same = next((a for a in anon if a["mb"] == t["mb"]), None)
+        if t["huge"] < t["mb"] * 0.9 * (1 << 20):
+            r(True, f"fork {t['i']} (thp): skipped, {t['huge'] >> 10} kB of {t['mb']} MiB in huge pages")
+        elif same:
+            dh, d4 = got[t["i"]].get("duration_s") or 0, got[same["i"]].get("duration_s") or 0
+            r(0 < dh < d4 / 2, f"fork {t['i']} (thp {t['mb']} MiB): duration_s {dh} under half of the "
+              f"4 KiB pages' {d4}")
+
+    # the parent's totals: forks, page_table_bytes, the fork_duration histogram
+    p = next((p for p in report.get("processes", []) if p.get("pid") == parent), None)
+    n = int(truth["n"])
+    r(p is not None and p.get("forks") == n, f"parent forks = {n}", f"got {p and p.get('forks')}")
+    want = sum(f.get("page_table_bytes") or 0 for f in got.values())
+    r(p is not None and p.get("page_table_bytes") == want, f"parent page_table_bytes = its forks' sum {want}",
+      f"got {p and p.get('page_table_bytes')}")
+    h = ((p or {}).get("histograms") or {}).get("fork_duration")
+    r(isinstance(h, dict) and h.get("count") == n, f"parent fork_duration histogram has {n} samples",
+      f"got {h}")
+    return res
