@@ -22,9 +22,11 @@ STATS = ["reuse", "copy", "copy_anon", "copy_zero", "copy_file", "copy_ksm", "un
          "map_anon", "map_file", "map_shmem", "map_thp", "wp_latency", "uffd_blocked",
          "fork_to_copy"]
 EV_WP, EV_THP, EV_UFFD, EV_PINNED, EV_FORK, EV_EXIT, EV_MARKER = range(1, 8)
-REC_EVENT, REC_CGROUP, REC_STATS, REC_PROC, REC_HIST, REC_MISS, REC_STACK = 1, 2, 3, 4, 5, 6, 7
+EV_EXEC = 9
+REC_EVENT, REC_CGROUP, REC_STATS, REC_PROC, REC_HIST, REC_MISS, REC_STACK, REC_FORK = range(1, 9)
 N_COUNTERS, HIST_SLOTS = 22, 40   # CT_C_MAX, CT_HIST_SLOTS (include/cowtrace.h)
-TYPE_PROC, TYPE_HIST = 0x100, 0x101
+TYPE_PROC, TYPE_HIST, TYPE_FORK = 0x100, 0x101, 0x102
+FK_DURATION, FK_CPR, FK_MM, FK_CLONE_VM = 1, 2, 4, 8
 
 
 def header(mode="fentry", quality="exact", kernel="6.1.0-fuzz", page_size=4096,
@@ -71,6 +73,43 @@ def hist_rec(pid, start, hid, slots):
 
 def miss_rec(prog, hook, missed, stats):
     return rec(REC_MISS, struct.pack("<QII24s64s", missed, stats, 1, prog, hook))
+
+
+def fork_rec(parent, child, fork_ns, enter=0, exit_=0, cpr=0, pgtables=0, rss=(0, 0, 0, 0), vmas=0,
+             known=0, length=None):
+    """CT_REC_FORK: struct ct_fork_rec (88 bytes; length: an older or newer writer's)."""
+    b = struct.pack("<QQQQQ4QIIIHH", fork_ns, enter, exit_, cpr, pgtables, *rss, parent, child, vmas,
+                    TYPE_FORK, known)
+    if length is not None:
+        b = (b + bytes(max(0, length - len(b))))[:length]
+    return rec(REC_FORK, b)
+
+
+def fork_costs(kernel_counts):
+    """Format 3 (events counted, or the kernel's counts with a closing stats
+    record): forks with what each call cost, a vfork, a fork+exec child, a
+    record of a fork never seen, a short (older) and a long (newer) one."""
+    extra = "counters=reuse,copy_anon,forks,page_table_bytes\nhists=fork_duration,fork_to_copy\n" + "".join(
+        f"stat={s}\thook_{s}\tfentry\texact\treason for {s}\n" for s in ("forks", "page_table_bytes", "fork_duration"))
+    out = [header(version=3, extra=extra)]
+    ts = 1_000_000_000
+    out.append(ev(ts, EV_WP, 0, pid=100))
+    out.append(ev(ts + 100, EV_FORK, 3, pid=100, aux=200))
+    out.append(fork_rec(100, 200, ts + 100, ts + 50, ts + 400, 200, 8192, (10, 300, 0, 1), 33,
+                        FK_DURATION | FK_CPR | FK_MM))
+    out.append(ev(ts + 500, EV_FORK, 3, pid=100, aux=201))
+    out.append(ev(ts + 700, EV_EXEC, pid=201, ppid=100, value=ts + 500, comm=b"sh"))
+    out.append(fork_rec(100, 201, ts + 500, ts + 450, ts + 800, known=FK_DURATION | FK_CLONE_VM))
+    out.append(fork_rec(100, 999, ts + 900, ts + 850, ts + 950, known=FK_DURATION))   # its fork not seen
+    out.append(ev(ts + 1000, EV_FORK, 3, pid=100, aux=202))
+    out.append(fork_rec(100, 202, ts + 1000, pgtables=4096, known=FK_MM, length=48))  # older: tail 0
+    out.append(ev(ts + 1100, EV_FORK, 3, pid=100, aux=203))
+    out.append(fork_rec(100, 203, ts + 1100, ts + 1050, ts + 1200, known=FK_DURATION, length=100))
+    out.append(ev(ts + 1300, EV_EXEC, pid=200, ppid=100, value=ts + 100, comm=b"true"))
+    if kernel_counts:
+        out.append(hist_rec(100, 0, 0, [0] * 8 + [2]))
+        out.append(rec(REC_STATS, struct.pack("<QQQQ", 0, 0, ts + 10_000, 0)))
+    return b"".join(out)
 
 
 def stack_rec(pid, start, kind, mapping, pages, frames, file=b"", comm=b"worker", ino=0, execs=0):
@@ -173,6 +212,8 @@ def main():
     files["kernel-records-v2.ctr"] = kernel_records()
     files["kernel-records-v2-cut.ctr"] = kernel_records()[:-60]
     files["stacks-v2.ctr"] = stacks_record()
+    files["fork-costs-v3.ctr"] = fork_costs(False)
+    files["fork-costs-v3-kernel.ctr"] = fork_costs(True)
     bad = bytearray(base)
     struct.pack_into("<I", bad, hlen + 72 + 4, 0xdeadbeef)   # second record's reserved field
     files["corrupt-reserved.ctr"] = bytes(bad)
