@@ -91,7 +91,7 @@ void output_stats_json(FILE *f)
 
 void output_stats_text(FILE *f)
 {
-	fprintf(f, "%-15s %-9s %-8s %-10s %-7s %-16s %-11s %s\n", "STATISTIC", "TYPE", "COLUMN", "TABLE", "COPY",
+	fprintf(f, "%-16s %-9s %-8s %-10s %-7s %-16s %-11s %s\n", "STATISTIC", "TYPE", "COLUMN", "TABLE", "COPY",
 		"EVENT", "TRACEPOINT", "PROMETHEUS");
 	for (int s = 0; s < ST_MAX; s++) {
 		const struct ct_stat_desc *d = &ct_stats[s];
@@ -101,7 +101,7 @@ void output_stats_text(FILE *f)
 
 		if (ev)
 			snprintf(event, sizeof(event), "%s/%s", ct_event_name(ev), d->event_kind ? d->event_kind : "?");
-		fprintf(f, "%-15s %-9s %-8s %-10s %-7s %-16s %-11s ", d->name, type_name(d->type),
+		fprintf(f, "%-16s %-9s %-8s %-10s %-7s %-16s %-11s ", d->name, type_name(d->type),
 			d->column ? d->column : "-", tn ? tn : "-",
 			ct_stat_is_copy_kind(s) ? "kind" : ct_stat_map(s) >= 0 ? "mapping" : "-", event,
 			ct_quality_name(d->tp_quality));
@@ -113,13 +113,13 @@ void output_stats_text(FILE *f)
 		else
 			fprintf(f, "%s\n", d->type == STAT_HIST ? "(histograms below)" : "-");
 	}
-	fprintf(f, "\n%-30s %-15s %-6s %s\n", "HISTOGRAM", "STATISTIC", "UNIT", "PROMETHEUS");
+	fprintf(f, "\n%-30s %-16s %-6s %s\n", "HISTOGRAM", "STATISTIC", "UNIT", "PROMETHEUS");
 	for (int i = 0; i < CT_H_MAX; i++) {
 		const struct ct_hist_desc *h = &ct_hists[i];
 		char name[64];
 
 		ct_hist_name(i, name, sizeof(name));
-		fprintf(f, "%-30s %-15s %-6s ", name, ct_stat_name(h->stat), h->unit);
+		fprintf(f, "%-30s %-16s %-6s ", name, ct_stat_name(h->stat), h->unit);
 		if (h->family && ct_hist_families[h->family].label)
 			fprintf(f, "%s{%s=\"%s\"}\n", ct_hist_families[h->family].name, ct_hist_families[h->family].label,
 				h->family_value);

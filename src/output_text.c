@@ -6,14 +6,14 @@
 
 void output_plan_text(FILE *f, const struct ct_plan *plan, const struct ct_misses *misses)
 {
-	fprintf(f, "%-15s %-42s %-11s %-12s ", "STATISTIC", "HOOK", "MODE", "QUALITY");
+	fprintf(f, "%-16s %-42s %-11s %-12s ", "STATISTIC", "HOOK", "MODE", "QUALITY");
 	if (misses)
 		fprintf(f, "%7s ", "MISSED");
 	fprintf(f, "REASON\n");
 	for (int s = 0; s < ST_MAX; s++) {
 		const struct ct_probe *p = &plan->st[s];
 
-		fprintf(f, "%-15s %-42s %-11s %-12s ", ct_stat_name(s), p->hook, ct_mode_name(p->mode),
+		fprintf(f, "%-16s %-42s %-11s %-12s ", ct_stat_name(s), p->hook, ct_mode_name(p->mode),
 			ct_quality_name(p->quality));
 		if (misses && (!misses->known || p->quality == Q_UNAVAILABLE))
 			fprintf(f, "%7s ", misses->known ? "-" : "n/a");
@@ -172,16 +172,16 @@ static void clean_comm(char *dst, const char *src)
 	dst[CT_COMM_LEN - 1] = 0;
 }
 
-static const char *const table_title[TT_MAX] = {
+const char *const text_table_title[TT_MAX] = {
 	[TT_FAULTS] = "PROCESSES",
-	[TT_OTHER] = "OTHER EVENTS (THP, userfaultfd, uffd-wp markers)",
+	[TT_OTHER] = "OTHER EVENTS (THP, userfaultfd, uffd-wp markers, forks)",
 	[TT_MAPS] = "COPIES BY MAPPING (pages copied, by the memory they hit)",
 };
 
-/* A cell: a count, or bytes as "24.0K" (STAT_BYTES). */
+/* A cell: a count, or bytes as "24.0K". */
 static void fmt_cell(char *buf, size_t n, enum ct_stat s, uint64_t v)
 {
-	if (ct_stats[s].type == STAT_BYTES)
+	if (ct_stat_is_bytes(s))
 		fmt_bytes(buf, n, v);
 	else
 		snprintf(buf, n, "%llu", (unsigned long long)v);
@@ -325,7 +325,7 @@ static void table_print(FILE *f, const struct ct_report *r, const struct table *
 	const struct ct_agg *a = r->agg;
 	char num[16], ppid[16], comm[CT_COMM_LEN], note[64];
 
-	fprintf(f, "\n%s\n%-7s %-7s %-16s", table_title[tb->t], "PID", "PPID", "COMM");
+	fprintf(f, "\n%s\n%-7s %-7s %-16s", text_table_title[tb->t], "PID", "PPID", "COMM");
 	for (int c = 0; c < tb->ncols; c++)
 		fprintf(f, " %*s", tb->width[tb->cols[c]], ct_stats[tb->cols[c]].column);
 	if (tb->rates)
@@ -500,9 +500,8 @@ static void print_forks(FILE *f, const struct ct_report *r)
 		idx[n++] = i;
 	qsort_r(idx, n, sizeof(*idx), cmp_fork, (void *)a);
 	if (n)
-		fprintf(f, "\nFORKS (STALL_MS: the parent's time in the fork call; PGTABLES: the page tables it "
-			"copied; copies after the fork;\n"
-			"       FIRST/LAST/EXEC_MS: ms from the fork to the first and last copy and to the child's exec)\n"
+		fprintf(f, "\nFORKS (STALL_MS: the parent's time in the fork call; PGTABLES: page tables copied; "
+			"FIRST/LAST/EXEC_MS: ms after it)\n"
 			"%-7s %-7s %8s %8s %7s %13s %12s %8s %9s %9s %9s\n", "PARENT", "CHILD", "STALL_MS", "PGTABLES",
 			"PINNED", "PARENT_COPIES", "CHILD_COPIES", "COPIED", "FIRST_MS", "LAST_MS", "EXEC_MS");
 	for (uint32_t i = 0; i < n && i < FORKS_SHOWN; i++) {

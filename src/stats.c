@@ -87,9 +87,10 @@ const struct ct_stat_desc ct_stats[ST_MAX] = {
 		.column = "THP", .table = TT_MAPS,
 		.hooks = WP_HOOKS, PROM(PF_COPIES_BY_MAPPING, "thp"),
 		TP_UNAVAILABLE("the copied page is not seen: whether it was part of a huge page is unknown") },
-	[ST_FORKS] = { .name = "forks", .type = STAT_COUNTER, .counter = CT_C_FORKS, .family = PF_FORKS,
+	[ST_FORKS] = { .name = "forks", .type = STAT_COUNTER, .counter = CT_C_FORKS, .family = PF_FORKS, OCOL("FORKS"),
 		LIFECYCLE("sched_process_fork"), .tp_reason = "processes it created (clone without CLONE_THREAD)" },
 	[ST_PAGE_TABLE_BYTES] = { .name = "page_table_bytes", .type = STAT_COUNTER, .counter = CT_C_PGTABLES,
+		.bytes = true, OCOL("PGTABLES"),
 		.family = PF_PAGE_TABLE_BYTES, LIFECYCLE("sched_process_fork"),
 		.tp_reason = "its children's mm->pgtables_bytes once fork copied them" },
 	[ST_WP_LATENCY] = { .name = "wp_latency", .type = STAT_HIST, .counter = -1, .hooks = WP_HOOKS,
@@ -271,4 +272,9 @@ const char *ct_quality_name(enum ct_quality q)
 	case Q_DERIVED: return "derived";
 	default: return "unavailable";
 	}
+}
+
+bool ct_stat_is_bytes(enum ct_stat s)
+{
+	return s >= 0 && s < ST_MAX && (ct_stats[s].type == STAT_BYTES || ct_stats[s].bytes);
 }

@@ -76,6 +76,7 @@ struct ct_stat_desc {
 	const char *name;        /* JSON field, plan key, record key */
 	enum ct_stat_type type;
 	int counter;             /* STAT_COUNTER: enum ct_counter */
+	bool bytes;              /* a STAT_COUNTER of bytes: shown as "24.0K" in text */
 	const char *column;      /* per-process text table's column */
 	enum ct_text_table table;/* which text table has the column */
 	bool always;             /* the column is printed even where every value is 0 */
@@ -122,6 +123,8 @@ void ct_hist_name(int id, char *buf, size_t len);
 int ct_stat_from_name(const char *name);
 /* The mapping class (enum ct_map_class) a statistic counts copies of, or -1. */
 int ct_stat_map(enum ct_stat s);
+/* Whether a statistic counts bytes (copied_bytes, page_table_bytes): text shows it as "24.0K". */
+bool ct_stat_is_bytes(enum ct_stat s);
 /* The counter statistic of a counter (enum ct_counter), or -1. */
 int ct_stat_of_counter(int counter);
 /* A counter's name (its statistic's, or "forks"), as record files list them; NULL: none. */

@@ -309,6 +309,8 @@ def text_table(out, title):
             hdr = lines[i + 1].split()
             rows = []
             for row in lines[i + 2:]:
+                if row.startswith("        ") and rows:
+                    continue  # a row's detail line (FORKS: what the parent held, the copies' memory)
                 if not row.strip() or not row[0].isdigit() and not row.startswith("-"):
                     break
                 rows.append(dict(zip(hdr, row.split())))
@@ -372,9 +374,16 @@ def check_bgsave_fork(env, what, out, rc, info_before):
     lo, hi = 0.75 * redis_pages - 64, 1.25 * redis_pages + 64
     check(lo <= ours <= hi, what + f" the fork's copies {ours} agree with Redis's rdb_last_cow_size "
           f"{redis_pages} pages (±25% + 64)", f"{ours} not in [{lo:.0f}, {hi:.0f}]")
+    # the stall: Redis times fork() from userspace (latest_fork_usec), cowtrace the call inside it
+    usec = int(env.info("stats").get("latest_fork_usec", "0"))
+    stall = fk.get("STALL_MS", "-")
+    check(stall != "-" and 0.5 * usec <= float(stall) * 1000 <= usec + 1,
+          what + f" the fork's STALL_MS {stall} is within Redis's own latest_fork_usec {usec} and at least half",
+          str(fk))
+    check(fk.get("PGTABLES", "-") != "-", what + " the fork's PGTABLES is known", str(fk))
     print(f"  redis: rdb_last_cow_size {redis_pages} pages, cowtrace {ours} "
           f"(parent {fk.get('PARENT_COPIES')}, child {fk.get('CHILD_COPIES')}), "
-          f"latest_fork_usec {env.info('stats').get('latest_fork_usec')}", flush=True)
+          f"latest_fork_usec {usec}, STALL_MS {stall}, PGTABLES {fk.get('PGTABLES')}", flush=True)
 
 
 def check_app(env, what, out, rc, fmt="text"):

@@ -399,7 +399,7 @@ TEST(text_unavailable_counters_print_na)
 		const char *other = strstr(s, "\nOTHER EVENTS"), *row = other ? strstr(other, "\n300     1       uffd-test") : NULL;
 
 		CHECK(strstr(s, "\nunavailable here: uffd_wp, marker_install (why: cowtrace probes)\n"), "header: %s", s);
-		CHECK(other && strstr(other, "UF_MISS UF_MIN\n"), "no UF_WP or MARKER column: %s", other ? other : s);
+		CHECK(other && strstr(other, "UF_MISS UF_MIN FORKS PGTABLES\n"), "no UF_WP or MARKER column: %s", other ? other : s);
 		CHECK(row != NULL, "uffd-test row missing");
 		if (row) {
 			int len = (int)strcspn(row + 1, "\n");
@@ -407,7 +407,8 @@ TEST(text_unavailable_counters_print_na)
 
 			snprintf(line, sizeof(line), "%.*s", len, row + 1);
 			CHECK(strstr(line, " 20") == NULL, "marker count printed: %s", line);
-			CHECK(strstr(line, "       2      1 (exited)"), "row: UF_MISS 2, UF_MIN 1: %s", line);
+			CHECK(strstr(line, "       2      1     0       0B (exited)"), "row: UF_MISS 2, UF_MIN 1, no forks: %s",
+			      line);
 		}
 	}
 	free(s);
@@ -701,11 +702,11 @@ TEST(misses_reach_every_output)
 	free(t);
 	/* the plan (cowtrace probes, -v) has a MISSED column */
 	t = render_plan(&pl, r.misses);
-	CHECK(t && strstr(t, "reuse           do_wp_page+folio_add_new_anon_rmap         fentry      exact              3 "),
+	CHECK(t && strstr(t, "reuse            do_wp_page+folio_add_new_anon_rmap         fentry      exact              3 "),
 	      "plan: reuse missed 3");
-	CHECK(t && strstr(t, "thp_split       do_huge_pmd_wp_page                        fentry      exact              0 "),
+	CHECK(t && strstr(t, "thp_split        do_huge_pmd_wp_page                        fentry      exact              0 "),
 	      "plan: thp_split missed 0");
-	CHECK(t && strstr(t, "marker_install  zap_pte_range                              none        unavailable        - "),
+	CHECK(t && strstr(t, "marker_install   zap_pte_range                              none        unavailable        - "),
 	      "plan: unavailable marker_install has no miss count");
 	js = render(output_json, &r, &n);
 	CHECK(js, "json rendered");
@@ -747,7 +748,7 @@ TEST(misses_reach_every_output)
 	CHECK(t && !strstr(t, "WARNING"), "no warning without counts");
 	free(t);
 	t = render_plan(&pl, r.misses);
-	CHECK(t && strstr(t, "reuse           do_wp_page+folio_add_new_anon_rmap         fentry      exact            n/a "),
+	CHECK(t && strstr(t, "reuse            do_wp_page+folio_add_new_anon_rmap         fentry      exact            n/a "),
 	      "plan: n/a");
 	js = render(output_json, &r, &n);
 	CHECK(js && strstr(js, "\"missed_events\":null,\"missed\":null"), "json null");
@@ -883,14 +884,12 @@ static void outputs_agree_one(void (*build)(struct ct_agg *, struct ct_plan *, s
 			if (!v || v->t != 'd' || pid->t != 'd')
 				continue;
 			total += (uint64_t)v->num;
-			if (d->type == STAT_BYTES)
+			if (ct_stat_is_bytes(s))
 				fmt_bytes(want, sizeof(want), (uint64_t)v->num);
 			else
 				snprintf(want, sizeof(want), "%llu", (unsigned long long)v->num);
-			if (text_cell(text, d->table == TT_FAULTS ? "PROCESSES" : d->table == TT_OTHER ?
-					    "OTHER EVENTS (THP, userfaultfd, uffd-wp markers)" :
-					    "COPIES BY MAPPING (pages copied, by the memory they hit)",
-				      (uint32_t)pid->num, jget(p, "comm")->s, d->column, cell, sizeof(cell))) {
+			if (d->column && text_cell(text, text_table_title[d->table],
+						   (uint32_t)pid->num, jget(p, "comm")->s, d->column, cell, sizeof(cell))) {
 				any_col = true;
 				/* a process with nothing in OTHER EVENTS or MAPPING has no row there */
 				CHECK(!strcmp(cell, want) || (!strcmp(cell, "(no row)") && v->num == 0 &&

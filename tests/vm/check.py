@@ -964,7 +964,7 @@ def _thpfork(c, t, runs, facts):
 
 def _forkcost(c, t, runs, facts):
     """What each fork cost against the workload's own clock and /proc (tests/lib/forkcost.py)."""
-    for ok, what, detail in forkcost.check(t, c.rep.obj):
+    for ok, what, detail in forkcost.check(t, c.rep.obj, close=False):
         if ok:
             c.ok(what)
         else:

@@ -3,16 +3,17 @@
  * forkcost ITEM...: what each fork cost its parent, by the parent's own
  * clock and the child's own /proc.  One fork per ITEM, in order:
  *
- *   N    N MiB of private anonymous memory, mapped and populated (a write
- *        per page), then a fork; the memory is unmapped once the child is
- *        gone, so every such fork sees the process's base plus N MiB;
+ *   N    N MiB of private anonymous memory in 4 KiB pages (MADV_NOHUGEPAGE),
+ *        mapped and populated (a write per page), then a fork; the memory is
+ *        unmapped once the child is gone, so every such fork sees the
+ *        process's base plus N MiB;
  *   hN   the same with MADV_HUGEPAGE: huge pages need no page-table pages;
  *   xD   a fork whose child sleeps D ms, then execs this program (which
  *        exits at once).
  *
  * Just before an N/hN fork the parent reads its own VmRSS and counts its
- * VMAs (/proc/self/maps, less [vsyscall], which is not one of the mm's);
- * AnonHugePages of the memory for hN (/proc/self/smaps_rollup).  The fork
+ * VMAs (/proc/self/maps, less [vsyscall], which is not one of the mm's)
+ * and its AnonHugePages (/proc/self/smaps_rollup).  The fork
  * is a raw syscall between two clock readings; the child, in one asm
  * block, reads its own /proc/self/status into a page of .bss the parent
  * touched and writes it to a pipe, then exits: it touches no memory whose
@@ -153,15 +154,15 @@ static void fork_memory(int i, long mb, bool huge)
 
 	if (m == MAP_FAILED)
 		die("mmap %ld MiB: %s", mb, strerror(errno));
-	if (huge && madvise(m, len, MADV_HUGEPAGE))
-		skip("madvise(MADV_HUGEPAGE): %s", strerror(errno));
+	/* 4 KiB pages unless asked: a kernel whose THP is "always" would map huge pages anyway */
+	if (madvise(m, len, huge ? MADV_HUGEPAGE : MADV_NOHUGEPAGE))
+		skip("madvise(%s): %s", huge ? "MADV_HUGEPAGE" : "MADV_NOHUGEPAGE", strerror(errno));
 	for (size_t off = 0; off < len; off += ps)
 		m[off] = 1;
 	if (pipe(pfd))
 		die("pipe: %s", strerror(errno));
 	memset(status_buf, 0, sizeof(status_buf)); /* present before the fork: the child's read copies it */
-	if (huge)
-		huge_kb = file_kb("/proc/self/smaps_rollup", "AnonHugePages:");
+	huge_kb = file_kb("/proc/self/smaps_rollup", "AnonHugePages:");
 	vmas = count_vmas();
 	rss = file_kb("/proc/self/status", "VmRSS:");
 	t0 = now_ns();
