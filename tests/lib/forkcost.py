@@ -20,13 +20,20 @@ def _forks(truth):
     return out
 
 
-def check(truth, report, close=True):
-    """close: also check that the stall is at least half the parent's own clock around fork()
-    (on bare metal; under TCG a vCPU is descheduled between the clock and the syscall)."""
+TCG = "the VM's clock under TCG: a vCPU stands still for milliseconds at a time; the host suite checks it"
+
+
+def check(truth, report, timing=True):
+    """timing: also check the stall's relations that need a real clock (bare metal): at least half the
+    parent's own clock around fork(), growing near-linearly with the memory, huge pages far cheaper.
+    Without it those are (None, what, why): skipped."""
     res = []
 
     def r(ok, what, detail=""):
         res.append((bool(ok), what, detail))
+
+    def timed(ok, what, detail=""):
+        res.append((bool(ok), what, detail) if timing else (None, what, TCG))
 
     parent = int(truth["parent"])
     exact = report.get("mode") in ("fentry", "kprobe")
@@ -40,9 +47,10 @@ def check(truth, report, close=True):
             continue
         got[t["i"]] = f
         d, cpr = f.get("duration_s"), f.get("copy_page_range_s")
-        ok = isinstance(d, (int, float)) and d * 1e9 <= t["user_ns"] and (not close or d * 1e9 >= t["user_ns"] / 2)
-        r(ok, f"{name}: duration_s {d} within the parent's own clock around fork(), "
-          f"{t['user_ns'] / 1e9:.6f} s{', and at least half of it' if close else ''}", "")
+        r(isinstance(d, (int, float)) and d * 1e9 <= t["user_ns"],
+          f"{name}: duration_s {d} within the parent's own clock around fork(), {t['user_ns'] / 1e9:.6f} s")
+        timed(isinstance(d, (int, float)) and d * 1e9 >= t["user_ns"] / 2,
+              f"{name}: duration_s {d} at least half the parent's own clock around fork()")
         if exact:
             r(isinstance(cpr, (int, float)) and isinstance(d, (int, float)) and 0 < cpr <= d,
               f"{name}: copy_page_range_s {cpr} is part of duration_s {d}")
@@ -74,10 +82,10 @@ def check(truth, report, close=True):
     dur = [got[t["i"]].get("duration_s") or 0 for t in anon]
     if len(anon) >= 3:
         mb = [t["mb"] for t in anon]
-        r(all(a < b for a, b in zip(dur, dur[1:])), f"duration_s grows with the memory: {dict(zip(mb, dur))}")
+        timed(all(a < b for a, b in zip(dur, dur[1:])), f"duration_s grows with the memory: {dict(zip(mb, dur))}")
         s1 = (dur[1] - dur[0]) / (mb[1] - mb[0])
         s2 = (dur[-1] - dur[0]) / (mb[-1] - mb[0])
-        r(s1 > 0 and s2 > 0 and 1 / 3 <= s2 / s1 <= 3,
+        timed(s1 > 0 and s2 > 0 and 1 / 3 <= s2 / s1 <= 3,
           f"duration_s near-linear in the memory: {s1 * 1e6:.2f} and {s2 * 1e6:.2f} us per MiB")
     # huge pages: one PMD entry per 2 MiB to copy, far less work; the page-table bytes stay those of
     # 4 KiB pages on x86 (each huge page has its page table deposited, counted in mm->pgtables_bytes)
@@ -89,7 +97,7 @@ def check(truth, report, close=True):
             r(True, f"fork {t['i']} (thp): skipped, {t['huge'] >> 10} kB of {t['mb']} MiB in huge pages")
         elif same:
             dh, d4 = got[t["i"]].get("duration_s") or 0, got[same["i"]].get("duration_s") or 0
-            r(0 < dh < d4 / 2, f"fork {t['i']} (thp {t['mb']} MiB): duration_s {dh} under half of the "
+            timed(0 < dh < d4 / 2, f"fork {t['i']} (thp {t['mb']} MiB): duration_s {dh} under half of the "
               f"4 KiB pages' {d4}")
 
     # the parent's totals: forks, page_table_bytes, the fork_duration histogram
