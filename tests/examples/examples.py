@@ -374,12 +374,13 @@ def check_bgsave_fork(env, what, out, rc, info_before):
     lo, hi = 0.75 * redis_pages - 64, 1.25 * redis_pages + 64
     check(lo <= ours <= hi, what + f" the fork's copies {ours} agree with Redis's rdb_last_cow_size "
           f"{redis_pages} pages (±25% + 64)", f"{ours} not in [{lo:.0f}, {hi:.0f}]")
-    # the stall: Redis times fork() from userspace (latest_fork_usec), cowtrace the call inside it
+    # the stall: Redis times fork() from userspace (latest_fork_usec), cowtrace the call inside it; Redis's
+    # also holds the wait for a CPU after the call (the writer's clients on 2 vCPUs: up to half of it seen)
     usec = int(env.info("stats").get("latest_fork_usec", "0"))
     stall = fk.get("STALL_MS", "-")
-    check(stall != "-" and 0.5 * usec <= float(stall) * 1000 <= usec + 1,
-          what + f" the fork's STALL_MS {stall} is within Redis's own latest_fork_usec {usec} and at least half",
-          str(fk))
+    check(stall != "-" and 0.25 * usec <= float(stall) * 1000 <= usec + 1,
+          what + f" the fork's STALL_MS {stall} is within Redis's own latest_fork_usec {usec} and at least a "
+          "quarter of it", str(fk))
     check(fk.get("PGTABLES", "-") != "-", what + " the fork's PGTABLES is known", str(fk))
     print(f"  redis: rdb_last_cow_size {redis_pages} pages, cowtrace {ours} "
           f"(parent {fk.get('PARENT_COPIES')}, child {fk.get('CHILD_COPIES')}), "
