@@ -25,11 +25,11 @@ BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror \
 # Pure userspace: aggregation, histograms, outputs (no libbpf) -- unit tested.
 CORE_SRCS := src/agg.c src/proctab.c src/stats.c src/hist.c src/output_text.c src/output_json.c src/output_prom.c src/plan.c \
 	     src/progs.c \
-	     src/record.c src/svg.c src/outfile.c src/stacks.c src/xml.c src/output_stats.c
+	     src/record.c src/svg.c src/outfile.c src/stacks.c src/xml.c src/output_stats.c src/predict_core.c
 # Talks to the kernel.
 TOOL_SRCS := src/main.c src/cli.c src/live.c src/replay.c src/report.c src/sink.c src/probes.c src/kfacts.c \
 	     src/kmaps.c src/tracefs.c src/util.c \
-	     src/symbolize.c src/stacks_live.c src/notify.c
+	     src/symbolize.c src/stacks_live.c src/notify.c src/predict.c
 
 CORE_OBJS := $(patsubst src/%.c,$(OUTPUT)/%.o,$(CORE_SRCS))
 TOOL_OBJS := $(patsubst src/%.c,$(OUTPUT)/%.o,$(TOOL_SRCS))

@@ -34,6 +34,7 @@ static const char doc[] =
 "                [-O FILE] [--prom FILE] [--record FILE] [-- CMD ARGS...]\n"
 "       cowtrace probes [--mode fentry|kprobe|tracepoint]\n"
 "       cowtrace stats [-o text|json]\n"
+"       cowtrace predict -p PID [--window SECONDS] [-o text|json]\n"
 "       cowtrace report FILE [-o text|json] [--prom OUT] [--svg OUT.svg]\n"
 "                [--folded OUT] [--flamegraph OUT.svg]\n"
 "With -p or -c, a command after -- is the trigger: it runs untraced, and\n"
@@ -50,11 +51,17 @@ static const char doc[] =
 "  cowtrace -i 15 --prom /var/lib/prometheus/node-exporter/cowtrace.prom\n"
 "  cowtrace -p $(pidof redis-server) --record bgsave.ctr -- redis-cli bgsave\n"
 "  cowtrace report bgsave.ctr --svg bgsave.svg   # offline, no root needed\n"
-"  cowtrace --flamegraph cow.svg -- python3 app.py  # the code behind copies\n";
+"  cowtrace --flamegraph cow.svg -- python3 app.py  # the code behind copies\n"
+"  cowtrace predict -p $(pidof redis-server) --window 5   # what a fork now would cost\n"
+"\n"
+"predict runs 5 calibration forks each of 32 and 128 MiB, then write-protects\n"
+"PID's pages (soft-dirty, /proc/PID/clear_refs) and counts the pages it writes:\n"
+"one write fault in PID per page counted, which a tracer running meanwhile\n"
+"sees as reuses.\n";
 
 enum { OPT_MODE = 1000, OPT_LOAD_ONLY, OPT_HIST_TOP, OPT_RINGBUF, OPT_PROM, OPT_PROM_LABELS, OPT_PROM_TOP,
        OPT_EVENTS, OPT_RECORD, OPT_MAX_EXITED, OPT_SVG, OPT_MAX_PROCS, OPT_STACKS, OPT_KERNEL_STACKS, OPT_LATENCY,
-       OPT_FOLDED, OPT_FLAMEGRAPH, OPT_TOP_STACKS, OPT_TOP, OPT_NO_FOLLOW, OPT_FOLDED_BY };
+       OPT_FOLDED, OPT_FLAMEGRAPH, OPT_TOP_STACKS, OPT_TOP, OPT_NO_FOLLOW, OPT_FOLDED_BY, OPT_WINDOW };
 
 static struct argp_option opts[] = { /* --stacks' doc is filled in from the table of kinds */
 	{ "pid", 'p', "PID", 0, "Trace this process (all its threads) and the processes it forks from now on", 0 },
@@ -83,6 +90,7 @@ static struct argp_option opts[] = { /* --stacks' doc is filled in from the tabl
 	{ "flamegraph", OPT_FLAMEGRAPH, "FILE", 0, "Write a flame graph of the copies as an interactive SVG (implies --stacks)", 0 },
 	{ "top-stacks", OPT_TOP_STACKS, "N", 0, "Stacks per process in the text and JSON reports (default 5)", 0 },
 	{ "folded-by", OPT_FOLDED_BY, "comm|pid|fork", 0, "The root frame of --folded and --flamegraph stacks: the command (default), \"comm (pid N)\", or \"comm (parent)\" / \"comm (child)\" (forked by a traced process)", 0 },
+	{ "window", OPT_WINDOW, "SECONDS", 0, "predict: how long to watch PID's writes (default 15; windows of 1, 5, 15, 60 and 300 s below it)", 0 },
 	{ "load-only", OPT_LOAD_ONLY, NULL, OPTION_HIDDEN, "Load (verify) the programs, attach nothing", 0 },
 	{ "verbose", 'v', NULL, 0, "Show the probe plan, libbpf's messages and the ladder's attempts", 0 },
 	{ "quiet", 'q', NULL, 0, "No \"tracing\" line on stderr once tracing has begun", 0 },
@@ -94,7 +102,7 @@ struct parse_state {
 	struct ct_cli *c;
 	unsigned trace_opts;
 	unsigned plan_opts; /* of trace_opts, those that shape the plan 'probes' prints */
-	bool prom_labels, prom_top, top_stacks, hist_top, top, stacks, kernel_stacks, folded_by;
+	bool prom_labels, prom_top, top_stacks, hist_top, top, stacks, kernel_stacks, folded_by, window;
 };
 
 static void usage_error(const char *fmt, const char *val)
@@ -321,6 +329,11 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 	case OPT_LOAD_ONLY:
 		c->o.load_only = true;
 		break;
+	case OPT_WINDOW:
+		if (parse_seconds(arg, &c->window) || c->window <= 0 || c->window > 86400)
+			usage_error("invalid --window '%s': expected seconds, more than 0 and at most 86400", arg);
+		ps->window = true;
+		break;
 	case 'v':
 		c->o.verbose = true;
 		break;
@@ -331,6 +344,10 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		}
 		if (state->arg_num == 0 && !strcmp(arg, "stats") && !state->quoted) {
 			c->command = CMD_STATS;
+			break;
+		}
+		if (state->arg_num == 0 && !strcmp(arg, "predict") && !state->quoted) {
+			c->command = CMD_PREDICT;
 			break;
 		}
 		if (state->arg_num == 0 && !strcmp(arg, "report") && !state->quoted) {
@@ -417,6 +434,18 @@ void cli_parse(int argc, char **argv, struct ct_cli *c)
 		if (ps.trace_opts || c->cmd || c->prom || c->folded || c->flamegraph || c->events || c->output_file ||
 		    c->svg || c->record)
 			fail("stats: only -o applies to 'cowtrace stats' (it prints the table of statistics)");
+		return;
+	}
+	if (ps.window && c->command != CMD_PREDICT)
+		fail("--window applies to 'cowtrace predict'");
+	if (c->command == CMD_PREDICT) {
+		if (!c->o.pid)
+			fail("predict: which process? (cowtrace predict -p PID)");
+		if (ps.trace_opts != 1 || c->cmd || c->prom || c->folded || c->flamegraph || c->events ||
+		    c->output_file || c->svg || c->record)
+			fail("predict: only -p, --window, -o and -q apply to 'cowtrace predict'");
+		if (!c->window)
+			c->window = 15;
 		return;
 	}
 	if (c->command == CMD_PROBES) {

@@ -10,7 +10,7 @@
 #include "probes.h"
 #include "stacks.h"
 
-enum ct_command { CMD_TRACE, CMD_PROBES, CMD_REPORT, CMD_STATS };
+enum ct_command { CMD_TRACE, CMD_PROBES, CMD_REPORT, CMD_STATS, CMD_PREDICT };
 enum ct_output_fmt { OUT_TEXT, OUT_JSON };
 
 struct ct_cli {
@@ -40,6 +40,7 @@ struct ct_cli {
 	bool trigger;            /* -- CMD with -p or -c: CMD runs untraced, ends the trace */
 	bool quiet;              /* -q: no "tracing" line on stderr */
 	enum ct_folded_key folded_by; /* --folded-by: the root frame of folded stacks */
+	double window;           /* predict --window: how long to watch the writes (default 15 s) */
 };
 
 /* Parse argv and check the options against each other; exits 2 on a usage error. */

@@ -30,6 +30,11 @@ static void sig_handler(int sig)
 	exiting = sig;
 }
 
+bool live_signalled(void)
+{
+	return exiting != 0;
+}
+
 void live_signals(void)
 {
 	/* From the start: a signal at any moment still ends in a complete report. */

@@ -6,6 +6,8 @@
 
 /* SIGINT/SIGTERM end the trace with a final report (installed first thing). */
 void live_signals(void);
+/* Whether SIGINT/SIGTERM came. */
+bool live_signalled(void);
 /* `cowtrace probes`: load (and with --load-only only verify) and print the plan. */
 int run_probes(struct ct_cli *cli);
 /* Trace until Ctrl-C/SIGTERM, -d, -p's exit or CMD's exit; the exit status. */

@@ -11,6 +11,7 @@
 #include "cli.h"
 #include "live.h"
 #include "output.h"
+#include "predict.h"
 #include "replay.h"
 
 int main(int argc, char **argv)
@@ -47,7 +48,10 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	cli_check_system(&cli, &pidfd);
-	ret = cli.command == CMD_PROBES || cli.o.load_only ? run_probes(&cli) : run_trace(&cli, pidfd);
+	if (cli.command == CMD_PREDICT)
+		ret = run_predict(&cli, pidfd);
+	else
+		ret = cli.command == CMD_PROBES || cli.o.load_only ? run_probes(&cli) : run_trace(&cli, pidfd);
 	if (cli.o.cgroup_fd >= 0)
 		close(cli.o.cgroup_fd);
 	if (pidfd >= 0)

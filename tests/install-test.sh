@@ -177,7 +177,7 @@ expect_completion "completion: --mode values" "fentry kprobe tracepoint" cowtrac
 kinds=$("$bin" --help | tr -s ' \n' ' ' | sed -n 's/.*(KINDS: \(.*\) or all, comma-separated.*/\1 all/p' | tr -d , | tr ' ' '\n' | sort | xargs)
 [ -n "$kinds" ] || bad "completion: --stacks kinds" "no kinds parsed from --help"
 [ -n "$kinds" ] && expect_completion "completion: --stacks kinds" "$kinds" cowtrace --stacks ''
-expect_completion "completion: subcommands" "probes report stats" cowtrace ''
+expect_completion "completion: subcommands" "predict probes report stats" cowtrace ''
 expect_completion "completion: report options" "--svg" cowtrace report --s
 mkdir -p "$work/c/sub" && touch "$work/c/run.ctr"
 expect_completion "completion: report FILE" "$work/c/run.ctr" cowtrace report "$work/c/ru"
@@ -188,7 +188,7 @@ grep -qx "$$" <<<"$got" && ! grep -qv '^[0-9]*$' <<<"$got" && ok "completion: -p
   || bad "completion: -p pids" "pid $$ not offered, or not only pids: $(head -c 200 <<<"$got")"
 # Every long option --help lists is offered, for cowtrace or one of its
 # subcommands (help -> completion).
-offered=$(for sub in '' probes report stats; do complete_words "$src" cowtrace ${sub:+"$sub"} --; done 2>&1)
+offered=$(for sub in '' predict probes report stats; do complete_words "$src" cowtrace ${sub:+"$sub"} --; done 2>&1)
 missing=
 for o in $help_long; do grep -qxF -e "$o" <<<"$offered" || missing="$missing $o"; done
 [ -z "$missing" ] && ok "completion offers every long option of --help" \

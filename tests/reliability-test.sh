@@ -148,6 +148,11 @@ if want bad; then
   expect "--folded-by without --folded" 2 "--folded-by" -- --folded-by pid --prom "$P"
   expect "--top with -o json" 2 "--top" -- --top 5 -o json --prom "$P"
   expect "probes with -p" 2 "probes" -- probes -p 1
+  expect "predict without -p" 2 "which process" -- predict
+  expect "predict -p of no process" 2 "no process with PID 999999" -- predict -p 999999
+  expect "predict --window 0" 2 "'0'" -- predict -p 1 --window 0
+  expect "predict with -d" 2 "only -p, --window" -- predict -p 1 -d 5
+  expect "--window without predict" 2 "--window" -- --window 5 --prom "$P"
   expect "-O into a missing dir" 2 "'$work/out/missing'" -- -O "$work/out/missing/x.txt" --prom "$P"
   expect "-p $nopid (no such process)" 2 "PID $nopid" -- -p "$nopid" --prom "$P" --record "$R"
   expect "-c /nonexistent" 2 "'/nonexistent'" -- -c /nonexistent --prom "$P"

@@ -519,6 +519,28 @@ def run_example(env, ex_shown, stats):
             if objs:
                 check(len(objs) >= 3 and objs[-1].get("final") is True and not objs[0].get("final"),
                       what + f" one NDJSON summary per interval, then the final one ({len(objs)} lines)")
+        elif re.fullmatch(r"cowtrace predict -p \$\(pidof redis-server\)( --window \d+)?", ex):
+            # before a BGSAVE: what its fork would cost; then the BGSAVE, and Redis's own latest_fork_usec
+            rc, out, err, took = run(env, cmd)
+            check(rc == 0, what + " exit 0", f"exit {rc}: {err[-300:]}")
+            m = re.search(r"^THE STALL: ([\d.]+) ms in the fork call, predicted$", out, re.M)
+            check(m is not None, what + " a predicted stall", out[:600])
+            check(re.search(r"^now: .* resident .* in \d+ VMAs, .* of page tables \(VmPTE\)$", out, re.M),
+                  what + " the process now: resident, VMAs, page tables", out[:300])
+            check(re.search(r"^THE COPIES (the parent would make|: unknown: this kernel keeps no soft-dirty)", out,
+                            re.M) or re.search(r"^THE COPIES: unknown: ", out, re.M),
+                  what + " the copies, or why not", out[-600:])
+            if m:
+                bgsave(env)
+                env.wait_save()
+                usec = int(env.info("stats").get("latest_fork_usec", "0"))
+                ms = float(m[1])
+                # Redis's own clock holds the wait for a CPU after the call too (4 clients on 2 vCPUs): the
+                # prediction of the call is checked against it loosely here, by hand in the note
+                check(usec > 0 and 0.2 * usec <= ms * 1000 <= 2 * usec,
+                      what + f" predicted {ms} ms against the next BGSAVE's latest_fork_usec {usec}",
+                      f"{ms * 1000:.0f} us not in [{0.2 * usec:.0f}, {2 * usec:.0f}]")
+                print(f"  redis: predicted stall {ms} ms, latest_fork_usec {usec}", flush=True)
         elif re.fullmatch(r"cowtrace probes", ex):
             rc, out, err, took = run(env, cmd)
             check(rc == 0, what + " exit 0", err[-300:])

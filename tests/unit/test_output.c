@@ -7,6 +7,7 @@
  */
 #include "harness.h"
 #include "streams.h"
+#include "predict.h"
 
 /* Count non-overlapping occurrences of needle in hay. */
 static int count_str(const char *hay, const char *needle)
@@ -1043,4 +1044,67 @@ TEST(stats_table_json)
 		      ct_hists[i].divisor);
 	}
 	jfree(&j);
+}
+
+/* ---- cowtrace predict: the windows, the fit, the outputs ---- */
+
+TEST(predict_windows_and_fit)
+{
+	double w[PR_MAX_WINDOWS];
+	struct pr_result r;
+	char *s = NULL;
+	size_t n = 0;
+	FILE *f;
+	struct jv j;
+
+	CHECK_EQ(pr_windows(15, w, PR_MAX_WINDOWS), 3);
+	CHECK(w[0] == 1 && w[1] == 5 && w[2] == 15, "15 s: 1, 5, 15 (got %g %g %g)", w[0], w[1], w[2]);
+	CHECK_EQ(pr_windows(0.5, w, PR_MAX_WINDOWS), 1);
+	CHECK(w[0] == 0.5, "0.5 s: 0.5 alone");
+	CHECK_EQ(pr_windows(7, w, PR_MAX_WINDOWS), 3);
+	CHECK(w[2] == 7, "7 s: 1, 5, 7");
+	CHECK_EQ(pr_windows(1000, w, PR_MAX_WINDOWS), 6);
+
+	memset(&r, 0, sizeof(r));
+	r.pid = 42;
+	snprintf(r.comm, sizeof(r.comm), "redis-server");
+	r.page_size = 4096;
+	r.vmpte_bytes = 500 * 1024;
+	/* 100 KiB: 0.3 ms, 300 KiB: 0.9 ms -> 3 us per KiB (2.9296875 ns per byte), base 0 */
+	r.cal[0] = (struct pr_cal_point){ 32, 100 * 1024, 300000 };
+	r.cal[1] = (struct pr_cal_point){ 128, 300 * 1024, 900000 };
+	CHECK(pr_fit(&r), "fit");
+	CHECK(fabs(r.ns_per_byte - 600000.0 / (200 * 1024)) < 1e-9, "slope %g", r.ns_per_byte);
+	CHECK(fabs(r.base_ns) < 1e-6, "base %g", r.base_ns);
+	CHECK(fabs(r.stall_ns - 1500000) < 1e-3, "500 KiB: 1.5 ms, got %g", r.stall_ns);
+	r.copies_known = true;
+	r.tracked_pages = 1000;
+	r.nwindows = 2;
+	r.w[0] = (struct pr_window){ 1, 10 };
+	r.w[1] = (struct pr_window){ 5, 40 };
+	f = open_memstream(&s, &n);
+	pr_json(f, &r);
+	fclose(f);
+	CHECK(s && jparse(s, &j) == 0, "predict JSON parses: %s", s ? s : "");
+	if (s && jparse(s, &j) == 0) {
+		const struct jv *st = jget(&j, "stall"), *c = jget(&j, "copies"), *ws = c ? jget(c, "windows") : NULL;
+
+		CHECK(st && jget(st, "predicted_s") && fabs(jget(st, "predicted_s")->num - 0.0015) < 1e-9, "predicted_s");
+		CHECK(ws && ws->t == 'a' && ws->n == 2 && jget(&ws->v[1], "bytes")->num == 40 * 4096, "windows");
+		CHECK(c && jget(c, "tracker_write_faults")->num == 40, "tracker faults: the last window's pages");
+		jfree(&j);
+	}
+	free(s);
+	/* noise that does not grow with the page tables: no fit, said why, null in JSON */
+	r.cal[1].fork_ns = 200000;
+	CHECK(!pr_fit(&r) && strstr(r.stall_why, "did not grow"), "no fit: %s", r.stall_why);
+	r.copies_known = false;
+	snprintf(r.copies_why, sizeof(r.copies_why), "no soft-dirty");
+	s = NULL;
+	f = open_memstream(&s, &n);
+	pr_json(f, &r);
+	fclose(f);
+	CHECK(s && strstr(s, "\"predicted_s\":null,\"reason\":\"the calibration forks did not grow"), "%s", s);
+	CHECK(s && strstr(s, "\"windows\":null"), "%s", s);
+	free(s);
 }

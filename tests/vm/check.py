@@ -973,6 +973,37 @@ def _forkcost(c, t, runs, facts):
             c.fail(what, "as stated", detail or "not so")
 
 
+def _redis_predict(c, t, runs, facts):
+    """cowtrace predict before a BGSAVE against the BGSAVE cowtrace then traced, and Redis's own numbers."""
+    pred = next((o for o in c.b.json if isinstance(o.get("stall"), dict) and "copies" in o), None)
+    pid, lfu = intval(t, "pid"), intval(t, "latest_fork_usec")
+    if pred is None:
+        c.fail("cowtrace predict printed its report", "a JSON object with stall and copies", "none")
+        return
+    forks = [f for f in c.rep.forks if f.get("parent") == pid]
+    if not c.eq("the traced BGSAVE's fork is in the report", 1, len(forks)):
+        return
+    f = forks[0]
+    c.eq("predict's VmPTE is close to the fork's page_table_bytes (within 25%)", True,
+         isinstance(f.get("page_table_bytes"), int) and
+         abs(pred["vmpte_bytes"] - f["page_table_bytes"]) <= 0.25 * f["page_table_bytes"])
+    w = (pred["copies"] or {}).get("windows")
+    if not w:
+        c.fail("predict measured the copies", "windows", pred["copies"].get("reason"))
+    else:
+        got, want = w[-1]["pages"], f.get("parent_copies")
+        ok = isinstance(want, int) and want > 0 and abs(got - want) <= 0.25 * want
+        (c.ok if ok else lambda what: c.fail(what, f"within 25% of {want}", got))(
+            f"predicted parent copies in {w[-1]['seconds']} s, {got} pages, within 25% of the BGSAVE's "
+            f"parent_copies {want}")
+    ps = pred["stall"].get("predicted_s")
+    d = f.get("duration_s")
+    c.eq("the fork's duration_s is at most Redis's latest_fork_usec", True,
+         isinstance(d, (int, float)) and lfu is not None and d * 1e6 <= lfu + 1)
+    c.skip(f"predicted stall {ps} s within 25% of latest_fork_usec {lfu} us (duration_s {d})",
+           forkcost.TCG)
+
+
 CHECKERS = {
     "check_probes": None,  # not a report: check_probes() reads "cowtrace probes" itself
     "check_cowfork": _cowfork,
@@ -992,6 +1023,7 @@ CHECKERS = {
     "check_uffd_delay": _uffd_delay,
     "check_forkdelay": _forkdelay,
     "check_forkcost": _forkcost,
+    "check_redis_predict": _redis_predict,
     "check_stackfork": lambda c, t, runs, facts: check_stackfork(c, t, c.s.startswith("tp_")),
     "check_record": _record,
     "check_record_report": _record_report,

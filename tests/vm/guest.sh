@@ -162,6 +162,46 @@ run_attach() {
   frame "$name" $rc "${info:+$info }target=$PID attach_wait_s=$i workload_rc=$wlrc"
 }
 
+# Debian's redis-server under a steady SET load (WORKLOAD: KEYS VALUE_BYTES):
+# a first BGSAVE's duration is the window of cowtrace predict, then a BGSAVE
+# traced by cowtrace -p (OPTIONS); Redis's own numbers are the truth.
+# shellcheck disable=SC2086 # $opts and $wl are words
+run_redis() {
+  clean
+  set -- $wl
+  keys=$1 size=$2 port=6390 rc=0
+  rcli() { redis-cli -p $port "$@"; }
+  uptime_s() { cut -d' ' -f1 /proc/uptime; }
+  saved() { # wait for the BGSAVE in progress to end
+    i=0; while [ $i -lt 600 ] && rcli info persistence | grep -q '^rdb_bgsave_in_progress:1'; do
+      sleep 0.2; i=$((i + 1)); done
+  }
+  if ! command -v redis-server >/dev/null || ! command -v redis-benchmark >/dev/null; then
+    echo "SKIP redis-server or redis-benchmark not in the initramfs (not installed on the host)" >/tmp/truth
+    frame "$name" 77 "$info"; return
+  fi
+  redis-server --port $port --save "" --appendonly no --dir /tmp --dbfilename dump.rdb --daemonize yes \
+    --pidfile /tmp/redis.pid --logfile /tmp/redis.log --enable-debug-command yes
+  i=0; while [ $i -lt 100 ] && ! rcli ping >/dev/null 2>&1; do sleep 0.2; i=$((i + 1)); done
+  rcli debug populate "$keys" key "$size" >/dev/null
+  redis-benchmark -p $port -t set -n 100000000 -r "$keys" -d "$size" -c 2 -q >/dev/null 2>&1 &
+  BENCH=$!
+  sleep 3
+  PID=$(cat /tmp/redis.pid)
+  t0=$(uptime_s); rcli bgsave >/dev/null; saved; t1=$(uptime_s)
+  win=$(awk -v a="$t0" -v b="$t1" 'BEGIN { w = b - a; printf "%.2f", w < 0.5 ? 0.5 : w }')
+  timeout $T $CT predict -p "$PID" --window "$win" -o json >/tmp/out 2>/tmp/err || rc=$?
+  timeout $T $CT -o json $opts -p "$PID" -- redis-cli -p $port bgsave >>/tmp/out 2>>/tmp/err || rc=$?
+  saved
+  echo "TRUTH scenario=redis pid=$PID window_s=$win keys=$keys" \
+    "latest_fork_usec=$(rcli info stats | sed -n 's/^latest_fork_usec:\([0-9]*\).*/\1/p')" \
+    "rdb_last_cow_size=$(rcli info persistence | sed -n 's/^rdb_last_cow_size:\([0-9]*\).*/\1/p')" \
+    "rdb_saves=$(rcli info persistence | sed -n 's/^rdb_saves:\([0-9]*\).*/\1/p')" >/tmp/truth
+  kill $BENCH 2>/dev/null; wait $BENCH 2>/dev/null
+  rcli shutdown nosave >/dev/null 2>&1
+  frame "$name" $rc "$info"
+}
+
 # RUN+busy: a noise process that is not ours, started before the first such
 # scenario, stopped before the next scenario without it (and at the end).
 BUSY=
@@ -186,7 +226,7 @@ scenario() { # NAME RUN OPTIONS WORKLOAD
     *) busy_stop ;;
   esac
   case $run in
-    probes|run|hist|stacks|record|report|attach) "run_$run" ;;
+    probes|run|hist|stacks|record|report|attach|redis) "run_$run" ;;
     *) echo "@@BEGIN $name"; echo "@@ERR guest.sh: RUN '$run' of $TABLE is none of guest.sh's"
        echo "@@END $name rc=2" ;;
   esac

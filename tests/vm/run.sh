@@ -63,6 +63,19 @@ if ldd "$COWTRACE" >/dev/null 2>&1; then
     cp -L "$lib" "$root$lib"
   done
 fi
+# Debian's redis-server, redis-cli and redis-benchmark with their libraries
+# (the redis scenarios; without them those scenarios skip, saying so).
+for prog in redis-server redis-cli redis-benchmark; do
+  path=$(command -v "$prog" || true)
+  [ -n "$path" ] || continue
+  mkdir -p "$root/usr/bin"
+  cp -L "$path" "$root/usr/bin/$prog"
+  ldd "$path" | awk '/=> \//{print $3} /^[[:space:]]*\//{print $1}' | sort -u | while read -r lib; do
+    [ -e "$root$lib" ] && continue
+    mkdir -p "$root$(dirname "$lib")"
+    cp -L "$lib" "$root$lib"
+  done
+done
 install -m 0755 "$here/init.sh" "$root/init"
 install -m 0755 "$here/guest.sh" "$root/guest.sh"
 install -m 0644 "$here/scenarios" "$root/scenarios"

@@ -1,0 +1,65 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * cowtrace predict -p PID: what a fork of PID now would cost, before it
+ * happens.  The stall, from its page tables now (VmPTE) and the rate of
+ * calibration forks on this machine; the copies, from the distinct pages
+ * it writes in windows of time (soft-dirty), which a child living that
+ * long would make it copy.
+ *
+ * The pure part (the fit, the windows, the outputs) is here and unit
+ * tested; predict.c measures.
+ */
+#ifndef COWTRACE_PREDICT_H
+#define COWTRACE_PREDICT_H
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#define PR_MAX_WINDOWS 8
+#define PR_CAL_SIZES 2
+
+/* A calibration fork size: the helper's VmPTE then, and the median of its forks' times. */
+struct pr_cal_point {
+	unsigned mib;
+	uint64_t vmpte_bytes;
+	uint64_t fork_ns;
+};
+
+struct pr_window {
+	double seconds;
+	uint64_t pages;          /* present at the start, written (soft-dirty) by then */
+};
+
+struct pr_result {
+	uint32_t pid;
+	char comm[32];
+	char kernel[128];
+	uint64_t vmpte_bytes, rss_bytes, anon_bytes;
+	uint32_t vmas;
+	uint32_t page_size;
+	/* the stall: base_ns + ns_per_byte * vmpte_bytes */
+	bool stall_known;
+	char stall_why[256];     /* !stall_known: why */
+	struct pr_cal_point cal[PR_CAL_SIZES];
+	double base_ns, ns_per_byte;
+	double stall_ns;
+	/* the copies */
+	bool copies_known;
+	char copies_why[256];    /* !copies_known: why */
+	uint64_t tracked_pages;  /* private writable pages present at the start */
+	unsigned nwindows;
+	struct pr_window w[PR_MAX_WINDOWS];
+};
+
+/* The windows up to `window` seconds: 1, 5, 15, 60, 300 s below it, and it.  How many (out). */
+unsigned pr_windows(double window, double *out, unsigned max);
+/* Fit the stall's line through the calibration points; false if they cannot give one. */
+bool pr_fit(struct pr_result *r);
+void pr_text(FILE *f, const struct pr_result *r);
+void pr_json(FILE *f, const struct pr_result *r);
+
+/* The subcommand (predict.c): measure, print; the exit status. */
+struct ct_cli;
+int run_predict(struct ct_cli *cli, int pidfd);
+
+#endif
