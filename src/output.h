@@ -32,6 +32,8 @@ void output_text(FILE *f, const struct ct_report *r);
 void output_json(FILE *f, const struct ct_report *r);
 /* Bytes as the text report prints them: "512B", "24.0K", "1.5G". */
 void fmt_bytes(char *buf, size_t n, uint64_t b);
+/* s as a JSON string, escaped. */
+void json_str(FILE *f, const char *s);
 /* The text report's tables' titles (enum ct_text_table). */
 extern const char *const text_table_title[];
 /* cowtrace stats: the table of statistics (stats.c), as JSON (one object) or text. */

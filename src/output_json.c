@@ -4,7 +4,7 @@
 #include <string.h>
 #include "output.h"
 
-static void json_str(FILE *f, const char *s)
+void json_str(FILE *f, const char *s)
 {
 	fputc('"', f);
 	for (; *s; s++) {

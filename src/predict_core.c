@@ -79,28 +79,12 @@ void pr_text(FILE *f, const struct pr_result *r)
 			"meanwhile sees them as reuses)\n", (unsigned long long)r->w[r->nwindows - 1].pages, r->pid);
 }
 
-static void jstr(FILE *f, const char *s)
-{
-	fputc('"', f);
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-
-		if (c == '"' || c == '\\')
-			fprintf(f, "\\%c", c);
-		else if (c < 0x20 || c >= 0x7f)
-			fprintf(f, "\\u%04x", c);
-		else
-			fputc(c, f);
-	}
-	fputc('"', f);
-}
-
 void pr_json(FILE *f, const struct pr_result *r)
 {
 	fprintf(f, "{\"pid\":%u,\"comm\":", r->pid);
-	jstr(f, r->comm);
+	json_str(f, r->comm);
 	fprintf(f, ",\"kernel\":");
-	jstr(f, r->kernel);
+	json_str(f, r->kernel);
 	fprintf(f, ",\"vmpte_bytes\":%llu,\"rss_bytes\":%llu,\"anon_bytes\":%llu,\"vmas\":%u,\"stall\":{",
 		(unsigned long long)r->vmpte_bytes, (unsigned long long)r->rss_bytes,
 		(unsigned long long)r->anon_bytes, r->vmas);
@@ -114,7 +98,7 @@ void pr_json(FILE *f, const struct pr_result *r)
 		fputs("]}}", f);
 	} else {
 		fputs("\"predicted_s\":null,\"reason\":", f);
-		jstr(f, r->stall_why);
+		json_str(f, r->stall_why);
 		fputs(",\"basis\":null}", f);
 	}
 	fputs(",\"copies\":{", f);
@@ -128,7 +112,7 @@ void pr_json(FILE *f, const struct pr_result *r)
 			(unsigned long long)(r->nwindows ? r->w[r->nwindows - 1].pages : 0));
 	} else {
 		fputs("\"reason\":", f);
-		jstr(f, r->copies_why);
+		json_str(f, r->copies_why);
 		fputs(",\"tracked_pages\":null,\"windows\":null,\"tracker_write_faults\":null}", f);
 	}
 	fputs("}\n", f);
