@@ -14,6 +14,10 @@
 #   VM_KVM=1             use KVM instead of TCG (off by default: -cpu max under
 #                        nested KVM can abort in qemu)
 #   VM_JOBS=N            boot up to N kernels at a time (default 2)
+#   VM_ICOUNT=1          one vCPU and an instruction-counted clock (-icount
+#                        shift=0,sleep=off): the guest's time is its own work,
+#                        so timing relations (a fork's stall against its size)
+#                        are checked, not skipped; slower
 #
 # Builds the workloads and an initramfs (busybox, cowtrace and the shared
 # libraries ldd lists, workloads, init.sh, guest.sh), boots each kernel with the
@@ -91,6 +95,8 @@ log "initramfs: $initrd ($(du -h "$initrd" | cut -f1))"
 # modification racing in the emulator.  VM_TCG_THREAD=multi restores MTTCG.
 accel=(-accel "tcg,thread=${VM_TCG_THREAD:-single}")
 if [ -n "${VM_KVM:-}" ]; then accel=(-enable-kvm); fi
+smp=2
+if [ -n "${VM_ICOUNT:-}" ]; then accel+=(-icount shift=0,sleep=off); smp=1; fi
 append="console=ttyS0 panic=-1 quiet"
 if [ -n "${SCENARIOS:-}" ]; then append="$append ct_scenarios=$(echo "$SCENARIOS" | xargs | tr ' ' ,)"; fi
 
@@ -101,13 +107,13 @@ boot() { # LABEL VMLINUZ RELEASE SERIAL
   start=$(date +%s)
   set +e
   timeout "$VM_TIMEOUT" "$QEMU" "${accel[@]}" -kernel "$vmlinuz" -initrd "$initrd" -append "$append" \
-    -nographic -no-reboot -m 1G -smp 2 -cpu max >"$serial" 2>&1 </dev/null
+    -nographic -no-reboot -m 1G -smp "$smp" -cpu max >"$serial" 2>&1 </dev/null
   rc=$?
   set -e
   local secs=$(( $(date +%s) - start ))
   log "$label: qemu exit $rc after $secs s"
   [ $rc -eq 124 ] && echo "@@TIMEOUT after ${VM_TIMEOUT}s" >>"$serial"
-  echo "@@HOST release=$release qemu_rc=$rc seconds=$secs" >>"$serial"
+  echo "@@HOST release=$release qemu_rc=$rc seconds=$secs icount=${VM_ICOUNT:-0} smp=$smp" >>"$serial"
 }
 
 jobs_max=${VM_JOBS:-2}
