@@ -375,6 +375,11 @@ void output_json_event(FILE *f, const struct ct_event *e, const struct ct_plan *
 	case CT_EV_MARKER:
 		fprintf(f, ",\"markers\":%llu", (unsigned long long)e->value);
 		break;
+	case CT_EV_EXEC: /* the first exec of a forked child: its fork's ts_ns */
+		fprintf(f, ",\"fork_ts_ns\":%llu", (unsigned long long)e->value);
+		if (e->ts_ns >= e->value)
+			fprintf(f, ",\"after_fork_s\":%.6f", (e->ts_ns - e->value) / 1e9);
+		break;
 	}
 	fputs("}\n", f);
 }

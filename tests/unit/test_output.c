@@ -614,13 +614,17 @@ TEST(json_event_lines)
 	output_json_event(f, &e, &pl);
 	e = mkev(124, CT_EV_FORK, PC, 10, 1, 4, 12, "a");
 	output_json_event(f, &e, &pl);
+	e = mkev(1500000124, CT_EV_EXEC, 0, 12, 10, 124, 0, "sh"); /* the child's exec, 1.5 s after its fork */
+	output_json_event(f, &e, &pl);
 	e = mkev(125, 99, 0, 10, 1, 4, 12, "a"); /* unknown: no line */
 	output_json_event(f, &e, &pl);
 	fclose(f);
 	CHECK_STR(buf, "{\"event\":\"wp\",\"ts_ns\":123,\"pid\":10,\"tid\":11,\"ppid\":1,\"comm\":\"a\\\"b\","
 		       "\"cgroup_id\":9,\"kind\":\"copy_anon\",\"latency_ns\":1500}\n"
 		       "{\"event\":\"fork\",\"ts_ns\":124,\"pid\":10,\"tid\":10,\"ppid\":1,\"comm\":\"a\","
-		       "\"cgroup_id\":0,\"child\":12,\"pinned_cow\":4,\"parent_traced\":true,\"child_traced\":true}\n");
+		       "\"cgroup_id\":0,\"child\":12,\"pinned_cow\":4,\"parent_traced\":true,\"child_traced\":true}\n"
+		       "{\"event\":\"exec\",\"ts_ns\":1500000124,\"pid\":12,\"tid\":12,\"ppid\":10,\"comm\":\"sh\","
+		       "\"cgroup_id\":0,\"fork_ts_ns\":124,\"after_fork_s\":1.500000}\n");
 	free(buf);
 }
 
