@@ -207,6 +207,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			kernel_recs = true;
 			agg_hist_rec(&agg, &rec.hist);
 			break;
+		case CT_REC_FORK: /* any bytes: the aggregation checks it or ignores a fork it does not know */
+			agg_fork_rec(&agg, &rec.fork);
+			break;
 		case CT_REC_MISS:
 			if (memchr(rec.miss.prog, 0, sizeof(rec.miss.prog)) == NULL ||
 			    memchr(rec.miss.hook, 0, sizeof(rec.miss.hook)) == NULL)
