@@ -966,7 +966,7 @@ def _forkcost(c, t, runs, facts):
     """What each fork cost against the workload's own clock and /proc (tests/lib/forkcost.py)."""
     # under an instruction-counted clock on one vCPU (VM_ICOUNT=1) the guest's time is its own work
     timing = getattr(c, "icount", False)
-    for ok, what, detail in forkcost.check(t, c.rep.obj, timing=timing):
+    for ok, what, detail in forkcost.check(t, c.rep.obj, timing=timing, close=False):
         if ok is None:
             c.skip(what, detail)
         elif ok:

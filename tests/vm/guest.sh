@@ -180,6 +180,7 @@ run_redis() {
     echo "SKIP redis-server or redis-benchmark not in the initramfs (not installed on the host)" >/tmp/truth
     frame "$name" 77 "$info"; return
   fi
+  ip link set lo up 2>/dev/null || ifconfig lo 127.0.0.1 up # the initramfs has no loopback yet
   redis-server --port $port --save "" --appendonly no --dir /tmp --dbfilename dump.rdb --daemonize yes \
     --pidfile /tmp/redis.pid --logfile /tmp/redis.log --enable-debug-command yes
   i=0; while [ $i -lt 100 ] && ! rcli ping >/dev/null 2>&1; do sleep 0.2; i=$((i + 1)); done
