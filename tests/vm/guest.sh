@@ -192,7 +192,8 @@ run_redis() {
   t0=$(uptime_s); rcli bgsave >/dev/null; saved; t1=$(uptime_s)
   win=$(awk -v a="$t0" -v b="$t1" 'BEGIN { w = b - a; printf "%.2f", w < 0.5 ? 0.5 : w }')
   timeout $T $CT predict -p "$PID" --window "$win" -o json >/tmp/out 2>/tmp/err || rc=$?
-  timeout $T $CT -o json $opts -p "$PID" -- redis-cli -p $port bgsave >>/tmp/out 2>>/tmp/err || rc=$?
+  timeout $T $CT -o json $opts -p "$PID" -- sh -c "redis-cli -p $port bgsave >/dev/null" >>/tmp/out 2>>/tmp/err ||
+    rc=$?
   saved
   echo "TRUTH scenario=redis pid=$PID window_s=$win keys=$keys" \
     "latest_fork_usec=$(rcli info stats | sed -n 's/^latest_fork_usec:\([0-9]*\).*/\1/p')" \
