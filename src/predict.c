@@ -2,10 +2,11 @@
 /*
  * cowtrace predict -p PID: the measuring (predict.h).
  *
- * The stall: a helper process maps 32 and then 128 MiB of 4 KiB pages
- * (MADV_NOHUGEPAGE), populates them, and times five forks of each with its
- * own clock (the children exit at once); the line through the two medians
- * against the helper's VmPTE is the basis, PID's VmPTE now its argument.
+ * The stall: a helper process (SCHED_BATCH, so that its children do not
+ * preempt it) maps 32 and then 128 MiB of 4 KiB pages (MADV_NOHUGEPAGE),
+ * populates them, and times five forks of each with its own clock (the
+ * children exit at once); the line through the two medians against the
+ * helper's VmPTE is the basis, PID's VmPTE now its argument.
  *
  * The copies: soft-dirty (CONFIG_MEM_SOFT_DIRTY).  "4" into
  * /proc/PID/clear_refs write-protects PID's ptes and clears their
@@ -19,6 +20,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
+#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -96,7 +98,13 @@ static int cmp_u64(const void *a, const void *b)
 static void __attribute__((noreturn)) calibrate_child(int fd)
 {
 	struct pr_cal_point pts[PR_CAL_SIZES];
+	struct sched_param sp = { 0 };
 
+	/*
+	 * A new child of a SCHED_BATCH task does not preempt it: on a busy or
+	 * one-CPU machine the clock would otherwise hold the child's run too.
+	 */
+	sched_setscheduler(0, SCHED_BATCH, &sp);
 	for (int i = 0; i < PR_CAL_SIZES; i++) {
 		size_t len = (size_t)cal_mib[i] << 20;
 		long ps = sysconf(_SC_PAGESIZE);
