@@ -4,8 +4,8 @@
  *
  * The stall: a helper process (SCHED_BATCH, so that its children do not
  * preempt it) maps 32 and then 128 MiB of 4 KiB pages (MADV_NOHUGEPAGE),
- * populates them, and times five forks of each with its own clock (the
- * children exit at once); the line through the two medians against the
+ * populates them, and times five forks of each by its own CPU time (the
+ * children exit at once; what other tasks ran meanwhile is not counted); the line through the two medians against the
  * helper's VmPTE is the basis, PID's VmPTE now its argument.
  *
  * The copies: soft-dirty (CONFIG_MEM_SOFT_DIRTY).  "4" into
@@ -87,6 +87,19 @@ static double mono_ns(void)
 	return t.tv_sec * 1e9 + t.tv_nsec;
 }
 
+/*
+ * The helper's own CPU time: a fork's work is done in the parent's
+ * context, and its CPU clock leaves out the time other tasks held the CPU
+ * (a loaded machine, one CPU).
+ */
+static double cpu_ns(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
+	return t.tv_sec * 1e9 + t.tv_nsec;
+}
+
 static int cmp_u64(const void *a, const void *b)
 {
 	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
@@ -122,9 +135,9 @@ static void __attribute__((noreturn)) calibrate_child(int fd)
 		pts[i].vmpte_bytes = st && status_kb(st, "VmPTE:") > 0 ? (uint64_t)status_kb(st, "VmPTE:") : 0;
 		free(st);
 		for (int k = 0; k < CAL_FORKS; k++) {
-			double a = mono_ns();
+			double a = cpu_ns();
 			long pid = syscall(SYS_fork);
-			double b = mono_ns();
+			double b = cpu_ns();
 
 			if (pid == 0)
 				_exit(0);
