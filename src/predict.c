@@ -251,18 +251,44 @@ static int mark_present(void *ctx, uint64_t i, uint64_t e)
 	return 0;
 }
 
+/* Whether the page at addr was present at the start (in a region's bitmap). */
+static bool present_at_start(const struct tracker *t, uint64_t addr)
+{
+	uint32_t lo = 0, hi = t->n;
+
+	while (lo < hi) { /* the regions are in address order, as the maps list them */
+		uint32_t mid = (lo + hi) / 2;
+		const struct region *g = &t->r[mid];
+
+		if (addr < g->start) {
+			hi = mid;
+		} else if (addr >= g->start + g->pages * t->ps) {
+			lo = mid + 1;
+		} else {
+			uint64_t i = (addr - g->start) / t->ps;
+
+			return g->present[i / 64] & (1ULL << (i % 64));
+		}
+	}
+	return false;
+}
+
 struct count_ctx {
-	const struct region *g;
-	uint64_t n;
+	const struct tracker *t;
+	uint64_t start;          /* the VMA being read */
+	uint64_t written, added; /* written since the start: present then, or new since */
 };
 
 static int count_written(void *ctx, uint64_t i, uint64_t e)
 {
 	struct count_ctx *c = ctx;
 
-	if ((e & (PM_PRESENT | PM_SOFT_DIRTY)) == (PM_PRESENT | PM_SOFT_DIRTY) &&
-	    (c->g->present[i / 64] & (1ULL << (i % 64))))
-		c->n++;
+	if ((e & (PM_PRESENT | PM_SOFT_DIRTY)) != (PM_PRESENT | PM_SOFT_DIRTY))
+		return 0;
+	if (present_at_start(c->t, c->start + i * c->t->ps))
+		c->written++;
+	else
+		c->added++;
 	return 0;
 }
 
@@ -304,17 +330,32 @@ static long long track_start(struct tracker *t, uint32_t pid, char *why, size_t 
 	return total;
 }
 
-static uint64_t track_count(struct tracker *t)
+/*
+ * At a window's end: the pages present at the start and written since,
+ * and those new since the start (in any private writable mapping of now).
+ */
+static void track_count(struct tracker *t, uint32_t pid, struct pr_window *w)
 {
-	uint64_t n = 0;
+	char path[64], *maps, *line, *save = NULL;
+	struct count_ctx c = { .t = t };
 
-	for (uint32_t i = 0; i < t->n; i++) {
-		struct count_ctx c = { .g = &t->r[i] };
+	snprintf(path, sizeof(path), "/proc/%u/maps", pid);
+	maps = slurp(path);
+	for (line = maps ? strtok_r(maps, "\n", &save) : NULL; line; line = strtok_r(NULL, "\n", &save)) {
+		unsigned long long a, b;
+		char perm[8] = "";
+		struct region g;
 
-		each_entry(t, &t->r[i], count_written, &c);
-		n += c.n;
+		if (sscanf(line, "%llx-%llx %7s", &a, &b, perm) != 3 || perm[1] != 'w' || perm[3] != 'p' ||
+		    strstr(line, "[vsyscall]"))
+			continue;
+		g = (struct region){ .start = a, .pages = (b - a) / t->ps };
+		c.start = a;
+		each_entry(t, &g, count_written, &c);
 	}
-	return n;
+	free(maps);
+	w->pages = c.written;
+	w->new_pages = c.added;
 }
 
 int run_predict(struct ct_cli *cli, int pidfd)
@@ -402,7 +443,7 @@ int run_predict(struct ct_cli *cli, int pidfd)
 					break;
 				}
 				r.w[r.nwindows].seconds = live_signalled() ? (mono_ns() - t0) / 1e9 : marks[i];
-				r.w[r.nwindows].pages = track_count(&t);
+				track_count(&t, r.pid, &r.w[r.nwindows]);
 				r.nwindows++;
 				if (live_signalled())
 					break;

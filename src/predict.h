@@ -28,6 +28,7 @@ struct pr_cal_point {
 struct pr_window {
 	double seconds;
 	uint64_t pages;          /* present at the start, written (soft-dirty) by then */
+	uint64_t new_pages;      /* not present at the start, there and written by then: the process grew */
 };
 
 struct pr_result {

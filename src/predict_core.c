@@ -67,11 +67,14 @@ void pr_text(FILE *f, const struct pr_result *r)
 	}
 	fprintf(f, "THE COPIES the parent would make while a child lives (its distinct pages written, of %llu "
 		"private writable pages present at the start):\n", (unsigned long long)r->tracked_pages);
-	fprintf(f, "%10s %10s %10s\n", "CHILD_S", "PAGES", "COPIED");
+	fprintf(f, "%10s %10s %10s %10s\n", "CHILD_S", "PAGES", "COPIED", "NEW");
 	for (unsigned i = 0; i < r->nwindows; i++) {
 		fmt_bytes(b, sizeof(b), r->w[i].pages * (uint64_t)r->page_size);
-		fprintf(f, "%10.1f %10llu %10s\n", r->w[i].seconds, (unsigned long long)r->w[i].pages, b);
+		fprintf(f, "%10.1f %10llu %10s %10llu\n", r->w[i].seconds, (unsigned long long)r->w[i].pages, b,
+			(unsigned long long)r->w[i].new_pages);
 	}
+	fprintf(f, "(NEW: pages the process added meanwhile; a fork after it grew also copies those it then "
+		"rewrites)\n");
 	fprintf(f, "(the child's own copies are its writes, not known in advance: cowtrace -p %u shows them per "
 		"fork)\n", r->pid);
 	if (r->nwindows)
@@ -105,9 +108,10 @@ void pr_json(FILE *f, const struct pr_result *r)
 	if (r->copies_known) {
 		fprintf(f, "\"reason\":null,\"tracked_pages\":%llu,\"windows\":[", (unsigned long long)r->tracked_pages);
 		for (unsigned i = 0; i < r->nwindows; i++)
-			fprintf(f, "%s{\"seconds\":%.3f,\"pages\":%llu,\"bytes\":%llu}", i ? "," : "", r->w[i].seconds,
-				(unsigned long long)r->w[i].pages,
-				(unsigned long long)(r->w[i].pages * (uint64_t)r->page_size));
+			fprintf(f, "%s{\"seconds\":%.3f,\"pages\":%llu,\"bytes\":%llu,\"new_pages\":%llu}", i ? "," : "",
+				r->w[i].seconds, (unsigned long long)r->w[i].pages,
+				(unsigned long long)(r->w[i].pages * (uint64_t)r->page_size),
+				(unsigned long long)r->w[i].new_pages);
 		fprintf(f, "],\"tracker_write_faults\":%llu}",
 			(unsigned long long)(r->nwindows ? r->w[r->nwindows - 1].pages : 0));
 	} else {
