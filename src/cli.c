@@ -34,7 +34,7 @@ static const char doc[] =
 "                [-O FILE] [--prom FILE] [--record FILE] [-- CMD ARGS...]\n"
 "       cowtrace probes [--mode fentry|kprobe|tracepoint]\n"
 "       cowtrace stats [-o text|json]\n"
-"       cowtrace predict -p PID [--window SECONDS] [-o text|json]\n"
+"       cowtrace predict -p PID [--window SECONDS] [--basis FILE] [-o text|json]\n"
 "       cowtrace report FILE [-o text|json] [--prom OUT] [--svg OUT.svg]\n"
 "                [--folded OUT] [--flamegraph OUT.svg]\n"
 "With -p or -c, a command after -- is the trigger: it runs untraced, and\n"
@@ -61,7 +61,7 @@ static const char doc[] =
 
 enum { OPT_MODE = 1000, OPT_LOAD_ONLY, OPT_HIST_TOP, OPT_RINGBUF, OPT_PROM, OPT_PROM_LABELS, OPT_PROM_TOP,
        OPT_EVENTS, OPT_RECORD, OPT_MAX_EXITED, OPT_SVG, OPT_MAX_PROCS, OPT_STACKS, OPT_KERNEL_STACKS, OPT_LATENCY,
-       OPT_FOLDED, OPT_FLAMEGRAPH, OPT_TOP_STACKS, OPT_TOP, OPT_NO_FOLLOW, OPT_FOLDED_BY, OPT_WINDOW };
+       OPT_FOLDED, OPT_FLAMEGRAPH, OPT_TOP_STACKS, OPT_TOP, OPT_NO_FOLLOW, OPT_FOLDED_BY, OPT_WINDOW, OPT_BASIS };
 
 static struct argp_option opts[] = { /* --stacks' doc is filled in from the table of kinds */
 	{ "pid", 'p', "PID", 0, "Trace this process (all its threads) and the processes it forks from now on", 0 },
@@ -91,6 +91,7 @@ static struct argp_option opts[] = { /* --stacks' doc is filled in from the tabl
 	{ "top-stacks", OPT_TOP_STACKS, "N", 0, "Stacks per process in the text and JSON reports (default 5)", 0 },
 	{ "folded-by", OPT_FOLDED_BY, "comm|pid|fork", 0, "The root frame of --folded and --flamegraph stacks: the command (default), \"comm (pid N)\", or \"comm (parent)\" / \"comm (child)\" (forked by a traced process)", 0 },
 	{ "window", OPT_WINDOW, "SECONDS", 0, "predict: how long to watch PID's writes (default 15; windows of 1, 5, 15, 60 and 300 s below it)", 0 },
+	{ "basis", OPT_BASIS, "FILE", 0, "predict: the stall's rate from the forks of a record (--record FILE), those of the same command first, instead of calibration forks", 0 },
 	{ "load-only", OPT_LOAD_ONLY, NULL, OPTION_HIDDEN, "Load (verify) the programs, attach nothing", 0 },
 	{ "verbose", 'v', NULL, 0, "Show the probe plan, libbpf's messages and the ladder's attempts", 0 },
 	{ "quiet", 'q', NULL, 0, "No \"tracing\" line on stderr once tracing has begun", 0 },
@@ -102,7 +103,7 @@ struct parse_state {
 	struct ct_cli *c;
 	unsigned trace_opts;
 	unsigned plan_opts; /* of trace_opts, those that shape the plan 'probes' prints */
-	bool prom_labels, prom_top, top_stacks, hist_top, top, stacks, kernel_stacks, folded_by, window;
+	bool prom_labels, prom_top, top_stacks, hist_top, top, stacks, kernel_stacks, folded_by, window, basis;
 };
 
 static void usage_error(const char *fmt, const char *val)
@@ -329,6 +330,10 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 	case OPT_LOAD_ONLY:
 		c->o.load_only = true;
 		break;
+	case OPT_BASIS:
+		c->basis = arg;
+		ps->basis = true;
+		break;
 	case OPT_WINDOW:
 		if (parse_seconds(arg, &c->window) || c->window <= 0 || c->window > 86400)
 			usage_error("invalid --window '%s': expected seconds, more than 0 and at most 86400", arg);
@@ -436,14 +441,14 @@ void cli_parse(int argc, char **argv, struct ct_cli *c)
 			fail("stats: only -o applies to 'cowtrace stats' (it prints the table of statistics)");
 		return;
 	}
-	if (ps.window && c->command != CMD_PREDICT)
-		fail("--window applies to 'cowtrace predict'");
+	if ((ps.window || ps.basis) && c->command != CMD_PREDICT)
+		fail(ps.window ? "--window applies to 'cowtrace predict'" : "--basis applies to 'cowtrace predict'");
 	if (c->command == CMD_PREDICT) {
 		if (!c->o.pid)
 			fail("predict: which process? (cowtrace predict -p PID)");
 		if (ps.trace_opts != 1 || c->cmd || c->prom || c->folded || c->flamegraph || c->events ||
 		    c->output_file || c->svg || c->record)
-			fail("predict: only -p, --window, -o and -q apply to 'cowtrace predict'");
+			fail("predict: only -p, --window, --basis, -o and -q apply to 'cowtrace predict'");
 		if (!c->window)
 			c->window = 15;
 		return;

@@ -41,6 +41,7 @@ struct ct_cli {
 	bool quiet;              /* -q: no "tracing" line on stderr */
 	enum ct_folded_key folded_by; /* --folded-by: the root frame of folded stacks */
 	double window;           /* predict --window: how long to watch the writes (default 15 s) */
+	const char *basis;       /* predict --basis FILE: the stall's rate from a record's forks */
 };
 
 /* Parse argv and check the options against each other; exits 2 on a usage error. */

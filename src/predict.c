@@ -24,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
@@ -32,6 +33,7 @@
 #include "cli.h"
 #include "live.h"
 #include "predict.h"
+#include "record.h"
 #include "util.h"
 
 #define PM_SOFT_DIRTY (1ULL << 55)
@@ -183,6 +185,80 @@ static void calibrate(struct pr_result *r)
 		return;
 	}
 	pr_fit(r);
+}
+
+/*
+ * --basis FILE: the forks of a record (cowtrace --record), timed
+ * (CT_REC_FORK with its duration) and with page tables; a fork's parent's
+ * comm from its fork event.  Exits 2 naming the file if it is no record.
+ */
+struct seen_ev {
+	uint32_t child;
+	uint64_t ts_ns;
+	char comm[CT_COMM_LEN];
+};
+
+static void basis_from_record(struct pr_result *r, const char *path)
+{
+	struct ct_rec_reader rd;
+	struct ct_rec_info info;
+	struct ct_rec *rec = malloc(sizeof(*rec));
+	struct seen_ev *ev = NULL;
+	struct pr_seen_fork *fk = NULL;
+	uint32_t nev = 0, cev = 0, nfk = 0, cfk = 0;
+	char err[512];
+	struct stat sb;
+	void *map = MAP_FAILED;
+	int fd = open(path, O_RDONLY | O_CLOEXEC), n;
+
+	if (fd < 0 || fstat(fd, &sb)) {
+		fprintf(stderr, "cowtrace: predict: --basis '%s': %s\n", path, strerror(errno));
+		exit(2);
+	}
+	if (!S_ISREG(sb.st_mode) || !sb.st_size) {
+		fprintf(stderr, "cowtrace: predict: --basis '%s': %s\n", path,
+			sb.st_size ? "not a regular file" : "empty file, not a cowtrace record");
+		exit(2);
+	}
+	if ((map = mmap(NULL, sb.st_size, PROT_READ, MAP_PRIVATE, fd, 0)) == MAP_FAILED) {
+		fprintf(stderr, "cowtrace: predict: --basis '%s': %s\n", path, strerror(errno));
+		exit(2);
+	}
+	close(fd);
+	if (!rec || rec_open(&rd, map, sb.st_size, &info, err, sizeof(err))) {
+		fprintf(stderr, "cowtrace: predict: --basis '%s': %s\n", path, rec ? err : "out of memory");
+		exit(2);
+	}
+	r->basis_file = path;
+	while ((n = rec_next(&rd, rec, err, sizeof(err))) > 0) {
+		if (rec->type == CT_REC_EVENT && rec->ev.type == CT_EV_FORK) {
+			struct seen_ev e = { .child = rec->ev.aux, .ts_ns = rec->ev.ts_ns };
+
+			memcpy(e.comm, rec->ev.comm, CT_COMM_LEN);
+			e.comm[CT_COMM_LEN - 1] = 0;
+			if (push((void **)&ev, &nev, &cev, &e, sizeof(e)))
+				break;
+		} else if (rec->type == CT_REC_FORK && (rec->fork.known & CT_FK_DURATION) &&
+			   (rec->fork.known & CT_FK_MM) && rec->fork.exit_ns >= rec->fork.enter_ns) {
+			struct pr_seen_fork f = { .duration_ns = rec->fork.exit_ns - rec->fork.enter_ns,
+						  .pgtables_bytes = rec->fork.pgtables_bytes };
+
+			for (uint32_t i = nev; i-- > 0;)
+				if (ev[i].child == rec->fork.child && ev[i].ts_ns == rec->fork.fork_ns) {
+					f.same_comm = !strcmp(ev[i].comm, r->comm);
+					break;
+				}
+			if (push((void **)&fk, &nfk, &cfk, &f, sizeof(f)))
+				break;
+		}
+	}
+	if (n < 0)
+		fprintf(stderr, "cowtrace: predict: --basis '%s': %s (the forks before it are used)\n", path, err);
+	pr_basis(r, fk, nfk);
+	free(ev);
+	free(fk);
+	free(rec);
+	munmap(map, sb.st_size);
 }
 
 /* Whether this kernel keeps soft-dirty bits: clear one of our own pages, write it, look. */
@@ -399,7 +475,10 @@ int run_predict(struct ct_cli *cli, int pidfd)
 		free(st);
 	}
 
-	calibrate(&r);
+	if (cli->basis)
+		basis_from_record(&r, cli->basis);
+	else
+		calibrate(&r);
 
 	nmarks = pr_windows(cli->window, marks, PR_MAX_WINDOWS);
 	snprintf(path, sizeof(path), "/proc/%u/clear_refs", r.pid);

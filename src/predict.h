@@ -31,6 +31,12 @@ struct pr_window {
 	uint64_t new_pages;      /* not present at the start, there and written by then: the process grew */
 };
 
+/* A fork seen before (a record file's): what its call cost for its page tables. */
+struct pr_seen_fork {
+	uint64_t duration_ns, pgtables_bytes;
+	bool same_comm;          /* its parent had the predicted process's comm */
+};
+
 struct pr_result {
 	uint32_t pid;
 	char comm[32];
@@ -42,6 +48,10 @@ struct pr_result {
 	bool stall_known;
 	char stall_why[256];     /* !stall_known: why */
 	struct pr_cal_point cal[PR_CAL_SIZES];
+	/* or forks seen before (--basis FILE): their rate, through 0 */
+	const char *basis_file;
+	unsigned basis_forks;
+	bool basis_same_comm;    /* they were forks of a process of the same comm */
 	double base_ns, ns_per_byte;
 	double stall_ns;
 	/* the copies */
@@ -54,6 +64,13 @@ struct pr_result {
 
 /* The windows up to `window` seconds: 1, 5, 15, 60, 300 s below it, and it.  How many (out). */
 unsigned pr_windows(double window, double *out, unsigned max);
+/*
+ * The stall's rate from forks seen before: their summed time over their
+ * summed page tables, those of the same comm alone where there are any,
+ * forks of under 64 KiB of page tables left out (their fixed cost would
+ * dominate).  False (stall_why said) without one to use.
+ */
+bool pr_basis(struct pr_result *r, const struct pr_seen_fork *f, unsigned n);
 /* Fit the stall's line through the calibration points; false if they cannot give one. */
 bool pr_fit(struct pr_result *r);
 void pr_text(FILE *f, const struct pr_result *r);

@@ -40,6 +40,36 @@ bool pr_fit(struct pr_result *r)
 	return true;
 }
 
+bool pr_basis(struct pr_result *r, const struct pr_seen_fork *f, unsigned n)
+{
+	double dur = 0, pt = 0;
+	unsigned used = 0;
+	bool same = false;
+
+	for (unsigned i = 0; i < n; i++)
+		same |= f[i].same_comm && f[i].pgtables_bytes >= 65536 && f[i].duration_ns;
+	for (unsigned i = 0; i < n; i++) {
+		if (f[i].pgtables_bytes < 65536 || !f[i].duration_ns || (same && !f[i].same_comm))
+			continue;
+		dur += (double)f[i].duration_ns;
+		pt += (double)f[i].pgtables_bytes;
+		used++;
+	}
+	r->basis_forks = used;
+	r->basis_same_comm = same;
+	if (!used) {
+		snprintf(r->stall_why, sizeof(r->stall_why), "%s has no timed fork of 64 KiB of page tables or more",
+			 r->basis_file ? r->basis_file : "the basis");
+		r->stall_known = false;
+		return false;
+	}
+	r->base_ns = 0;
+	r->ns_per_byte = dur / pt;
+	r->stall_ns = r->ns_per_byte * (double)r->vmpte_bytes;
+	r->stall_known = true;
+	return true;
+}
+
 void pr_text(FILE *f, const struct pr_result *r)
 {
 	char rss[32], anon[32], pt[32], b[32];
@@ -49,7 +79,12 @@ void pr_text(FILE *f, const struct pr_result *r)
 	fmt_bytes(pt, sizeof(pt), r->vmpte_bytes);
 	fprintf(f, "cowtrace predict: pid %u (%s), kernel %s: what a fork now would cost\n", r->pid, r->comm, r->kernel);
 	fprintf(f, "now: %s resident (%s anon) in %u VMAs, %s of page tables (VmPTE)\n\n", rss, anon, r->vmas, pt);
-	if (r->stall_known) {
+	if (r->stall_known && r->basis_file) {
+		fprintf(f, "THE STALL: %.3f ms in the fork call, predicted\n", r->stall_ns / 1e6);
+		fprintf(f, "  basis: %u fork%s %sin %s: %.2f us per KiB of page tables\n", r->basis_forks,
+			r->basis_forks == 1 ? "" : "s", r->basis_same_comm ? "of the same command " : "", r->basis_file,
+			r->ns_per_byte * 1024 / 1e3);
+	} else if (r->stall_known) {
 		fprintf(f, "THE STALL: %.3f ms in the fork call, predicted\n", r->stall_ns / 1e6);
 		fprintf(f, "  basis: calibration forks here now (%u and %u MiB of 4 KiB pages: %.3f and %.3f ms): "
 			"%.3f ms + %.2f us per KiB of page tables\n", r->cal[0].mib, r->cal[PR_CAL_SIZES - 1].mib,
@@ -91,7 +126,12 @@ void pr_json(FILE *f, const struct pr_result *r)
 	fprintf(f, ",\"vmpte_bytes\":%llu,\"rss_bytes\":%llu,\"anon_bytes\":%llu,\"vmas\":%u,\"stall\":{",
 		(unsigned long long)r->vmpte_bytes, (unsigned long long)r->rss_bytes,
 		(unsigned long long)r->anon_bytes, r->vmas);
-	if (r->stall_known) {
+	if (r->stall_known && r->basis_file) {
+		fprintf(f, "\"predicted_s\":%.9f,\"reason\":null,\"basis\":{\"file\":", r->stall_ns / 1e9);
+		json_str(f, r->basis_file);
+		fprintf(f, ",\"forks\":%u,\"same_comm\":%s,\"base_s\":0,\"per_page_table_byte_s\":%.3e}}",
+			r->basis_forks, r->basis_same_comm ? "true" : "false", r->ns_per_byte / 1e9);
+	} else if (r->stall_known) {
 		fprintf(f, "\"predicted_s\":%.9f,\"reason\":null,\"basis\":{\"base_s\":%.9f,"
 			"\"per_page_table_byte_s\":%.3e,\"calibration\":[", r->stall_ns / 1e9, r->base_ns / 1e9,
 			r->ns_per_byte / 1e9);

@@ -153,6 +153,7 @@ if want bad; then
   expect "predict --window 0" 2 "'0'" -- predict -p 1 --window 0
   expect "predict with -d" 2 "only -p, --window" -- predict -p 1 -d 5
   expect "--window without predict" 2 "--window" -- --window 5 --prom "$P"
+  expect "predict --basis of no record" 2 "not a cowtrace record" -- predict -p 1 --basis /etc/hostname
   expect "-O into a missing dir" 2 "'$work/out/missing'" -- -O "$work/out/missing/x.txt" --prom "$P"
   expect "-p $nopid (no such process)" 2 "PID $nopid" -- -p "$nopid" --prom "$P" --record "$R"
   expect "-c /nonexistent" 2 "'/nonexistent'" -- -c /nonexistent --prom "$P"

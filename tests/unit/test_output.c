@@ -1114,3 +1114,27 @@ TEST(predict_windows_and_fit)
 	CHECK(s && strstr(s, "\"windows\":null"), "%s", s);
 	free(s);
 }
+
+/* --basis: the rate of forks seen before, through 0; the same command's alone where there are any. */
+TEST(predict_basis_from_forks)
+{
+	struct pr_seen_fork f[] = {
+		{ 4000000, 1 << 20, false },     /* another command: 3.8 ns per byte */
+		{ 3000000, 512 * 1024, true },   /* 5.72 ns per byte */
+		{ 1000000, 512 * 1024, true },   /* (4 + 1) ms over 1 MiB: 4.77 ns per byte */
+		{ 900000000, 4096, true },       /* under 64 KiB of page tables: left out */
+	};
+	struct pr_result r;
+
+	memset(&r, 0, sizeof(r));
+	r.vmpte_bytes = 2 << 20;
+	r.basis_file = "x.ctr";
+	CHECK(pr_basis(&r, f, 4), "basis");
+	CHECK_EQ(r.basis_forks, 2);
+	CHECK(r.basis_same_comm, "the same command's forks");
+	CHECK(fabs(r.ns_per_byte - 4000000.0 / (1 << 20)) < 1e-9, "rate %g", r.ns_per_byte);
+	CHECK(fabs(r.stall_ns - 8000000) < 1e-3, "2 MiB of page tables: 8 ms, got %g", r.stall_ns);
+	f[1].same_comm = f[2].same_comm = f[3].same_comm = false;
+	CHECK(pr_basis(&r, f, 4) && r.basis_forks == 3 && !r.basis_same_comm, "all of them without the same command's");
+	CHECK(!pr_basis(&r, f + 3, 1) && strstr(r.stall_why, "x.ctr has no timed fork"), "%s", r.stall_why);
+}
