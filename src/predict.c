@@ -368,6 +368,19 @@ static int count_written(void *ctx, uint64_t i, uint64_t e)
 	return 0;
 }
 
+/* A maps line of a private writable mapping (what a fork shares copy-on-write): its range into g. */
+static bool private_writable(const char *line, long ps, struct region *g)
+{
+	unsigned long long a, b;
+	char perm[8] = "";
+
+	if (sscanf(line, "%llx-%llx %7s", &a, &b, perm) != 3 || perm[1] != 'w' || perm[3] != 'p' ||
+	    strstr(line, "[vsyscall]"))
+		return false;
+	*g = (struct region){ .start = a, .pages = (b - a) / ps };
+	return true;
+}
+
 /* Read the maps and the present bits (after clear_refs).  The pages tracked, or -1 with why. */
 static long long track_start(struct tracker *t, uint32_t pid, char *why, size_t n)
 {
@@ -381,15 +394,10 @@ static long long track_start(struct tracker *t, uint32_t pid, char *why, size_t 
 		return -1;
 	}
 	for (line = strtok_r(maps, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-		unsigned long long a, b;
-		char perm[8] = "";
 		struct region g;
 
-		if (sscanf(line, "%llx-%llx %7s", &a, &b, perm) != 3 || perm[1] != 'w' || perm[3] != 'p' ||
-		    strstr(line, "[vsyscall]"))
+		if (!private_writable(line, t->ps, &g))
 			continue;
-		g.start = a;
-		g.pages = (b - a) / t->ps;
 		g.present = calloc((g.pages + 63) / 64, 8);
 		if (!g.present || push((void **)&t->r, &t->n, &t->cap, &g, sizeof(g))) {
 			free(g.present);
@@ -418,15 +426,11 @@ static void track_count(struct tracker *t, uint32_t pid, struct pr_window *w)
 	snprintf(path, sizeof(path), "/proc/%u/maps", pid);
 	maps = slurp(path);
 	for (line = maps ? strtok_r(maps, "\n", &save) : NULL; line; line = strtok_r(NULL, "\n", &save)) {
-		unsigned long long a, b;
-		char perm[8] = "";
 		struct region g;
 
-		if (sscanf(line, "%llx-%llx %7s", &a, &b, perm) != 3 || perm[1] != 'w' || perm[3] != 'p' ||
-		    strstr(line, "[vsyscall]"))
+		if (!private_writable(line, t->ps, &g))
 			continue;
-		g = (struct region){ .start = a, .pages = (b - a) / t->ps };
-		c.start = a;
+		c.start = g.start;
 		each_entry(t, &g, count_written, &c);
 	}
 	free(maps);
