@@ -22,8 +22,9 @@ run cowfork -- "$work/w/cowfork" 4096 8192
 run zerocopy -- "$work/w/zerocopy" 4096
 run pinfork -- "$work/w/pinfork" 256
 run race -- "$work/w/race" 20000 2
-# what each fork cost: three sizes, huge pages, a fork+exec child that waits 300 ms
-run forkcost -- "$work/w/forkcost" 16 64 256 h64 x300
+# what each fork cost: three sizes, huge pages (each three times: the stall's relations take the
+# fastest of each, on a machine others use too), a fork+exec child that waits 300 ms
+run forkcost -- "$work/w/forkcost" 16 64 256 h64 16 64 256 h64 16 64 256 h64 x300
 # text reports every 0.5 s while the child sleeps its last 2.5 s: histograms read from the live maps
 TRUTH_FILE=$work/forkdelay.truth "$ct" -i 0.5 -- "$work/w/forkdelay" 10 30 2500 >"$work/forkdelay.txt" \
   2>"$work/forkdelay.err"

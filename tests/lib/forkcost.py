@@ -55,8 +55,7 @@ def check(truth, report, timing=True, close=True):
         d, cpr = f.get("duration_s"), f.get("copy_page_range_s")
         r(isinstance(d, (int, float)) and d * 1e9 <= t["user_ns"],
           f"{name}: duration_s {d} within the parent's own clock around fork(), {t['user_ns'] / 1e9:.6f} s")
-        closely(isinstance(d, (int, float)) and d * 1e9 >= t["user_ns"] / 2,
-              f"{name}: duration_s {d} at least half the parent's own clock around fork()")
+
         if exact:
             r(isinstance(cpr, (int, float)) and isinstance(d, (int, float)) and 0 < cpr <= d,
               f"{name}: copy_page_range_s {cpr} is part of duration_s {d}")
@@ -81,11 +80,33 @@ def check(truth, report, timing=True, close=True):
 
     # the stall grows with the memory, near-linearly: the per-MiB cost of the largest size is within
     # 3x of the smaller sizes' (a fork's fixed cost is in both ends' difference)
-    anon = sorted((t for t in _forks(truth) if t["kind"] == "anon" and t["i"] in got), key=lambda t: t["mb"])
-    for t in anon:
-        r(t["huge"] == 0, f"fork {t['i']} (anon {t['mb']} MiB): no huge pages in the process (the truth holds)",
-          f"AnonHugePages {t['huge'] >> 10} kB")
-    dur = [got[t["i"]].get("duration_s") or 0 for t in anon]
+    # close to the parent's own clock: of an item given more than once, its least disturbed fork
+    ratio = {}
+    for t in _forks(truth):
+        d = (got.get(t["i"]) or {}).get("duration_s")
+        if isinstance(d, (int, float)) and t["user_ns"] > 0:
+            k = (t["kind"], t["mb"])
+            ratio[k] = max(ratio.get(k, 0), d * 1e9 / t["user_ns"])
+    for (kind, mb), q in sorted(ratio.items()):
+        closely(q >= 0.5, f"{kind}{' %d MiB' % mb if mb else ''}: duration_s at least half the parent's own clock "
+                f"around fork() (the best of its forks: {q:.2f})")
+
+    # an item given more than once (the host's list): its fastest fork, the one least disturbed
+    def fastest(kind):
+        best = {}
+        for t in _forks(truth):
+            d = (got.get(t["i"]) or {}).get("duration_s")
+            if t["kind"] == kind and isinstance(d, (int, float)) and (t["mb"] not in best or d < best[t["mb"]][0]):
+                best[t["mb"]] = (d, t)
+        return best
+
+    for t in _forks(truth):
+        if t["kind"] == "anon" and t["i"] in got:
+            r(t["huge"] == 0, f"fork {t['i']} (anon {t['mb']} MiB): no huge pages in the process (the truth holds)",
+              f"AnonHugePages {t['huge'] >> 10} kB")
+    by_mb = fastest("anon")
+    anon = [by_mb[m][1] for m in sorted(by_mb)]
+    dur = [by_mb[m][0] for m in sorted(by_mb)]
     if len(anon) >= 3:
         mb = [t["mb"] for t in anon]
         timed(all(a < b for a, b in zip(dur, dur[1:])), f"duration_s grows with the memory: {dict(zip(mb, dur))}")
@@ -95,16 +116,13 @@ def check(truth, report, timing=True, close=True):
           f"duration_s near-linear in the memory: {s1 * 1e6:.2f} and {s2 * 1e6:.2f} us per MiB")
     # huge pages: one PMD entry per 2 MiB to copy, far less work; the page-table bytes stay those of
     # 4 KiB pages on x86 (each huge page has its page table deposited, counted in mm->pgtables_bytes)
-    for t in _forks(truth):
-        if t["kind"] != "thp" or t["i"] not in got:
-            continue
-        same = next((a for a in anon if a["mb"] == t["mb"]), None)
+    for m, (dh, t) in sorted(fastest("thp").items()):
         if t["huge"] < t["mb"] * 0.9 * (1 << 20):
             r(True, f"fork {t['i']} (thp): skipped, {t['huge'] >> 10} kB of {t['mb']} MiB in huge pages")
-        elif same:
-            dh, d4 = got[t["i"]].get("duration_s") or 0, got[same["i"]].get("duration_s") or 0
+        elif m in by_mb:
+            d4 = by_mb[m][0]
             timed(0 < dh < d4 / 2, f"fork {t['i']} (thp {t['mb']} MiB): duration_s {dh} under half of the "
-              f"4 KiB pages' {d4}")
+                  f"4 KiB pages' {d4}")
 
     # the parent's totals: forks, page_table_bytes, the fork_duration histogram
     p = next((p for p in report.get("processes", []) if p.get("pid") == parent), None)

@@ -1060,6 +1060,7 @@ TEST(predict_windows_and_fit)
 	size_t n = 0;
 	FILE *f;
 	struct jv j;
+	bool ok;
 
 	CHECK_EQ(pr_windows(15, w, PR_MAX_WINDOWS), 3);
 	CHECK(w[0] == 1 && w[1] == 5 && w[2] == 15, "15 s: 1, 5, 15 (got %g %g %g)", w[0], w[1], w[2]);
@@ -1089,8 +1090,9 @@ TEST(predict_windows_and_fit)
 	f = open_memstream(&s, &n);
 	pr_json(f, &r);
 	fclose(f);
-	CHECK(s && jparse(s, &j) == 0, "predict JSON parses: %s", s ? s : "");
-	if (s && jparse(s, &j) == 0) {
+	ok = s && jparse(s, &j) == 0;
+	CHECK(ok, "predict JSON parses: %s", s ? s : "");
+	if (ok) {
 		const struct jv *st = jget(&j, "stall"), *c = jget(&j, "copies"), *ws = c ? jget(c, "windows") : NULL;
 
 		CHECK(st && jget(st, "predicted_s") && fabs(jget(st, "predicted_s")->num - 0.0015) < 1e-9, "predicted_s");
