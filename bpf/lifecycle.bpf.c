@@ -4,8 +4,9 @@
  * segment its copies are charged to, takes the pages fork copied at once
  * and notes what the child got (its page tables) for the fork's record
  * (fork.bpf.c); an exit sends the process's final counts and histograms;
- * an exec renames it, and the first exec of a forked child is sent.  This unit, which every mode loads, defines the maps the
- * units share (maps.bpf.h).
+ * an exec renames it, and the first exec of a forked child is sent.
+ * This unit, which every mode loads, defines the maps the units share
+ * (maps.bpf.h).
  */
 #define CT_DEFINE_MAPS
 #include "cowtrace.bpf.h"
