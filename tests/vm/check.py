@@ -1015,7 +1015,12 @@ def _redis_predict(c, t, runs, facts):
         what = (f"predicted parent copies for a child of {life} s, {lo and round(lo)} pages rewritten (+"
                 f"{grew and round(grew)} added meanwhile; windows {[(x['seconds'], x['pages'], x.get('new_pages')) for x in w]}):"
                 f" the BGSAVE's parent_copies {want} within 25% of that range")
-        if ok:
+        # pages written in a time: under plain TCG the server's SET rate swings (1,406 pages in the
+        # first second, 5,198 by 4.4 s in one CI run), so the time-based prediction is checked under
+        # VM_ICOUNT=1 only, where time is the guest's own work
+        if not getattr(c, "icount", False):
+            c.skip(what, forkcost.TCG)
+        elif ok:
             c.ok(what)
         else:
             c.fail(what, f"within [{lo and 0.75 * lo:.0f}, {hi and 1.25 * hi:.0f}]", want)
