@@ -50,37 +50,6 @@ static long long status_kb(const char *status, const char *key)
 	return p ? strtoll(p + strlen(key), NULL, 10) * 1024 : -1;
 }
 
-static char *slurp(const char *path)
-{
-	size_t cap = 1 << 16, len = 0;
-	char *buf = malloc(cap);
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	ssize_t n;
-
-	if (!buf || fd < 0) {
-		free(buf);
-		if (fd >= 0)
-			close(fd);
-		return NULL;
-	}
-	while ((n = read(fd, buf + len, cap - len - 1)) > 0) {
-		len += n;
-		if (len + 1 == cap) {
-			char *b = realloc(buf, cap *= 2);
-
-			if (!b) {
-				free(buf);
-				close(fd);
-				return NULL;
-			}
-			buf = b;
-		}
-	}
-	close(fd);
-	buf[len] = 0;
-	return buf;
-}
-
 static double mono_ns(void)
 {
 	struct timespec t;
@@ -132,7 +101,7 @@ static void __attribute__((noreturn)) calibrate_child(int fd)
 		madvise(m, len, MADV_NOHUGEPAGE);
 		for (size_t o = 0; o < len; o += ps)
 			m[o] = 1;
-		st = slurp("/proc/self/status");
+		st = read_text_file("/proc/self/status");
 		pts[i].mib = cal_mib[i];
 		pts[i].vmpte_bytes = st && status_kb(st, "VmPTE:") > 0 ? (uint64_t)status_kb(st, "VmPTE:") : 0;
 		free(st);
@@ -388,7 +357,7 @@ static long long track_start(struct tracker *t, uint32_t pid, char *why, size_t 
 	long long total = 0;
 
 	snprintf(path, sizeof(path), "/proc/%u/maps", pid);
-	maps = slurp(path);
+	maps = read_text_file(path);
 	if (!maps) {
 		snprintf(why, n, "%s: %s", path, strerror(errno));
 		return -1;
@@ -424,7 +393,7 @@ static void track_count(struct tracker *t, uint32_t pid, struct pr_window *w)
 	struct count_ctx c = { .t = t };
 
 	snprintf(path, sizeof(path), "/proc/%u/maps", pid);
-	maps = slurp(path);
+	maps = read_text_file(path);
 	for (line = maps ? strtok_r(maps, "\n", &save) : NULL; line; line = strtok_r(NULL, "\n", &save)) {
 		struct region g;
 
@@ -454,13 +423,13 @@ int run_predict(struct ct_cli *cli, int pidfd)
 	if (!uname(&u))
 		snprintf(r.kernel, sizeof(r.kernel), "%s", u.release);
 	snprintf(path, sizeof(path), "/proc/%u/comm", r.pid);
-	if ((st = slurp(path))) {
+	if ((st = read_text_file(path))) {
 		st[strcspn(st, "\n")] = 0;
 		snprintf(r.comm, sizeof(r.comm), "%s", st);
 		free(st);
 	}
 	snprintf(path, sizeof(path), "/proc/%u/status", r.pid);
-	st = slurp(path);
+	st = read_text_file(path);
 	if (!st || status_kb(st, "VmPTE:") < 0) {
 		fprintf(stderr, "cowtrace: predict: %s: %s\n", path, st ? "no VmPTE (a kernel thread?)" : strerror(errno));
 		free(st);
@@ -471,7 +440,7 @@ int run_predict(struct ct_cli *cli, int pidfd)
 	r.anon_bytes = status_kb(st, "RssAnon:") > 0 ? (uint64_t)status_kb(st, "RssAnon:") : 0;
 	free(st);
 	snprintf(path, sizeof(path), "/proc/%u/maps", r.pid);
-	if ((st = slurp(path))) {
+	if ((st = read_text_file(path))) {
 		for (char *p = st; (p = strchr(p, '\n')); p++)
 			r.vmas++;
 		if (strstr(st, "[vsyscall]"))

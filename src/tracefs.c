@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "tracefs.h"
+#include "util.h"
 
 /*
  * Value of flag NAME in a print_fmt __print_flags table: the text between the
@@ -56,39 +57,6 @@ int gfp_bits_from_format(const char *text, struct gfp_bits *out)
 	return out->zero ? 0 : -ENOENT;
 }
 
-static char *read_file(const char *path)
-{
-	FILE *f = fopen(path, "r");
-	size_t len = 0, cap = 1 << 16;
-	char *buf;
-
-	if (!f)
-		return NULL;
-	buf = malloc(cap);
-	while (buf) {
-		size_t n = fread(buf + len, 1, cap - len - 1, f);
-
-		len += n;
-		if (n == 0)
-			break;
-		if (len + 1 == cap) {
-			char *nb = realloc(buf, cap * 2);
-
-			if (!nb) {
-				free(buf);
-				buf = NULL;
-				break;
-			}
-			buf = nb;
-			cap *= 2;
-		}
-	}
-	fclose(f);
-	if (buf)
-		buf[len] = 0;
-	return buf;
-}
-
 bool tracefs_has_event(const char *event)
 {
 	static const char *const roots[] = { "/sys/kernel/tracing/events", "/sys/kernel/debug/tracing/events" };
@@ -119,7 +87,7 @@ int tracefs_gfp_bits(struct gfp_bits *out, char *err, int errlen)
 
 	for (int attempt = 0; attempt < 2 && !text; attempt++) {
 		for (unsigned i = 0; i < 2 && !text; i++)
-			text = read_file(paths[i]);
+			text = read_text_file(paths[i]);
 		if (!text && attempt == 0)
 			mount("nodev", "/sys/kernel/tracing", "tracefs", 0, NULL);
 	}

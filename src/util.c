@@ -189,3 +189,36 @@ int push(void **v, uint32_t *n, uint32_t *cap, const void *x, size_t size)
 	memcpy((char *)*v + (size_t)(*n)++ * size, x, size);
 	return 0;
 }
+
+char *read_text_file(const char *path)
+{
+	FILE *f = fopen(path, "re");
+	size_t len = 0, cap = 1 << 16;
+	char *buf;
+
+	if (!f)
+		return NULL;
+	buf = malloc(cap);
+	while (buf) {
+		size_t n = fread(buf + len, 1, cap - len - 1, f);
+
+		len += n;
+		if (n == 0)
+			break;
+		if (len + 1 == cap) {
+			char *nb = realloc(buf, cap * 2);
+
+			if (!nb) {
+				free(buf);
+				buf = NULL;
+				break;
+			}
+			buf = nb;
+			cap *= 2;
+		}
+	}
+	fclose(f);
+	if (buf)
+		buf[len] = 0;
+	return buf;
+}

@@ -40,6 +40,8 @@ int cgroup2_mount(char *buf, size_t n);
 int cgroup_walk(const char *root, int (*cb)(void *ctx, uint64_t id, const char *path), void *ctx); /* CLOCK_MONOTONIC, same clock as bpf_ktime_get_ns */
 
 /* Append x (size bytes) to the array *v of *n, growing it (*cap) as needed; 0 or -ENOMEM. */
+/* A whole text file, NUL-terminated, in a malloc()ed buffer; NULL (errno set) if it cannot be read. */
+char *read_text_file(const char *path);
 int push(void **v, uint32_t *n, uint32_t *cap, const void *x, size_t size);
 
 #endif
